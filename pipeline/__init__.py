@@ -1,0 +1,12 @@
+"""Chinese news information extraction: raw newspaper pages in, Parquet out.
+
+The stages are plain modules (``pipeline.io``, ``pipeline.cleaning``,
+``pipeline.sentences`` ...) that take text or records and return records;
+``pipeline.flows`` wraps batches of documents in Prefect tasks.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,115 @@
+"""Batch-level stage functions: what one Prefect task does, without Prefect.
+
+Each function takes a batch (a list of paths or documents) and returns
+records; a document that fails a stage becomes a :class:`Failure` and the
+rest of the batch goes on. :mod:`pipeline.flows` wraps each of these in a
+task; tests and other orchestrators can call them directly.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pyarrow as pa
+
+from pipeline import __version__, schema
+from pipeline.cleaning import clean_document
+from pipeline.io.readers import InputError, read_path
+from pipeline.records import Article, Document, Entity, Failure, Relation, Sentence
+from pipeline.sentences import split_article
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def failure(path: str, stage: str, error: str) -> Failure:
+    return Failure(path=path, stage=stage, error=error, at=now_utc())  # type: ignore[arg-type]
+
+
+@dataclass
+class ReadResult:
+    documents: list[Document] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass
+class Extracted:
+    """Everything one batch of documents produced."""
+
+    documents: list[Document] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def read_documents(paths: Iterable[str]) -> ReadResult:
+    out = ReadResult()
+    for path in paths:
+        for item in read_path(path):
+            if isinstance(item, InputError):
+                out.failures.append(failure(item.path, item.stage, item.reason))
+            else:
+                out.documents.append(item)
+    return out
+
+
+def clean_and_split(documents: Iterable[Document]) -> Extracted:
+    out = Extracted()
+    for doc in documents:
+        try:
+            articles = clean_document(doc)
+            sentences = [s for a in articles for s in split_article(a)]
+        except Exception as exc:  # a bug or a pathological page: record, go on
+            out.failures.append(failure(doc.path, "clean", _describe(exc)))
+            continue
+        out.documents.append(doc)
+        out.articles.extend(articles)
+        out.sentences.extend(sentences)
+    return out
+
+
+def _describe(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def document_rows(extracted: Extracted, processed_at: datetime) -> list[dict]:
+    n_articles: dict[str, int] = {}
+    for a in extracted.articles:
+        n_articles[a.doc_id] = n_articles.get(a.doc_id, 0) + 1
+    return [
+        {
+            "doc_id": d.doc_id,
+            "path": d.path,
+            "encoding": d.encoding,
+            "n_chars": d.n_chars,
+            "sha256": d.sha256,
+            "n_articles": n_articles.get(d.doc_id, 0),
+            "source_id": d.source_id,
+            "source": d.source,
+            "date": d.date,
+            "url": d.url,
+            "pipeline_version": __version__,
+            "processed_at": processed_at,
+        }
+        for d in extracted.documents
+    ]
+
+
+def to_tables(extracted: Extracted, metadata: Mapping[str, str] | None = None) -> dict[str, pa.Table]:
+    processed_at = now_utc()
+    return {
+        "documents": schema.to_table("documents", document_rows(extracted, processed_at), metadata),
+        "articles": schema.to_table("articles", extracted.articles, metadata),
+        "sentences": schema.to_table("sentences", extracted.sentences, metadata),
+        "entities": schema.to_table("entities", extracted.entities, metadata),
+        "relations": schema.to_table("relations", extracted.relations, metadata),
+        "failures": schema.to_table("failures", extracted.failures, metadata),
+    }

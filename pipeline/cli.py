@@ -1,0 +1,113 @@
+"""Command line: ``python -m pipeline run INPUT... --out DIR`` (also ``pipeline run``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from pipeline import __version__, settings
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeline",
+        description="Chinese news information extraction: raw pages in, Parquet out.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the extraction flow over files, directories or globs")
+    run.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt/.md pages, .jsonl files, directories (recursive) or globs")
+    run.add_argument("--out", required=True, metavar="DIR", help="output directory (one Parquet dataset per table)")
+    run.add_argument("--batch-size", type=int, default=None, help="documents per task batch (default: $PIPELINE_BATCH_SIZE or 16)")
+    run.add_argument("--force", action="store_true", help="process documents again even when they are already in the output")
+    run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's log lines")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.command == "run":
+        return cmd_run(args)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if args.batch_size is not None and args.batch_size < 1:
+        console.print("[red]error:[/] --batch-size must be at least 1")
+        return 2
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-probe.{os.getpid()}.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        console.print(f"[red]error:[/] cannot write to output directory {out}: {exc.strerror or exc}")
+        return 2
+
+    settings.prefect_defaults()
+    if not args.verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    summary = _run_with_progress(args, console)
+    _print_summary(summary, console)
+    return 1 if summary["failures"] else 0
+
+
+def _run_with_progress(args: argparse.Namespace, console) -> dict:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipeline import progress as hook
+    from pipeline.flows import extract
+
+    kwargs = dict(inputs=list(args.inputs), out=str(args.out), batch_size=args.batch_size, force=args.force)
+    if args.no_progress or not console.is_terminal:
+        return asyncio.run(extract(**kwargs))
+    columns = (TextColumn("[bold]extract[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("documents"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task_id = bar.add_task("extract", total=None)
+        hook.set_reporter(lambda done, total: bar.update(task_id, completed=done, total=total or None))
+        try:
+            return asyncio.run(extract(**kwargs))
+        finally:
+            hook.set_reporter(None)
+
+
+def _print_summary(summary: dict, console) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"output: {summary['out']}", show_header=True)
+    for col in ("documents", "articles", "sentences", "entities", "relations", "failures", "seconds"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(summary[c]) for c in ("documents", "articles", "sentences", "entities", "relations", "failures", "seconds")))
+    out = _stdout()
+    out.print(table)
+    notes = []
+    if summary.get("skipped"):
+        notes.append(f"{summary['skipped']} already in the output (skipped; --force redoes them)")
+    if summary.get("duplicates"):
+        notes.append(f"{summary['duplicates']} duplicate inputs (same text) processed once")
+    if summary.get("ignored"):
+        notes.append(f"{summary['ignored']} files with other extensions ignored in directories")
+    for note in notes:
+        out.print(f"note: {note}")
+    for f in summary.get("failed", []):
+        console.print(f"[red]failed[/] {f['path']} ({f['stage']}): {f['error']}")
+    out.print(f"tables written under {Path(summary['out']).resolve()}/")
+
+
+def _stdout():
+    from rich.console import Console
+
+    return Console()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

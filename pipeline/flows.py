@@ -1,0 +1,185 @@
+"""Prefect flows: the only module that knows about Prefect.
+
+``extract`` chains the stages over batches of documents: one task per batch
+and stage (read -> clean and split -> write), never one per document or
+sentence. Measured on 2 cores: a task run costs about 5 ms in the client and
+30 ms of server CPU, a synchronous flow about 1 s of heartbeat wait; the
+flow is therefore ``async`` and the batches are large.
+
+Run it through the command line (``python -m pipeline run``) or directly::
+
+    import asyncio
+    from pipeline.flows import extract
+    summary = asyncio.run(extract(["data/samples"], "out"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass, field
+
+from pipeline import settings
+
+settings.prefect_defaults()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+
+from pipeline import __version__, batch, progress  # noqa: E402
+from pipeline.io.parquet import DatasetWriter, batch_key  # noqa: E402
+from pipeline.io.readers import discover  # noqa: E402
+from pipeline.records import Failure  # noqa: E402
+from pipeline.rules import rules_fingerprint  # noqa: E402
+
+
+@dataclass
+class RunSummary:
+    out: str
+    inputs: int = 0
+    documents: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    articles: int = 0
+    sentences: int = 0
+    entities: int = 0
+    relations: int = 0
+    failures: int = 0
+    ignored: int = 0
+    seconds: float = 0.0
+    failed: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def output_metadata() -> dict[str, str]:
+    return {
+        "pipeline_version": __version__,
+        "rules_version": rules_fingerprint(),
+        "models": "none",
+    }
+
+
+@task(name="read", retries=0)
+def read_task(paths: list[str]) -> batch.ReadResult:
+    return batch.read_documents(paths)
+
+
+@task(name="clean-and-split")
+def clean_split_task(documents: list) -> batch.Extracted:
+    return batch.clean_and_split(documents)
+
+
+@task(name="write")
+def write_task(out: str, extracted: batch.Extracted, metadata: dict[str, str]) -> dict:
+    """Write one batch; returns row counts per table and the batch's failures."""
+    writer = DatasetWriter(out, metadata)
+    counts: dict[str, int] = {}
+    if extracted.documents:
+        tables = batch.to_tables(extracted, metadata)
+        key = batch_key(d.doc_id for d in extracted.documents)
+        counts.update(writer.write_batch(key, {k: v for k, v in tables.items() if k != "failures"}))
+    if extracted.failures:
+        counts.update(write_failures(writer, extracted.failures, metadata))
+    return {"counts": counts, "failed": [_failure_dict(f) for f in extracted.failures]}
+
+
+def _failure_dict(f: Failure) -> dict:
+    return {"path": f.path, "stage": f.stage, "error": f.error}
+
+
+def write_failures(writer: DatasetWriter, failures: list[Failure], metadata: dict[str, str]) -> dict[str, int]:
+    key = batch_key(f"{f.path}\0{f.stage}\0{f.error}" for f in failures)
+    table = batch.schema.to_table("failures", failures, metadata)
+    return writer.write_batch(key, {"failures": table})
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+@flow(name="extract", log_prints=False)
+async def extract(
+    inputs: list[str],
+    out: str,
+    batch_size: int | None = None,
+    force: bool = False,
+) -> dict:
+    """Run the pipeline over ``inputs`` (files, directories, globs) into ``out``."""
+    logger = get_run_logger()
+    started = time.perf_counter()
+    size = batch_size or settings.batch_size()
+    summary = RunSummary(out=str(out))
+    metadata = output_metadata()
+
+    found = discover(inputs)
+    summary.inputs = len(found.files)
+    summary.ignored = len(found.ignored)
+    if found.ignored:
+        logger.info("ignored %d files with unsupported extensions", len(found.ignored))
+    writer = DatasetWriter(out, metadata)
+    writer.check_writable()
+    writer.ensure_tables()
+    orphans = writer.clean_orphans()
+    if orphans:
+        logger.warning("removed %d parts of an interrupted earlier run", len(orphans))
+    existing = writer.existing_doc_ids()
+
+    run_failures: list[Failure] = [batch.failure(m, "discover", "no such file, directory or glob match") for m in found.missing]
+    path_batches = _chunks([str(p) for p in found.files], size)
+    read_futures = [read_task.submit(paths) for paths in path_batches]
+
+    seen: set[str] = set()
+    write_futures = []
+    pending_docs: list = []
+    done_docs = 0
+    progress.report(0, 0)
+
+    def submit(docs: list) -> None:
+        cleaned = clean_split_task.submit(docs)
+        write_futures.append((write_task.submit(str(out), cleaned, metadata), len(docs)))
+
+    for fut in read_futures:
+        result: batch.ReadResult = await asyncio.to_thread(fut.result)
+        run_failures.extend(result.failures)
+        for doc in result.documents:
+            if doc.doc_id in seen:
+                summary.duplicates += 1
+                continue
+            seen.add(doc.doc_id)
+            if doc.doc_id in existing:
+                if not force:
+                    summary.skipped += 1
+                    continue
+                writer.remove_documents({doc.doc_id})
+            pending_docs.append(doc)
+            if len(pending_docs) >= size:
+                submit(pending_docs)
+                pending_docs = []
+    if pending_docs:
+        submit(pending_docs)
+
+    for fut, n in write_futures:
+        written = await asyncio.to_thread(fut.result)
+        counts = written["counts"]
+        summary.failed.extend(written["failed"])
+        summary.documents += counts.get("documents", 0)
+        summary.articles += counts.get("articles", 0)
+        summary.sentences += counts.get("sentences", 0)
+        summary.entities += counts.get("entities", 0)
+        summary.relations += counts.get("relations", 0)
+        summary.failures += counts.get("failures", 0)
+        done_docs += n
+        progress.report(done_docs, len(seen))
+
+    if run_failures:
+        counts = write_failures(writer, run_failures, metadata)
+        summary.failures += counts.get("failures", 0)
+    summary.failed = [_failure_dict(f) for f in run_failures] + summary.failed
+    summary.seconds = round(time.perf_counter() - started, 2)
+    logger.info(
+        "documents=%d skipped=%d articles=%d sentences=%d entities=%d relations=%d failures=%d seconds=%.2f",
+        summary.documents, summary.skipped, summary.articles, summary.sentences,
+        summary.entities, summary.relations, summary.failures, summary.seconds,
+    )
+    return summary.as_dict()

@@ -1,0 +1,136 @@
+"""Typed records passed between stages.
+
+Stages exchange these small dataclasses; :mod:`pipeline.schema` turns them
+into Arrow tables. Field names match the Parquet column names one to one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Document:
+    """One decoded input document (a page file or one JSONL line)."""
+
+    doc_id: str
+    path: str
+    encoding: str
+    text: str
+    sha256: str
+    source_id: str | None = None
+    source: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+    @property
+    def n_chars(self) -> int:
+        return len(self.text)
+
+
+@dataclass
+class Caption:
+    text: str
+    credit: str
+    photographers: list[str]
+    raw_start: int
+    raw_end: int
+
+
+@dataclass
+class LatinWord:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Article:
+    article_id: str
+    doc_id: str
+    index: int
+    clean_text: str
+    raw_start: int
+    raw_end: int
+    headline: str | None = None
+    subheadline: str | None = None
+    section_headings: list[str] = field(default_factory=list)
+    agency: str | None = None
+    reporters: list[str] = field(default_factory=list)
+    correspondents: list[str] = field(default_factory=list)
+    photographers: list[str] = field(default_factory=list)
+    byline: str | None = None
+    dateline_place: str | None = None
+    dateline_date: str | None = None
+    continued_from: str | None = None
+    continued_to: str | None = None
+    truncated: bool = False
+    captions: list[Caption] = field(default_factory=list)
+    latin_words: list[LatinWord] = field(default_factory=list)
+    joined_breaks: int = 0
+    # Not written to Parquet: the OText that maps clean_text offsets to raw
+    # offsets, and the kind of each line of clean_text (headline/heading/body).
+    offsets: Any = field(default=None, repr=False, compare=False)
+    line_kinds: list[str] = field(default_factory=list, repr=False, compare=False)
+
+
+@dataclass
+class Sentence:
+    sent_id: str
+    doc_id: str
+    article_id: str
+    index: int
+    kind: str  # headline | heading | body
+    text: str
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+
+
+@dataclass
+class Entity:
+    ent_id: str
+    doc_id: str
+    article_id: str
+    sent_id: str | None
+    text: str
+    label: str
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+    source: str
+    score: float | None = None
+    value: float | None = None
+    value_low: float | None = None
+    value_high: float | None = None
+    unit: str | None = None
+    qualifier: str | None = None
+    normalized: str | None = None
+    kb_id: str | None = None
+
+
+@dataclass
+class Relation:
+    rel_id: str
+    doc_id: str
+    article_id: str
+    sent_id: str | None
+    label: str
+    head_ent_id: str
+    tail_ent_id: str | None
+    head_text: str
+    tail_text: str | None
+    attrs: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    score: float | None = None
+
+
+@dataclass
+class Failure:
+    path: str
+    stage: str
+    error: str
+    at: str

@@ -1,0 +1,156 @@
+"""Loading and validating rule files (YAML and JSONL) with file:line errors.
+
+Rules, gazetteers and unit tables live in ``rules/`` as data. Each file is
+read with a safe loader and validated by a pydantic model that forbids
+unknown keys; any problem raises :class:`RuleFileError` whose message names
+the file, the line and what is wrong, e.g.::
+
+    rules/bylines.yaml:14: agencies[2].kind: Input should be 'newspaper' or 'news_agency'
+
+Every rule file carries a ``version``; :func:`rules_fingerprint` hashes the
+files so that outputs can record exactly which rules produced them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pipeline import settings
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RuleFileError(ValueError):
+    def __init__(self, path: str | Path, line: int | None, message: str):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class StrictModel(BaseModel):
+    """Base for rule models: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _node_line(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+    """Line (1-based) of the YAML node at pydantic error location ``loc``."""
+    best = node
+    for key in loc:
+        if node is None:
+            break
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == str(key):
+                    nxt = v
+                    best = k
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        if node is not None:
+            best = node
+    return best.start_mark.line + 1 if best is not None else None
+
+
+def _format_loc(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def load_yaml(path: str | Path, model: type[M]) -> M:
+    """Read ``path`` with a safe YAML loader and validate it against ``model``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RuleFileError(path, None, "rule file not found") from None
+    except UnicodeDecodeError as exc:
+        raise RuleFileError(path, None, f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise RuleFileError(path, line, f"invalid YAML: {exc.problem or exc}") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        raise RuleFileError(path, 1, "empty rule file")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        line = _node_line(node, err["loc"])
+        more = f" (and {exc.error_count() - 1} more errors)" if exc.error_count() > 1 else ""
+        raise RuleFileError(path, line, f"{_format_loc(err['loc'])}: {err['msg']}{more}") from None
+
+
+def load_jsonl(path: str | Path, model: type[M]) -> list[M]:
+    """Read a JSONL rule file, one object per line, each validated by ``model``."""
+    path = Path(path)
+    out: list[M] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise RuleFileError(path, None, "rule file not found") from None
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RuleFileError(path, lineno, f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+        try:
+            out.append(model.model_validate(obj))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise RuleFileError(path, lineno, f"{_format_loc(err['loc'])}: {err['msg']}") from None
+    return out
+
+
+def check_unique_ids(path: str | Path, items: Sequence[Any], attr: str = "id") -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        key = getattr(item, attr)
+        if key in seen:
+            raise RuleFileError(path, None, f"duplicate {attr} {key!r} (items {seen[key]} and {i})")
+        seen[key] = i
+
+
+def rule_path(name: str) -> Path:
+    return settings.rules_dir() / name
+
+
+def iter_rule_files(root: Path | None = None) -> Iterator[Path]:
+    root = root or settings.rules_dir()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in {".yaml", ".yml", ".jsonl"}:
+            yield path
+
+
+def rules_fingerprint(root: Path | None = None) -> str:
+    """A short hash over every rule file: the rules version recorded in outputs."""
+    root = root or settings.rules_dir()
+    digest = hashlib.sha256()
+    for path in iter_rule_files(root):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
