@@ -146,7 +146,7 @@ def parse_page(raw: str, parser: BylineParser) -> list[ArticleDraft]:
             if len(body) == j - i:  # only plain lines above the credit
                 cap = CaptionDraft(
                     start=body[0].content_start if body else lines[j].content_start,
-                    end=body[-1].end if body else lines[j].content_start,
+                    end=body[-1].start + len(body[-1].text.rstrip()) if body else lines[j].content_start,
                     credit=lines[j].byline,  # type: ignore[arg-type]
                 )
                 for k in range(i, j + 1):

@@ -30,6 +30,10 @@ SUPPORTED_SUFFIXES = PAGE_SUFFIXES | JSONL_SUFFIXES
 _MAX_CONTROL_SHARE = 0.01
 _ALLOWED_CONTROLS = {"\n", "\r", "\t", "\f", "\v"}
 
+_MAX_PRIVATE_USE_SHARE = 0.005
+# Encodings accepted from charset-normalizer's guess (the rest is not Chinese news).
+_OTHER_CHINESE_ENCODINGS = {"big5", "big5hkscs", "cp950", "gb2312", "hz", "utf_16", "utf_32", "utf_8"}
+
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _BOMS = (
@@ -152,15 +156,30 @@ def _decode_without_bom(data: bytes, path: str) -> tuple[str, str]:
         pass
     for encoding in ("gbk", "gb18030"):
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        # GB18030 maps nearly any byte string to something; mojibake shows up
+        # as private-use characters, which real Chinese text hardly has.
+        if _private_use_share(text) <= _MAX_PRIVATE_USE_SHARE:
+            return text, encoding
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise InputError(path, "undecodable: not UTF-8, not GBK/GB18030, and no other encoding fits")
+    if best.encoding not in _OTHER_CHINESE_ENCODINGS:
+        raise InputError(
+            path,
+            f"undecodable: not UTF-8, not GBK/GB18030; the closest guess, {best.encoding}, is not a Chinese encoding",
+        )
     return str(best), best.encoding
+
+
+def _private_use_share(text: str) -> float:
+    if not text:
+        return 0.0
+    return sum(1 for ch in text if "\ue000" <= ch <= "\uf8ff") / len(text)
 
 
 def content_hash(text: str) -> str:

@@ -1,0 +1,36 @@
+# The product's front door: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out
+SAMPLE ?= data/samples
+
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
+
+.PHONY: setup run test test-slow clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run the main flow on the bundled sample page, writing Parquet to out/
+run: setup
+	$(BIN)/python -m pipeline run $(SAMPLE) --out $(OUT)
+
+## the default test suite (no slow tests)
+test: setup
+	$(BIN)/python -m pytest -m "not slow" -q
+
+## long tests: large fuzzing profiles, training on real corpora
+test-slow: setup
+	$(BIN)/python -m pytest -m slow -q
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis .benchmarks

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt"
+GOLD = ROOT / "data" / "gold"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_doc():
+    from pipeline.io.readers import read_path
+
+    (doc,) = list(read_path(SEED))
+    return doc
+
+
+@pytest.fixture(scope="session")
+def seed_articles(seed_doc):
+    from pipeline.cleaning import clean_document
+
+    return clean_document(seed_doc)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared (corpora and seed) is not beside this checkout: a fresh user clone has none")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One ephemeral Prefect server for all end-to-end tests (start-up takes 15-20 s)."""
+    from pipeline import settings
+
+    settings.prefect_defaults()
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

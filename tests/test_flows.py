@@ -1,0 +1,96 @@
+"""End-to-end: the Prefect flow over real and broken inputs (one ephemeral server for all)."""
+
+import asyncio
+import json
+import shutil
+
+import pyarrow.dataset as ds
+import pytest
+
+from pipeline import schema
+
+pytestmark = pytest.mark.e2e
+
+
+def _tables(out):
+    return {name: ds.dataset(out / name, format="parquet").to_table() for name in schema.TABLES}
+
+
+def _rows(table, drop=("processed_at", "at")):
+    cols = [c for c in table.column_names if c not in drop]
+    rows = table.select(cols).to_pylist()
+    return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False, default=str))
+
+
+@pytest.fixture()
+def inputs(tmp_path, seed_path, seed_text):
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(seed_path, d / "page.txt")
+    (d / "empty.txt").write_bytes(b"")
+    (d / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
+    (d / "undecodable.txt").write_bytes(b"\x80\x81\xfe\xff\xfe" * 20)
+    gbk = seed_text.replace("7月10日，重庆市科技创新", "7月11日，重庆市科技创新")  # another document
+    (d / "page-gbk.txt").write_bytes(gbk.encode("gbk"))
+    (d / "feed.jsonl").write_text(
+        json.dumps({"id": "n1", "text": "# 标题\n\n新华社北京7月10日电（记者 白瀛）正文。", "source": "新华社"}, ensure_ascii=False)
+        + "\n{broken\n",
+        encoding="utf-8",
+    )
+    return d
+
+
+def test_flow_writes_all_tables_and_records_failures(prefect_harness, inputs, tmp_path):
+    from pipeline.flows import extract
+
+    out = tmp_path / "out"
+    summary = asyncio.run(extract([str(inputs)], str(out), batch_size=2))
+    tables = _tables(out)
+    docs = tables["documents"].to_pylist()
+    assert sorted(d["encoding"] for d in docs) == ["gbk", "utf-8", "utf-8"]
+    assert summary["documents"] == 3 and summary["articles"] == 15 and summary["sentences"] == 220
+    failures = {(f["path"].rsplit("/", 1)[-1], f["stage"]) for f in tables["failures"].to_pylist()}
+    assert failures == {("empty.txt", "read"), ("binary.md", "read"), ("undecodable.txt", "read"), ("feed.jsonl:2", "read")}
+    assert summary["failures"] == 4
+    assert tables["articles"].num_rows == 15 and tables["sentences"].num_rows == 220
+    by_doc = {d["path"].rsplit("/", 1)[-1]: d for d in docs}
+    assert by_doc["feed.jsonl"]["source_id"] == "n1" and by_doc["feed.jsonl"]["source"] == "新华社"
+
+    # a second run over the same input adds nothing and changes nothing
+    again = asyncio.run(extract([str(inputs)], str(out), batch_size=5))
+    assert again["documents"] == 0 and again["skipped"] == 3
+    tables2 = _tables(out)
+    for name in schema.TABLES:
+        assert _rows(tables2[name]) == _rows(tables[name]), name
+
+    # --force redoes the documents and ends with the same rows
+    forced = asyncio.run(extract([str(inputs)], str(out), batch_size=1, force=True))
+    assert forced["documents"] == 3
+    tables3 = _tables(out)
+    for name in schema.TABLES:
+        assert _rows(tables3[name]) == _rows(tables[name]), name
+
+
+def test_cli_exit_status_and_summary(prefect_harness, inputs, tmp_path, capsys):
+    from pipeline.cli import main
+
+    out = tmp_path / "cli-out"
+    rc = main(["run", str(inputs / "page.txt"), str(inputs / "empty.txt"), "--out", str(out), "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 1
+    assert "documents" in captured.out and str(out.resolve()) in captured.out
+    assert "empty.txt" in captured.err and "empty file" in captured.err
+    assert ds.dataset(out / "sentences", format="parquet").count_rows() == 109
+
+    rc = main(["run", str(inputs / "page.txt"), "--out", str(out), "--no-progress"])
+    assert rc == 0
+
+
+def test_cli_refuses_unwritable_output(tmp_path, capsys):
+    from pipeline.cli import main
+
+    target = tmp_path / "file"
+    target.write_text("not a directory")
+    rc = main(["run", "data/samples", "--out", str(target / "out")])
+    assert rc == 2
+    assert "cannot write to output directory" in capsys.readouterr().err

@@ -1,0 +1,76 @@
+import pytest
+
+from pipeline.cleaning.bylines import BylineRules, load_rules
+from pipeline.rules import RuleFileError, load_jsonl, load_yaml, rules_fingerprint
+from pipeline.rules import StrictModel
+
+
+def test_shipped_byline_rules_load():
+    rules = load_rules()
+    assert any(a.name == "重庆日报" and a.home.kb_id == "500000" for a in rules.agencies)
+
+
+def _write(tmp_path, text):
+    p = tmp_path / "rules.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+BASE = """version: 1
+agencies:
+  - id: a.one
+    name: 甲报
+    kind: newspaper
+  - id: a.two
+    name: 乙报
+    kind: {kind}
+agency_suffixes: [报]
+self_reference: [本报]
+roles:
+  - id: r.rep
+    field: reporters
+    words: [记者]
+photo_credit_marker: 摄
+byline_markers: "□"
+"""
+
+
+def test_bad_value_names_file_line_and_field(tmp_path):
+    p = _write(tmp_path, BASE.format(kind="magazine"))
+    with pytest.raises(RuleFileError) as err:
+        load_yaml(p, BylineRules)
+    msg = str(err.value)
+    assert msg.startswith(f"{p}:8: agencies[1].kind:"), msg
+
+
+def test_unknown_key_rejected(tmp_path):
+    p = _write(tmp_path, BASE.format(kind="newspaper").replace("    name: 甲报\n", "    name: 甲报\n    colour: red\n"))
+    with pytest.raises(RuleFileError) as err:
+        load_yaml(p, BylineRules)
+    assert f"{p}:5: agencies[0].colour: Extra inputs are not permitted" in str(err.value)
+
+
+def test_invalid_yaml_has_line(tmp_path):
+    p = _write(tmp_path, "version: 1\nagencies: [\n  - x: : :\n")
+    with pytest.raises(RuleFileError) as err:
+        load_yaml(p, BylineRules)
+    assert str(err.value).startswith(f"{p}:") and "invalid YAML" in str(err.value)
+
+
+def test_jsonl_line_errors(tmp_path):
+    class Entry(StrictModel):
+        id: str
+        name: str
+
+    p = tmp_path / "g.jsonl"
+    p.write_text('{"id": "a", "name": "甲"}\n\n{"id": "b"}\n', encoding="utf-8")
+    with pytest.raises(RuleFileError) as err:
+        load_jsonl(p, Entry)
+    assert str(err.value) == f"{p}:3: name: Field required"
+
+
+def test_fingerprint_changes_with_rules(tmp_path):
+    (tmp_path / "a.yaml").write_text("version: 1\n", encoding="utf-8")
+    one = rules_fingerprint(tmp_path)
+    (tmp_path / "a.yaml").write_text("version: 2\n", encoding="utf-8")
+    assert rules_fingerprint(tmp_path) != one
