@@ -53,6 +53,10 @@ def test_flow_writes_all_tables_and_records_failures(prefect_harness, inputs, tm
     assert failures == {("empty.txt", "read"), ("binary.md", "read"), ("undecodable.txt", "read"), ("feed.jsonl:2", "read")}
     assert summary["failures"] == 4
     assert tables["articles"].num_rows == 15 and tables["sentences"].num_rows == 220
+    duckdb = pytest.importorskip("duckdb")
+    for name in schema.TABLES:
+        n = duckdb.sql(f"select count(*) from read_parquet('{out}/{name}/*.parquet')").fetchone()[0]
+        assert n == tables[name].num_rows, name
     by_doc = {d["path"].rsplit("/", 1)[-1]: d for d in docs}
     assert by_doc["feed.jsonl"]["source_id"] == "n1" and by_doc["feed.jsonl"]["source"] == "新华社"
 

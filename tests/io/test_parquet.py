@@ -44,9 +44,11 @@ def test_every_table_readable_with_duckdb(tmp_path, extracted):
         "where a.index = 3 group by a.headline"
     ).fetchone()
     assert row[0].startswith("中央网信办") and row[1] == 16
-    for name in ("entities", "relations"):
+    for name in schema.TABLES:
+        if name == "failures":
+            continue  # no failure part in this batch; see the flow tests
         cols = [r[0] for r in con.execute(f"describe select * from read_parquet('{tmp_path}/{name}/*.parquet')").fetchall()]
-        assert cols == schema.TABLES[name].names
+        assert cols == schema.TABLES[name].names, name
 
 
 def test_metadata_and_compression(tmp_path, extracted):
