@@ -73,6 +73,9 @@ class Article:
     # offsets, and the kind of each line of clean_text (headline/heading/body).
     offsets: Any = field(default=None, repr=False, compare=False)
     line_kinds: list[str] = field(default_factory=list, repr=False, compare=False)
+    # (kind, OText) of bylines, datelines, captions and photo credits: metadata
+    # text outside clean_text, kept with its raw offsets for later stages.
+    segments: list = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass
@@ -81,12 +84,14 @@ class Sentence:
     doc_id: str
     article_id: str
     index: int
-    kind: str  # headline | heading | body
+    kind: str  # headline | heading | body | byline | dateline | caption | credit
     text: str
-    start: int
-    end: int
+    start: int | None  # offsets in the article's clean_text (None outside it)
+    end: int | None
     raw_start: int
     raw_end: int
+    # Not written: the OText of the sentence (maps its characters to raw offsets).
+    offsets: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -97,8 +102,8 @@ class Entity:
     sent_id: str | None
     text: str
     label: str
-    start: int
-    end: int
+    start: int | None
+    end: int | None
     raw_start: int
     raw_end: int
     source: str

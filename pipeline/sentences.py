@@ -94,23 +94,41 @@ def split_text(text: str) -> list[tuple[int, int, int]]:
 
 
 def split_article(article: Article) -> list[Sentence]:
-    """Sentences of an article with offsets in its clean text and in the raw page."""
+    """Sentences of an article with offsets in its clean text and in the raw page.
+
+    The running text comes first (kinds ``headline``, ``heading``, ``body``),
+    then the article's metadata text (``byline``, ``dateline``, ``caption``,
+    ``credit``), which has raw offsets but no clean-text offsets.
+    """
     kinds = article.line_kinds
-    out = []
-    for index, (start, end, line_index) in enumerate(split_text(article.clean_text)):
-        raw_start, raw_end = article.offsets.raw_span(start, end)
+    out: list[Sentence] = []
+
+    def add(kind: str, ot, start: int | None, end: int | None) -> None:
+        raw_start, raw_end = ot.raw_span(0, len(ot))
+        index = len(out)
         out.append(
             Sentence(
                 sent_id=f"{article.article_id}-s{index:03d}",
                 doc_id=article.doc_id,
                 article_id=article.article_id,
                 index=index,
-                kind=kinds[line_index] if line_index < len(kinds) else "body",
-                text=article.clean_text[start:end],
+                kind=kind,
+                text=ot.text,
                 start=start,
                 end=end,
                 raw_start=raw_start,
                 raw_end=raw_end,
+                offsets=ot,
             )
         )
+
+    for start, end, line_index in split_text(article.clean_text):
+        kind = kinds[line_index] if line_index < len(kinds) else "body"
+        add(kind, article.offsets[start:end], start, end)
+    for kind, ot in article.segments:
+        spans = split_line(ot.text) if kind == "caption" else [(0, len(ot))]
+        for s, e in spans:
+            piece = ot[s:e].strip()
+            if len(piece):
+                add(kind, piece, None, None)
     return out

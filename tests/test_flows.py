@@ -48,14 +48,14 @@ def test_flow_writes_all_tables_and_records_failures(prefect_harness, inputs, tm
     tables = _tables(out)
     docs = tables["documents"].to_pylist()
     assert sorted(d["encoding"] for d in docs) == ["gbk", "utf-8", "utf-8"]
-    assert summary["documents"] == 3 and summary["articles"] == 15 and summary["sentences"] == 220
+    assert summary["documents"] == 3 and summary["articles"] == 15 and summary["sentences"] == 235
     failures = {(f["path"].rsplit("/", 1)[-1], f["stage"]) for f in tables["failures"].to_pylist()}
     assert failures == {("empty.txt", "read"), ("binary.md", "read"), ("undecodable.txt", "read"), ("feed.jsonl:2", "read")}
     assert summary["failures"] == 4
-    assert tables["articles"].num_rows == 15 and tables["sentences"].num_rows == 220
+    assert tables["articles"].num_rows == 15 and tables["sentences"].num_rows == 235
     duckdb = pytest.importorskip("duckdb")
     for name in schema.TABLES:
-        n = duckdb.sql(f"select count(*) from read_parquet('{out}/{name}/*.parquet')").fetchone()[0]
+        n = duckdb.connect().execute(f"select count(*) from read_parquet('{out}/{name}/*.parquet')").fetchone()[0]
         assert n == tables[name].num_rows, name
     by_doc = {d["path"].rsplit("/", 1)[-1]: d for d in docs}
     assert by_doc["feed.jsonl"]["source_id"] == "n1" and by_doc["feed.jsonl"]["source"] == "新华社"
@@ -84,7 +84,7 @@ def test_cli_exit_status_and_summary(prefect_harness, inputs, tmp_path, capsys):
     assert rc == 1
     assert "documents" in captured.out and str(out.resolve()) in captured.out
     assert "empty.txt" in captured.err and "empty file" in captured.err
-    assert ds.dataset(out / "sentences", format="parquet").count_rows() == 109
+    assert ds.dataset(out / "sentences", format="parquet").count_rows() == 116
 
     rc = main(["run", str(inputs / "page.txt"), "--out", str(out), "--no-progress"])
     assert rc == 0

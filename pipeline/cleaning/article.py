@@ -62,6 +62,11 @@ def build_article(
         headline_ot = normalize_heading(OText.from_raw(raw, draft.headline.start, draft.headline.end))
 
     bylines: list[Byline] = list(draft.bylines)
+    # text that is metadata, not running text: kept with its offsets so that
+    # later stages can still find entities in it (bylines name papers and people)
+    segments: list[tuple[str, OText]] = [
+        ("byline", to_half_width(OText.from_raw(raw, b.start, b.end))) for b in draft.bylines if b.start >= 0 and b.end > b.start
+    ]
     agency = place = date = None
     lines: list[Line] = []
     joined = 0
@@ -83,6 +88,7 @@ def build_article(
                 agency, place, date = dl.agency, dl.place, dl.date
                 if dl.byline is not None:
                     bylines.insert(0, dl.byline)
+                segments.append(("dateline", strip_line(ot[:dl.end])))
                 ot = ot[dl.end:]
         ot = normalize_paragraph(ot)
         if not len(ot):
@@ -110,6 +116,10 @@ def build_article(
         cap_ot = normalize_paragraph(OText.from_raw(raw, cap.start, cap.end)) if cap.end > cap.start else OText.empty()
         # caption lines are separate paragraphs in print; join them without breaks
         cap_ot = OText.join([normalize_paragraph(p) for p in _split_lines(cap_ot)], sep="") if len(cap_ot) else cap_ot
+        if len(cap_ot):
+            segments.append(("caption", cap_ot))
+        if cap.credit.start >= 0:
+            segments.append(("credit", to_half_width(OText.from_raw(raw, cap.credit.start, cap.credit.end))))
         captions.append(
             Caption(
                 text=cap_ot.text,
@@ -155,6 +165,7 @@ def build_article(
         joined_breaks=joined,
         offsets=clean,
         line_kinds=[ln.kind for ln in all_lines],
+        segments=segments,
     )
     return article
 

@@ -63,6 +63,8 @@ def load_rules(path: str | None = None) -> BylineRules:
 @dataclass
 class Byline:
     text: str
+    start: int = -1  # raw span of the byline text when known
+    end: int = -1
     agency: str | None = None
     reporters: list[str] = field(default_factory=list)
     correspondents: list[str] = field(default_factory=list)

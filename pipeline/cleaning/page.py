@@ -111,12 +111,10 @@ def classify(lines: list[Line], parser: BylineParser) -> None:
             line.content_start = line.start + lead + m.end()
             continue
         credit = parser.is_photo_credit(stripped)
-        if credit:
-            line.kind, line.byline = "credit", credit
-            continue
-        byline = parser.parse(stripped)
+        byline = credit or parser.parse(stripped)
         if byline:
-            line.kind, line.byline = "byline", byline
+            line.kind, line.byline = ("credit" if credit else "byline"), byline
+            byline.start, byline.end = line.start + lead, line.start + lead + len(stripped)
 
 
 def _next_content(lines: list[Line], i: int) -> Line | None:

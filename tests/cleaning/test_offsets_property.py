@@ -62,7 +62,12 @@ def test_offset_map_is_exact(page):
             raw = page[o]
             assert _norm(raw) == ch or (ch in " \n" and raw.isspace()), (ch, raw)
         for s in split_article(art):
-            assert 0 <= s.start < s.end <= len(art.clean_text)
-            assert s.text == art.clean_text[s.start:s.end]
+            if s.start is not None:  # running text
+                assert 0 <= s.start < s.end <= len(art.clean_text)
+                assert s.text == art.clean_text[s.start:s.end]
+            else:  # byline, dateline, caption, credit
+                assert s.kind in {"byline", "dateline", "caption", "credit"}
             assert 0 <= s.raw_start < s.raw_end <= len(page)
             assert "\n" not in s.text
+            for ch, o in zip(s.text, s.offsets.offsets):
+                assert _norm(page[o]) == ch or (ch in " \n" and page[o].isspace())

