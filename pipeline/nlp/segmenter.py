@@ -1,0 +1,50 @@
+"""Our pkuseg word segmenter: loading, normalisation, cutting.
+
+The model is trained by :mod:`pipeline.training.segmenter` on People's Daily
+1998-01 and shipped in ``models/pkuseg/``. Input is normalised to half-width
+(one character for one) exactly as in training, so offsets never move.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline import settings
+from pipeline.cleaning.normalize import _HALF_WIDTH
+
+
+def default_model_dir() -> Path:
+    return settings.models_dir() / "pkuseg"
+
+
+def normalize(text: str) -> str:
+    return text.translate(_HALF_WIDTH)
+
+
+class Segmenter:
+    """A spacy-pkuseg model plus an optional user dictionary (one word per line)."""
+
+    def __init__(self, model_dir: str | os.PathLike, user_dict: str | os.PathLike | None = None):
+        import spacy_pkuseg
+
+        self.model_dir = Path(model_dir)
+        if not (self.model_dir / "features.msgpack").is_file() or not (self.model_dir / "weights.npz").is_file():
+            raise FileNotFoundError(
+                f"no pkuseg model in {self.model_dir} (features.msgpack, weights.npz): run `make models`"
+            )
+        self.user_dict = Path(user_dict) if user_dict else None
+        if self.user_dict is not None and not self.user_dict.is_file():
+            raise FileNotFoundError(f"pkuseg user dictionary {self.user_dict} not found")
+        # user_dict=None: no dictionary at all (pkuseg's "default" one costs 1.2 F1 on PKU)
+        self._seg = spacy_pkuseg.pkuseg(model_name=str(self.model_dir), user_dict=str(self.user_dict) if self.user_dict else None)
+
+    def cut(self, text: str) -> list[str]:
+        """Words of ``text``; their concatenation is ``normalize(text)`` minus whitespace runs."""
+        return self._seg.cut(normalize(text))
+
+
+@lru_cache(maxsize=4)
+def load_segmenter(model_dir: str | None = None, user_dict: str | None = None) -> Segmenter:
+    return Segmenter(model_dir or default_model_dir(), user_dict)

@@ -1,0 +1,86 @@
+"""Preparing data for and training the statistical NER (spaCy).
+
+``prepare`` writes ``train.spacy`` / ``dev.spacy`` DocBins from the public
+corpora (never from the MSRA test split); ``train`` runs spaCy's trainer on
+``models/ner/config.cfg``. The development set is a seeded 5 % of the
+training pool, used for early stopping only.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+from spacy.tokens import DocBin
+
+from pipeline.training import corpora
+from pipeline.training.ner_data import Sample, dedupe, read_char_bio, read_cluener, read_msra_val, to_docs
+
+SOURCES = ("msra-val", "pd-ner", "cluener")
+
+
+def load_pool(sources: tuple[str, ...] = SOURCES) -> list[Sample]:
+    """The training pool; sentences of the MSRA test (and repeats) are dropped."""
+    msra = corpora.corpus_dir("msra-ner")
+    if msra is None:
+        raise corpora.CorpusNotFound("msra-ner corpus not found (needed to exclude its test sentences)")
+    test_keys = {s.key for s in read_char_bio(msra / "msra_test_bio.txt")}
+    samples: list[Sample] = []
+    if "msra-val" in sources:
+        samples += list(read_msra_val(msra / "val_from_train"))
+    if "pd-ner" in sources:
+        pd = corpora.corpus_dir("peoples-daily-ner")
+        samples += list(read_char_bio(pd / "example.dev", "pd-ner")) + list(read_char_bio(pd / "example.test", "pd-ner"))
+    if "cluener" in sources:
+        cl = corpora.corpus_dir("cluener2020")
+        samples += list(read_cluener(cl / "train.json")) + list(read_cluener(cl / "dev.json"))
+    return dedupe(samples, exclude=test_keys)
+
+
+def prepare(out_dir: str | Path, sources: tuple[str, ...] = SOURCES, dev_share: float = 0.05, seed: int = 0) -> dict:
+    import spacy
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pool = load_pool(sources)
+    rng = random.Random(seed)
+    rng.shuffle(pool)
+    n_dev = int(len(pool) * dev_share)
+    dev, train = pool[:n_dev], pool[n_dev:]
+    nlp = spacy.blank("zh")  # reference docs: one token per character
+    nlp.tokenizer = _char_tokenizer(nlp)
+    for name, part in (("train", train), ("dev", dev)):
+        db = DocBin(store_user_data=False)
+        for doc in to_docs(part, nlp):
+            db.add(doc)
+        db.to_disk(out / f"{name}.spacy")
+    return {
+        "train": len(train),
+        "dev": len(dev),
+        "train_chars": sum(len(s.text) for s in train),
+        "by_source": dict(Counter(s.source for s in train)),
+        "entities": dict(Counter(lab for s in train for _, _, lab in s.spans)),
+    }
+
+
+def _char_tokenizer(nlp):
+    from pipeline.nlp.tokenizer import CharWordTokenizer
+
+    return CharWordTokenizer(nlp.vocab, use_words=False)
+
+
+def train(config: str | Path, data_dir: str | Path, output: str | Path, segmenter: str | Path, overrides: dict | None = None) -> Path:
+    from spacy.cli.train import train as spacy_train
+
+    import pipeline.nlp.factories  # noqa: F401  (registers the tokenizer)
+
+    data_dir = Path(data_dir)
+    ov = {
+        "paths.train": str(data_dir / "train.spacy"),
+        "paths.dev": str(data_dir / "dev.spacy"),
+        "paths.segmenter": str(segmenter),
+        **(overrides or {}),
+    }
+    spacy_train(Path(config), Path(output), overrides=ov, use_gpu=-1)
+    return Path(output) / "model-best"
