@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup run test test-slow clean
+.PHONY: setup run test test-slow models rules clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,16 @@ test: setup
 ## long tests: large fuzzing profiles, training on real corpora
 test-slow: setup
 	$(BIN)/python -m pytest -m slow -q
+
+## train the segmenter and NER from the public corpora, assemble models/zh_news (long: about an hour on 2 cores)
+models: setup
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pipeline train
+
+## regenerate rules/gazetteers/admin_divisions.jsonl from cpca
+rules: setup
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pipeline.training.gazetteers
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis .benchmarks

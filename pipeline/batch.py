@@ -74,6 +74,36 @@ def clean_and_split(documents: Iterable[Document]) -> Extracted:
     return out
 
 
+def recognize_entities(extracted: Extracted, nlp=None) -> Extracted:
+    """Fill ``extracted.entities``; a document whose NER fails becomes a failure.
+
+    The batch runs as one ``nlp.pipe``; only if that raises is it redone
+    document by document, so that one bad document cannot sink the others.
+    """
+    from pipeline.ner import recognize
+
+    try:
+        extracted.entities = recognize(extracted.articles, extracted.sentences, nlp)
+        return extracted
+    except Exception:  # isolate the culprit below
+        pass
+    keep_docs, entities = [], []
+    for doc in extracted.documents:
+        arts = [a for a in extracted.articles if a.doc_id == doc.doc_id]
+        sents = [s for s in extracted.sentences if s.doc_id == doc.doc_id]
+        try:
+            entities.extend(recognize(arts, sents, nlp))
+            keep_docs.append(doc)
+        except Exception as exc:
+            extracted.failures.append(failure(doc.path, "ner", _describe(exc)))
+    kept = {d.doc_id for d in keep_docs}
+    extracted.documents = keep_docs
+    extracted.articles = [a for a in extracted.articles if a.doc_id in kept]
+    extracted.sentences = [s for s in extracted.sentences if s.doc_id in kept]
+    extracted.entities = entities
+    return extracted
+
+
 def _describe(exc: BaseException) -> str:
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""

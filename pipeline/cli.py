@@ -26,6 +26,19 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="process documents again even when they are already in the output")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's log lines")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    from pipeline import eval_cli
+
+    eval_cli.add_parser(sub)
+
+    train = sub.add_parser("train", help="train the segmenter and the NER from the public corpora (make models)")
+    train.add_argument("--work", default="build/training", help="working directory for data and checkpoints")
+    train.add_argument("--out", default=None, help="where to write the assembled pipeline (default: models/zh_news)")
+    train.add_argument("--segmenter-iterations", type=int, default=10)
+    train.add_argument("--ner-max-steps", type=int, default=6000)
+    train.add_argument("--segmenter-dir", default=None, help="reuse a trained pkuseg model directory")
+    train.add_argument("--ner-model", default=None, help="reuse a trained spaCy NER (model-best directory)")
+    train.add_argument("--chars-only", action="store_true", help="no pkuseg word features (the char baseline)")
     return parser
 
 
@@ -33,7 +46,30 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "run":
         return cmd_run(args)
+    if args.command == "eval":
+        from pipeline import eval_cli
+
+        return eval_cli.run(args)
+    if args.command == "train":
+        return cmd_train(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    settings.prefect_defaults()
+    from pipeline.flows import train_models
+
+    report = train_models(
+        work=args.work,
+        out=args.out,
+        segmenter_iterations=args.segmenter_iterations,
+        ner_max_steps=args.ner_max_steps,
+        use_words=not args.chars_only,
+        segmenter_dir=args.segmenter_dir,
+        ner_model=args.ner_model,
+    )
+    print(report)
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:

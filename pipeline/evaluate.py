@@ -52,3 +52,62 @@ def segmentation_prf(gold: Iterable[Sequence[str]], pred: Iterable[Sequence[str]
             raise ValueError(f"segmentations of different text: {''.join(g)[:30]!r} vs {''.join(p)[:30]!r}")
         score.add(word_spans(g), word_spans(p))
     return score
+
+
+# -- NER ----------------------------------------------------------------------
+
+#: Our labels -> the PER/LOC/ORG of MSRA and People's Daily (guidelines).
+CORPUS_LABELS = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+
+
+@dataclass
+class Mention:
+    doc: str | int
+    start: int
+    end: int
+    label: str
+    source: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.doc, self.start, self.end, self.label)
+
+
+def score_mentions(gold: list[Mention], pred: list[Mention], groups: dict[str, set[str]] | None = None) -> dict:
+    """Per-label and micro P/R/F over exact (doc, start, end, label) matches.
+
+    ``groups`` adds scores where several labels count as one (span match,
+    any label of the group), e.g. ``{"PLACE": {"GPE", "LOC", "FAC"}}``.
+    """
+    labels = sorted({m.label for m in gold} | {m.label for m in pred})
+    gold_keys = {m.key for m in gold}
+    pred_keys = {m.key for m in pred}
+    report: dict = {"labels": {}}
+    micro = PRF()
+    micro.add(gold_keys, pred_keys)
+    report["micro"] = micro.as_dict()
+    for label in labels:
+        s = PRF()
+        s.add({k for k in gold_keys if k[3] == label}, {k for k in pred_keys if k[3] == label})
+        report["labels"][label] = s.as_dict(counts=True)
+    for name, members in (groups or {}).items():
+        s = PRF()
+        s.add({k[:3] for k in gold_keys if k[3] in members}, {k[:3] for k in pred_keys if k[3] in members})
+        report.setdefault("groups", {})[name] = s.as_dict(counts=True)
+    return report
+
+
+def by_rule(gold: list[Mention], pred: list[Mention]) -> dict:
+    """For each source (rule id or model): hits, precision, and the recall it adds."""
+    gold_keys = {m.key for m in gold}
+    out: dict[str, dict] = {}
+    for m in pred:
+        row = out.setdefault(m.source, {"hits": 0, "tp": 0})
+        row["hits"] += 1
+        row["tp"] += m.key in gold_keys
+    n_gold = len(gold_keys) or 1
+    for row in out.values():
+        row["precision"] = round(row["tp"] / row["hits"], 4) if row["hits"] else 0.0
+        row["recall_added"] = round(row["tp"] / n_gold, 4)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["hits"]))

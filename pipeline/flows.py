@@ -53,10 +53,19 @@ class RunSummary:
 
 
 def output_metadata() -> dict[str, str]:
+    from pipeline.nlp import pipeline_dir
+
+    meta_path = pipeline_dir() / "meta.json"
+    models = "none"
+    if meta_path.is_file():
+        import json
+
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        models = f"{meta.get('name')}@{meta.get('version')}"
     return {
         "pipeline_version": __version__,
         "rules_version": rules_fingerprint(),
-        "models": "none",
+        "models": models,
     }
 
 
@@ -68,6 +77,11 @@ def read_task(paths: list[str]) -> batch.ReadResult:
 @task(name="clean-and-split")
 def clean_split_task(documents: list) -> batch.Extracted:
     return batch.clean_and_split(documents)
+
+
+@task(name="ner")
+def ner_task(extracted: batch.Extracted) -> batch.Extracted:
+    return batch.recognize_entities(extracted)
 
 
 @task(name="write")
@@ -137,7 +151,8 @@ async def extract(
 
     def submit(docs: list) -> None:
         cleaned = clean_split_task.submit(docs)
-        write_futures.append((write_task.submit(str(out), cleaned, metadata), len(docs)))
+        recognized = ner_task.submit(cleaned)
+        write_futures.append((write_task.submit(str(out), recognized, metadata), len(docs)))
 
     for fut in read_futures:
         result: batch.ReadResult = await asyncio.to_thread(fut.result)
@@ -183,3 +198,77 @@ async def extract(
         summary.entities, summary.relations, summary.failures, summary.seconds,
     )
     return summary.as_dict()
+
+
+# -- training -----------------------------------------------------------------
+
+
+@task(name="train-segmenter")
+def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> dict:
+    from pathlib import Path
+
+    from pipeline.training import corpora, segmenter
+
+    w = Path(work) / "pkuseg"
+    counts = segmenter.prepare(corpora.peoples_daily_1998(), w / "data")
+    segmenter.train(w / "data" / "train.txt", w / "data" / "dev.txt", w / "full", iterations=iterations)
+    counts.update(segmenter.prune(w / "full", w / "pruned", prune_threshold))
+    counts["model_dir"] = str(w / "pruned")
+    return counts
+
+
+@task(name="build-gazetteer")
+def build_gazetteer_task() -> dict:
+    from pipeline.training import corpora, gazetteers
+
+    return gazetteers.build(corpora.peoples_daily_1998())
+
+
+@task(name="train-ner")
+def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: bool) -> str:
+    from pathlib import Path
+
+    from pipeline.training import ner
+
+    w = Path(work) / "ner"
+    ner.prepare(w / "data")
+    overrides = {"training.max_steps": max_steps, "nlp.tokenizer.use_words": use_words}
+    return str(ner.train(Path(__file__).resolve().parent.parent / "models" / "ner" / "config.cfg", w / "data", w / "out", segmenter_dir, overrides))
+
+
+@task(name="assemble")
+def assemble_task(ner_model: str, segmenter_dir: str, out: str) -> str:
+    from pipeline.training.assemble import assemble
+
+    return str(assemble(ner_model, segmenter_dir, out))
+
+
+@flow(name="train-models")
+def train_models(
+    work: str = "build/training",
+    out: str | None = None,
+    segmenter_iterations: int = 10,
+    prune_threshold: float = 0.05,
+    ner_max_steps: int = 6000,
+    use_words: bool = True,
+    segmenter_dir: str | None = None,
+    ner_model: str | None = None,
+) -> dict:
+    """Train the segmenter and the NER from the public corpora and assemble ``models/zh_news``.
+
+    ``segmenter_dir`` / ``ner_model`` reuse already trained parts.
+    """
+    from pipeline.nlp import pipeline_dir
+
+    logger = get_run_logger()
+    report: dict = {}
+    if segmenter_dir is None:
+        seg = train_segmenter_task(work, segmenter_iterations, prune_threshold)
+        segmenter_dir = seg["model_dir"]
+        report["segmenter"] = seg
+    report["gazetteer"] = build_gazetteer_task()
+    if ner_model is None:
+        ner_model = train_ner_task(work, segmenter_dir, ner_max_steps, use_words)
+    report["pipeline"] = assemble_task(ner_model, segmenter_dir, out or str(pipeline_dir()))
+    logger.info("trained: %s", report)
+    return report

@@ -44,25 +44,33 @@ class StrictModel(BaseModel):
 
 def _node_line(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
     """Line (1-based) of the YAML node at pydantic error location ``loc``."""
+    return _walk(node, loc)[0]
+
+
+def _walk(node: yaml.Node | None, loc: Sequence[Any]) -> tuple[int | None, list[Any]]:
+    """Follow ``loc`` down the YAML tree: (line of the deepest node, the parts found).
+
+    Parts that name no node (pydantic's tags of union members, such as
+    ``regex`` in ``rules[0].regex.label``) are skipped.
+    """
     best = node
+    found: list[Any] = []
     for key in loc:
         if node is None:
             break
+        nxt = None
         if isinstance(node, yaml.MappingNode):
-            nxt = None
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.value == str(key):
                     nxt = v
-                    best = k
                     break
-            node = nxt
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        if node is not None:
-            best = node
-    return best.start_mark.line + 1 if best is not None else None
+            nxt = node.value[key]
+        if nxt is None:
+            continue
+        node = best = nxt
+        found.append(key)
+    return (best.start_mark.line + 1 if best is not None else None), found
 
 
 def _format_loc(loc: Sequence[Any]) -> str:
@@ -97,9 +105,10 @@ def load_yaml(path: str | Path, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        line = _node_line(node, err["loc"])
+        line, found = _walk(node, err["loc"])
+        loc = found if found else err["loc"]
         more = f" (and {exc.error_count() - 1} more errors)" if exc.error_count() > 1 else ""
-        raise RuleFileError(path, line, f"{_format_loc(err['loc'])}: {err['msg']}{more}") from None
+        raise RuleFileError(path, line, f"{_format_loc(loc)}: {err['msg']}{more}") from None
 
 
 def load_jsonl(path: str | Path, model: type[M]) -> list[M]:

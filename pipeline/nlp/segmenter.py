@@ -1,7 +1,7 @@
 """Our pkuseg word segmenter: loading, normalisation, cutting.
 
 The model is trained by :mod:`pipeline.training.segmenter` on People's Daily
-1998-01 and shipped in ``models/pkuseg/``. Input is normalised to half-width
+1998-01 and shipped inside the spaCy pipeline, ``models/zh_news/tokenizer/pkuseg/``. Input is normalised to half-width
 (one character for one) exactly as in training, so offsets never move.
 """
 
@@ -16,7 +16,8 @@ from pipeline.cleaning.normalize import _HALF_WIDTH
 
 
 def default_model_dir() -> Path:
-    return settings.models_dir() / "pkuseg"
+    """The shipped segmenter: saved inside the spaCy pipeline's tokenizer (one copy)."""
+    return settings.models_dir() / "zh_news" / "tokenizer" / "pkuseg"
 
 
 def normalize(text: str) -> str:

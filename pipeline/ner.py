@@ -1,0 +1,107 @@
+"""The NER stage: sentences in, entity records out.
+
+Runs the spaCy pipeline (:func:`pipeline.nlp.load_nlp`) over a batch of
+sentences with ``nlp.pipe``; each sentence's Doc knows its kind (body,
+byline, caption ...) and the paper's home place, which the linker uses for
+deictic words. Entities get clean-text offsets (None outside the running
+text) and exact raw offsets through the sentence's offset map.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from pipeline.cleaning.bylines import load_rules as load_byline_rules
+from pipeline.records import Article, Entity, Sentence
+
+_DEICTIC_LOCAL = ("区", "县")
+
+
+def home_places() -> dict[str, dict]:
+    return {a.name: {"name": a.home.name, "kb_id": a.home.kb_id} for a in load_byline_rules().agencies if a.home}
+
+
+def article_homes(articles: Iterable[Article]) -> dict[str, dict | None]:
+    """Home place per article: its agency's home, else the page's main paper's home."""
+    homes = home_places()
+    articles = list(articles)
+    by_doc: dict[str, Counter] = {}
+    for a in articles:
+        if a.agency in homes:
+            by_doc.setdefault(a.doc_id, Counter())[a.agency] += 1
+    out = {}
+    for a in articles:
+        if a.agency in homes:
+            out[a.article_id] = homes[a.agency]
+        elif a.doc_id in by_doc:
+            out[a.article_id] = homes[by_doc[a.doc_id].most_common(1)[0][0]]
+        else:
+            out[a.article_id] = None
+    return out
+
+
+def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batch_size: int = 256) -> list[Entity]:
+    if nlp is None:
+        from pipeline.nlp import load_nlp
+
+        nlp = load_nlp()
+    homes = article_homes(articles)
+    docs = []
+    for s in sentences:
+        doc = nlp.make_doc(s.text)
+        doc._.kind = s.kind
+        doc._.home = homes.get(s.article_id)
+        doc._.article_id = s.article_id
+        docs.append(doc)
+    entities: list[Entity] = []
+    for sent, doc in zip(sentences, nlp.pipe(docs, batch_size=batch_size)):
+        for ent in doc.ents:
+            raw_start, raw_end = sent.offsets.raw_span(ent.start_char, ent.end_char)
+            start = sent.start + ent.start_char if sent.start is not None else None
+            end = sent.start + ent.end_char if sent.start is not None else None
+            entities.append(
+                Entity(
+                    ent_id=f"{sent.doc_id}-e{raw_start}-{raw_end}",
+                    doc_id=sent.doc_id,
+                    article_id=sent.article_id,
+                    sent_id=sent.sent_id,
+                    text=ent.text,
+                    label=ent.label_,
+                    start=start,
+                    end=end,
+                    raw_start=raw_start,
+                    raw_end=raw_end,
+                    source=ent._.source or "unknown",
+                    score=ent._.score,
+                    value=ent._.value,
+                    value_low=ent._.value_low,
+                    value_high=ent._.value_high,
+                    unit=ent._.unit,
+                    unit_normalized=ent._.unit_normalized,
+                    value_normalized=ent._.value_normalized,
+                    qualifier=ent._.qualifier,
+                    normalized=ent._.normalized,
+                    kb_id=ent._.kb_id,
+                )
+            )
+    resolve_local_deictics(entities)
+    return entities
+
+
+def resolve_local_deictics(entities: list[Entity]) -> None:
+    """全区/本县 still unresolved: the district or county the article names most."""
+    by_article: dict[str, Counter] = {}
+    names: dict[str, str] = {}
+    for e in entities:
+        if e.label == "GPE" and e.kb_id and e.source != "gpe.deictic" and e.normalized and e.normalized.endswith(_DEICTIC_LOCAL):
+            by_article.setdefault(e.article_id, Counter())[e.kb_id] += 1
+            names[e.kb_id] = e.normalized
+    for e in entities:
+        if e.source == "gpe.deictic" and e.kb_id is None and e.text.endswith(_DEICTIC_LOCAL):
+            counts = by_article.get(e.article_id)
+            if counts:
+                candidates = [(n, k) for k, n in counts.items() if names[k].endswith(e.text[-1])]
+                if candidates:
+                    _, code = max(candidates)
+                    e.kb_id, e.normalized = code, names[code]

@@ -1,0 +1,217 @@
+"""Entity rules as data (``rules/entities.yaml``): loading, validation, matching.
+
+Three kinds of rule, each with an id that becomes the ``source`` of what it
+finds:
+
+* ``regex``  -- a pattern over the text. With ``boundary: word`` the match
+  must start at a word start of the pkuseg segmentation (``both``: and end at
+  a word end); among the starts that fit, the shortest name wins and a name
+  never starts with a ``STOP_START`` word.
+* ``extend`` -- a pattern matched right after an entity already found (by
+  the model, the gazetteer or another rule) with one of ``from_labels``; the
+  entity and the match become one longer entity (大足区 + 政协 -> 大足区政协).
+* vetoes   -- model spans whose text matches are dropped (meetings are not
+  organisations).
+
+Patterns use ``{HAN}`` (CJK character class body) and ``{LEXICON}`` names
+that expand to alternations of the file's lexicons. Loading validates the
+file (unknown keys, unknown labels, unknown lexicons, regex syntax) and
+fails with the path and line of the bad rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import yaml
+from pydantic import Field
+
+from pipeline.rules import RuleFileError, StrictModel, _node_line, check_unique_ids, load_yaml, rule_path
+
+Label = Literal["ORG", "GPE", "LOC", "FAC", "PERSON", "QUANTITY", "MONEY", "PERCENT", "DATE"]
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+
+
+class Example(StrictModel):
+    text: str
+    expect: str | None = None
+    given: list[tuple[int, int, Label]] = []
+
+
+class RegexRule(StrictModel):
+    id: str
+    kind: Literal["regex"]
+    label: Label
+    pattern: str
+    boundary: Literal["none", "word", "both"] = "none"
+    priority: int = 50
+    description: str
+    examples: list[Example] = []
+
+
+class ExtendRule(StrictModel):
+    id: str
+    kind: Literal["extend"]
+    label: Label
+    from_labels: list[Label]
+    pattern: str
+    priority: int = 50
+    description: str
+    examples: list[Example] = []
+
+
+class Veto(StrictModel):
+    id: str
+    labels: list[Label]
+    pattern: str
+    description: str
+    examples: list[str] = []
+
+
+Rule = Annotated[Union[RegexRule, ExtendRule], Field(discriminator="kind")]
+
+
+class EntityRuleFile(StrictModel):
+    version: int
+    lexicons: dict[str, list[str]]
+    rules: list[Rule]
+    vetoes: list[Veto] = []
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    label: str
+    source: str
+    priority: int = 50
+    score: float | None = None
+    kb_id: str | None = None
+    normalized: str | None = None
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+class EntityRules:
+    def __init__(self, spec: EntityRuleFile, path: str = "<rules>", node: yaml.Node | None = None):
+        self.spec = spec
+        self.path = path
+        lex = {name: _alternation(words) for name, words in spec.lexicons.items()}
+        lex["HAN"] = HAN
+        self.stop_start = tuple(sorted(spec.lexicons.get("STOP_START", []), key=len, reverse=True))
+
+        def compile_at(pattern: str, loc: tuple) -> re.Pattern[str]:
+            def expand(m: re.Match[str]) -> str:
+                name = m.group(1)
+                if name not in lex:
+                    raise RuleFileError(path, _node_line(node, loc), f"{_loc(loc)}: unknown lexicon {{{name}}}")
+                return lex[name]
+
+            try:
+                return re.compile(_PLACEHOLDER.sub(expand, pattern))
+            except re.error as exc:
+                raise RuleFileError(path, _node_line(node, loc), f"{_loc(loc)}: bad pattern: {exc}") from None
+
+        self.regex: list[tuple[RegexRule, re.Pattern[str]]] = []
+        self.extend: list[tuple[ExtendRule, re.Pattern[str]]] = []
+        for i, rule in enumerate(spec.rules):
+            compiled = compile_at(rule.pattern, ("rules", i, "pattern"))
+            (self.regex if isinstance(rule, RegexRule) else self.extend).append((rule, compiled))  # type: ignore[arg-type]
+        self.vetoes = [(v, compile_at(v.pattern, ("vetoes", i, "pattern"))) for i, v in enumerate(spec.vetoes)]
+        for i, (v, pat) in enumerate(self.vetoes):
+            for ex in v.examples:
+                if not pat.search(ex):
+                    raise RuleFileError(path, _node_line(node, ("vetoes", i, "examples")), f"vetoes[{i}]: example {ex!r} does not match")
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in self.spec.rules] + [v.id for v in self.spec.vetoes]
+
+    # -- matching -------------------------------------------------------
+    def _starts_ok(self, text: str, start: int) -> bool:
+        return not text.startswith(self.stop_start, start) if self.stop_start else True
+
+    def regex_candidates(self, text: str, word_starts: set[int] | None = None, word_ends: set[int] | None = None) -> list[Candidate]:
+        out = []
+        for rule, pat in self.regex:
+            for m in pat.finditer(text):
+                end = m.end()
+                if end == m.start():
+                    continue
+                if rule.boundary == "none" or word_starts is None:
+                    if self._starts_ok(text, m.start()) or rule.boundary == "none":
+                        out.append(Candidate(m.start(), end, rule.label, rule.id, rule.priority))
+                    continue
+                if rule.boundary == "both" and word_ends is not None and end not in word_ends:
+                    continue
+                for start in sorted((s for s in word_starts if m.start() <= s < end), reverse=True):
+                    if pat.fullmatch(text, start, end) and self._starts_ok(text, start):
+                        out.append(Candidate(start, end, rule.label, rule.id, rule.priority))
+                        break
+        return out
+
+    def extend_candidates(self, text: str, found: list[Candidate]) -> list[Candidate]:
+        """Longer entities built on ``found`` (applied until nothing new appears)."""
+        out: list[Candidate] = []
+        seen = {(c.start, c.end, c.label) for c in found}
+        frontier = list(found)
+        for _round in range(3):
+            new: list[Candidate] = []
+            for cand in frontier:
+                for rule, pat in self.extend:
+                    if cand.label not in rule.from_labels:
+                        continue
+                    m = pat.match(text, cand.end)
+                    if not m or m.end() == cand.end:
+                        continue
+                    key = (cand.start, m.end(), rule.label)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    new.append(Candidate(cand.start, m.end(), rule.label, rule.id, rule.priority, attrs={"base": cand.source}))
+            if not new:
+                break
+            out.extend(new)
+            frontier = new
+        return out
+
+    def veto(self, text: str, cand: Candidate) -> str | None:
+        span = text[cand.start:cand.end]
+        for v, pat in self.vetoes:
+            if cand.label in v.labels and pat.search(span):
+                return v.id
+        return None
+
+
+def _loc(loc: tuple) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
+
+
+def load_entity_rules(path: str | Path | None = None) -> EntityRules:
+    p = Path(path) if path else rule_path("entities.yaml")
+    spec = load_yaml(p, EntityRuleFile)
+    check_unique_ids(p, list(spec.rules) + list(spec.vetoes))
+    loader = yaml.SafeLoader(p.read_text(encoding="utf-8"))
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    return EntityRules(spec, str(p), node)
+
+
+@lru_cache(maxsize=4)
+def default_entity_rules() -> EntityRules:
+    return load_entity_rules()

@@ -1,0 +1,188 @@
+"""Gazetteers: administrative divisions, other places, known organisations.
+
+Sources (all data in ``rules/``):
+
+* ``gazetteers/admin_divisions.jsonl`` -- 3,219 divisions of county level and
+  above (code, full name, parents, short forms with their evidence,
+  coordinates), generated from cpca by :mod:`pipeline.training.gazetteers`;
+* ``gazetteers/places.yaml`` -- abbreviations, groups, regions, countries;
+* ``gazetteers/organizations.yaml`` and the agencies of ``bylines.yaml``.
+
+:class:`Gazetteer` finds their names in text (longest-first dictionary
+matching on characters) and answers lookups for typing and linking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pipeline.cleaning.bylines import load_rules as load_byline_rules
+from pipeline.nlp.entity_rules import Candidate
+from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_jsonl, load_yaml, rule_path
+
+
+class ShortForm(StrictModel):
+    text: str
+    ns: int
+    words: int
+    keep: bool
+
+
+class Division(StrictModel):
+    id: str
+    code: str
+    name: str
+    level: Literal["province", "prefecture", "county"]
+    parents: list[str]
+    short: list[ShortForm]
+    lon: float | None = None
+    lat: float | None = None
+
+
+class Place(StrictModel):
+    id: str
+    text: str
+    label: Literal["GPE", "LOC", "FAC", "ORG"]
+    kb_id: str | None = None
+    normalized: str | None = None
+    context: Literal["any", "after_verb"] = "any"
+    not_followed_by: list[str] = []
+
+
+class PlaceFile(StrictModel):
+    version: int
+    places: list[Place]
+
+
+class Organization(StrictModel):
+    id: str
+    text: str
+    aliases: list[str] = []
+
+
+class OrganizationFile(StrictModel):
+    version: int
+    organizations: list[Organization]
+
+
+_AFTER_VERB = set("在来赴驻留返入出抵离")
+
+
+@dataclass
+class Entry:
+    text: str
+    label: str
+    source: str
+    priority: int
+    kb_ids: tuple[str, ...] = ()
+    normalized: str | None = None
+    context: str = "any"
+    not_followed_by: tuple[str, ...] = ()
+
+
+class Gazetteer:
+    def __init__(self, divisions: list[Division], places: list[Place], orgs: list[Organization], agencies: list[tuple[str, str]]):
+        self.divisions = {d.code: d for d in divisions}
+        self.entries: dict[str, list[Entry]] = defaultdict(list)
+        for d in divisions:
+            self._add(Entry(d.name, "GPE", "gpe.admin.full", 70, (d.code,), d.name))
+            for s in d.short:
+                if s.keep:
+                    self._add(Entry(s.text, "GPE", "gpe.admin.short", 55, (d.code,), d.name))
+        for p in places:
+            kb = (p.kb_id,) if p.kb_id else ()
+            self._add(Entry(p.text, p.label, p.id, 72, kb, p.normalized, p.context, tuple(p.not_followed_by)))
+        for o in orgs:
+            for text in [o.text, *o.aliases]:
+                self._add(Entry(text, "ORG", o.id, 72, (), o.text))
+        for agency_id, name in agencies:
+            self._add(Entry(name, "ORG", agency_id, 72, (), None))
+        self._merge_duplicates()
+        self.max_len = max((len(k) for k in self.entries), default=0)
+        self.first_chars = {k[0] for k in self.entries}
+
+    def _add(self, entry: Entry) -> None:
+        self.entries[entry.text].append(entry)
+
+    def _merge_duplicates(self) -> None:
+        """One entry per (text, label): admin names shared by several divisions keep all codes."""
+        for text, entries in list(self.entries.items()):
+            merged: dict[str, Entry] = {}
+            for e in sorted(entries, key=lambda e: -e.priority):
+                if e.label in merged:
+                    m = merged[e.label]
+                    m.kb_ids = tuple(dict.fromkeys(m.kb_ids + e.kb_ids))
+                    if m.normalized != e.normalized:
+                        m.normalized = m.normalized if len(m.kb_ids) == 1 else None
+                else:
+                    merged[e.label] = Entry(e.text, e.label, e.source, e.priority, e.kb_ids, e.normalized, e.context, e.not_followed_by)
+            self.entries[text] = list(merged.values())
+
+    # -- lookups --------------------------------------------------------
+    def lookup(self, text: str, label: str | None = None) -> Entry | None:
+        for e in self.entries.get(text, ()):
+            if label is None or e.label == label:
+                return e
+        return None
+
+    def division(self, code: str) -> Division | None:
+        return self.divisions.get(code)
+
+    # -- matching -------------------------------------------------------
+    def candidates(self, text: str, word_starts: set[int] | None = None, word_ends: set[int] | None = None) -> list[Candidate]:
+        """Every gazetteer name in ``text`` that fits the segmentation and its context."""
+        out = []
+        n = len(text)
+        for i, ch in enumerate(text):
+            if ch not in self.first_chars:
+                continue
+            for j in range(min(n, i + self.max_len), i, -1):
+                entries = self.entries.get(text[i:j])
+                if not entries:
+                    continue
+                for e in entries:
+                    if not self._context_ok(text, i, j, e, word_starts, word_ends):
+                        continue
+                    out.append(Candidate(i, j, e.label, e.source, e.priority, kb_id=e.kb_ids[0] if len(e.kb_ids) == 1 else None,
+                                         normalized=e.normalized, attrs={"kb_ids": e.kb_ids} if e.kb_ids else {}))
+        return out
+
+    @staticmethod
+    def _context_ok(text: str, i: int, j: int, e: Entry, starts: set[int] | None, ends: set[int] | None) -> bool:
+        if e.not_followed_by and text.startswith(e.not_followed_by, j):
+            return False
+        if e.context == "after_verb":
+            return i > 0 and text[i - 1] in _AFTER_VERB
+        if e.source == "gpe.admin.short" and starts is not None and ends is not None:
+            # short forms must be whole words of the segmentation (南岸 in 长江南岸 is not)
+            return i in starts and j in ends
+        return True
+
+
+def load_gazetteer(root: Path | None = None) -> Gazetteer:
+    admin_path = (root / "gazetteers" / "admin_divisions.jsonl") if root else rule_path("gazetteers/admin_divisions.jsonl")
+    places_path = (root / "gazetteers" / "places.yaml") if root else rule_path("gazetteers/places.yaml")
+    orgs_path = (root / "gazetteers" / "organizations.yaml") if root else rule_path("gazetteers/organizations.yaml")
+    divisions = load_jsonl(admin_path, Division)
+    check_unique_ids(admin_path, divisions)
+    places = load_yaml(places_path, PlaceFile).places
+    check_unique_ids(places_path, places)
+    orgs = load_yaml(orgs_path, OrganizationFile).organizations
+    check_unique_ids(orgs_path, orgs)
+    for d in divisions:
+        for p in d.parents:
+            if not re.fullmatch(r"\d{6}", p):
+                raise RuleFileError(admin_path, None, f"{d.id}: bad parent code {p!r}")
+    byl = load_byline_rules()
+    agencies = [(f"org.{a.id}", name) for a in byl.agencies for name in [a.name, *a.aliases]]
+    return Gazetteer(divisions, places, orgs, agencies)
+
+
+@lru_cache(maxsize=2)
+def default_gazetteer() -> Gazetteer:
+    return load_gazetteer()

@@ -1,0 +1,248 @@
+"""Quantities, money, percentages and dates: finding and normalising them.
+
+The grammar (regular expressions built from ``rules/units.yaml``):
+
+    [qualifier] NUMBER [多|余|来|几] [— NUMBER [多|余]] UNIT [以上|以下|左右|级]
+    百分之 NUMBER  |  NUMBER %  |  N成 / N折 (proportions)
+    dates: 2022年, 7月10日, 1—6月, 6月底, 2023—2025年, 10日, 今年, 未来五年
+
+NUMBER is any numeral of :mod:`pipeline.nlp.numbers` (Arabic, Chinese,
+mixed, with multipliers). Every match becomes a :class:`Quantity` with
+``value`` (after multipliers), ``value_low``/``value_high`` for ranges,
+``unit`` as written, ``unit_normalized`` and ``value_normalized`` (ISO
+currency or SI unit), ``qualifier`` (= ~ > >= < <=) and a label (MONEY,
+PERCENT, DATE, QUANTITY). Qualifier words stay outside the span.
+
+Not quantities: code names in quotes (“1458”, “四个面向”), ordinals (第7位),
+the indefinite 一 (一批, 一个), bare numbers without a unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pipeline.nlp.numbers import DIGITS, parse_number
+from pipeline.rules import StrictModel, check_unique_ids, load_yaml, rule_path
+
+Kind = Literal["currency", "percent", "measure", "time", "counter", "noun"]
+LABEL_OF_KIND = {"currency": "MONEY", "percent": "PERCENT", "time": "DATE", "measure": "QUANTITY", "counter": "QUANTITY", "noun": "QUANTITY"}
+
+
+class Unit(StrictModel):
+    id: str
+    text: str
+    kind: Kind
+    normalized: str | None = None
+    factor: float = 1.0
+    requires_multiplier: bool = False
+
+
+class Qualifiers(StrictModel):
+    before: dict[Literal[">", ">=", "<", "<=", "~"], list[str]]
+    after: dict[Literal[">", ">=", "<", "<=", "~"], list[str]]
+    class_suffix: list[str]
+
+
+class UnitFile(StrictModel):
+    version: int
+    units: list[Unit]
+    qualifiers: Qualifiers
+
+
+@dataclass
+class Quantity:
+    start: int
+    end: int
+    label: str
+    source: str
+    value: float | None = None
+    value_low: float | None = None
+    value_high: float | None = None
+    unit: str | None = None
+    unit_normalized: str | None = None
+    value_normalized: float | None = None
+    qualifier: str = "="
+
+    @property
+    def text_span(self) -> tuple[int, int]:
+        return self.start, self.end
+
+
+def _alt(words) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+NUM_AR = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
+NUM_CN = r"[零〇○一二两三四五六七八九十百千万亿廿卅]+(?:点[零〇○一二三四五六七八九]+[万亿]*)?"
+BARE_MULT = r"[十百千](?:[十百千]?[万亿])+"
+NUMBER = f"(?:{NUM_AR}[十百千万亿]*|{BARE_MULT}|{NUM_CN})"
+RANGE_SEP = r"[—–\-~～至到]"
+APPROX = r"(?:多|余|来|几)"
+CN_YEAR = r"[〇○零一二三四五六七八九]{4}"
+REL_DATES = ["今年", "去年", "明年", "前年", "后年", "今天", "昨天", "明天", "本月", "上月", "下月", "当月", "本周", "上周", "下周",
+             "上半年", "下半年", "今年上半年", "今年下半年", "年内", "年底", "年初", "今明两年"]
+PERIOD_HEAD = ["未来", "今后", "过去", "近", "此后", "前"]
+
+_NOT_AFTER = re.compile(r"[第“\"‘'《]$")
+
+
+class QuantityGrammar:
+    def __init__(self, spec: UnitFile):
+        self.spec = spec
+        self.units = {u.text: u for u in spec.units}
+        unit_alt = _alt(self.units)
+        self.quantity = re.compile(
+            f"(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<u1>%|‰)?"
+            f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{NUMBER})(?P<a2>{APPROX})?)?"
+            f"(?P<unit>{unit_alt})"
+        )
+        self.percent_cn = re.compile(f"(?P<head>百分之|千分之)(?P<n1>{NUMBER})(?:(?P<sep>{RANGE_SEP})(?P<h2>百分之|千分之)?(?P<n2>{NUMBER}))?")
+        self.cheng = re.compile(r"(?P<n1>[一二三四五六七八九])(?P<kind>成|折)(?![为员功立果本熟就都长交型效绩品])")
+        self.date_abs = re.compile(
+            rf"(?P<year>(?:\d{{4}}|{CN_YEAR})(?:{RANGE_SEP}(?:\d{{4}}|{CN_YEAR}))?年)"
+            rf"(?:(?P<month>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]|底|初|末|上旬|中旬|下旬)?)?"
+            rf"|(?P<month2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]|底|初|末|上旬|中旬|下旬)?"
+            rf"|(?<![\d.])(?P<day3>\d{{1,2}})[日号](?![\d])"
+        )
+        self.date_rel = re.compile(_alt(REL_DATES))
+        self.date_period = re.compile(f"(?P<head>{_alt(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|天)")
+        q = spec.qualifiers
+        self.before = sorted(((w, sym) for sym, ws in q.before.items() for w in ws), key=lambda x: -len(x[0]))
+        self.after = sorted(((w, sym) for sym, ws in q.after.items() for w in ws), key=lambda x: -len(x[0]))
+        self.class_suffix = tuple(q.class_suffix)
+
+    # -- qualifiers -----------------------------------------------------
+    def qualifier(self, text: str, start: int, end: int, inner_approx: str | None) -> str:
+        for word, sym in self.before:
+            if text.endswith(word, 0, start):
+                return sym
+        for word, sym in self.after:
+            if text.startswith(word, end):
+                return sym
+        if text.startswith(self.class_suffix, end):
+            return ">="
+        if inner_approx in ("多", "余"):
+            return ">"
+        if inner_approx in ("来", "几"):
+            return "~"
+        return "="
+
+    # -- matching -------------------------------------------------------
+    def find(self, text: str) -> list[Quantity]:
+        found: list[Quantity] = []
+        taken = [False] * (len(text) + 1)
+
+        def add(q: Quantity) -> None:
+            if q.end <= q.start or any(taken[q.start:q.end]):
+                return
+            for k in range(q.start, q.end):
+                taken[k] = True
+            found.append(q)
+
+        for m in self.date_period.finditer(text):
+            try:
+                value = parse_number(m.group("n1"))
+            except ValueError:
+                continue
+            add(Quantity(m.start(), m.end(), "DATE", "date.period", value=value, unit=m.group("unit"),
+                         unit_normalized="a" if m.group("unit") == "年" else None, value_normalized=value,
+                         qualifier=">" if m.group("a1") in ("多", "余") else "="))
+        for m in self.date_abs.finditer(text):
+            if _NOT_AFTER.search(text, 0, m.start()):
+                continue
+            add(self._date(m))
+        for m in self.date_rel.finditer(text):
+            add(Quantity(m.start(), m.end(), "DATE", "date.relative"))
+        for m in self.percent_cn.finditer(text):
+            try:
+                v1 = parse_number(m.group("n1"))
+                v2 = parse_number(m.group("n2")) if m.group("n2") else None
+            except ValueError:
+                continue
+            scale = 0.1 if m.group("head") == "千分之" else 1.0
+            q = Quantity(m.start(), m.end(), "PERCENT", "quantity:pct.chinese", unit=m.group("head"), unit_normalized="%")
+            self._set_values(q, v1 * scale, None if v2 is None else v2 * scale, 1.0)
+            q.qualifier = self.qualifier(text, m.start(), m.end(), None)
+            add(q)
+        for m in self.quantity.finditer(text):
+            q = self._quantity(text, m)
+            if q is not None:
+                add(q)
+        for m in self.cheng.finditer(text):
+            v = DIGITS[m.group("n1")] * 10.0
+            add(Quantity(m.start(), m.end(), "PERCENT", f"quantity:pct.{'cheng' if m.group('kind') == '成' else 'zhe'}",
+                         value=v, unit=m.group("kind"), unit_normalized="%", value_normalized=v,
+                         qualifier=self.qualifier(text, m.start(), m.end(), None)))
+        found.sort(key=lambda q: q.start)
+        return found
+
+    def _set_values(self, q: Quantity, v1: float, v2: float | None, factor: float | None) -> None:
+        if v2 is None:
+            q.value = v1
+            q.value_normalized = v1 * factor if factor is not None else None
+        else:
+            q.value_low, q.value_high = v1, v2
+            q.value_normalized = None
+
+    def _quantity(self, text: str, m: re.Match[str]) -> Quantity | None:
+        start, end = m.start(), m.end()
+        if _NOT_AFTER.search(text, 0, start):
+            return None  # “四个面向”, 第7个: code names and ordinals
+        n1, n2 = m.group("n1"), m.group("n2")
+        unit = self.units[m.group("unit")]
+        if m.group("u1") and unit.kind != "percent":
+            return None
+        try:
+            v1 = parse_number(n1)
+            v2 = parse_number(n2) if n2 else None
+        except ValueError:
+            return None
+        is_cn = not re.search(r"\d", n1)
+        if is_cn and set(n1) <= set("万亿"):
+            return None  # 万人发明专利, 每亿元: a multiplier alone is no number
+        if is_cn and v1 == 1 and v2 is None and unit.kind in ("counter", "noun"):
+            return None  # 一批, 一个, 一级: the indefinite article
+        if unit.requires_multiplier and not re.search(r"[万亿]", n1):
+            return None
+        if unit.kind == "time" and unit.text == "年" and v2 is None and not m.group("a1") and re.fullmatch(r"\d{4}", n1):
+            return None  # a calendar year: the date grammar's job
+        if unit.kind == "noun" and is_cn and len(n1) == 1:
+            return None  # 两国, 三省: too often part of words
+        label = LABEL_OF_KIND[unit.kind]
+        q = Quantity(start, end, label, f"quantity:{unit.id}", unit=unit.text, unit_normalized=unit.normalized)
+        factor = unit.factor if unit.normalized else None
+        self._set_values(q, v1, v2, factor)
+        q.qualifier = self.qualifier(text, start, end, m.group("a2") or m.group("a1"))
+        return q
+
+    def _date(self, m: re.Match[str]) -> Quantity:
+        q = Quantity(m.start(), m.end(), "DATE", "date.absolute")
+        part = m.group("year") or ""
+        if part and re.search(RANGE_SEP, part) and not m.group("month"):
+            lo, hi = re.split(RANGE_SEP, part[:-1], maxsplit=1)
+            try:
+                q.value_low, q.value_high, q.unit = parse_number(lo), parse_number(hi), "年"
+            except ValueError:
+                pass
+        month = m.group("month2") if not m.group("year") else None
+        if month and re.search(RANGE_SEP, month) and not m.group("day2"):
+            lo, hi = re.split(RANGE_SEP, month[:-1], maxsplit=1)
+            q.value_low, q.value_high, q.unit = float(lo), float(hi), "月"
+        return q
+
+
+def load_grammar(path: str | Path | None = None) -> QuantityGrammar:
+    p = Path(path) if path else rule_path("units.yaml")
+    spec = load_yaml(p, UnitFile)
+    check_unique_ids(p, spec.units)
+    check_unique_ids(p, spec.units, "text")
+    return QuantityGrammar(spec)
+
+
+@lru_cache(maxsize=2)
+def default_grammar() -> QuantityGrammar:
+    return load_grammar()

@@ -1,0 +1,47 @@
+"""Assembling the shipped spaCy pipeline ``models/zh_news`` from trained parts.
+
+tokenizer (char tokens + our pkuseg model) -> tok2vec -> ner (statistical)
+-> zhnews_entity_rules -> zhnews_quantities -> zhnews_linker. The pkuseg model is stored once,
+inside the pipeline's tokenizer directory.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import spacy
+
+import pipeline.nlp.factories  # noqa: F401
+from pipeline import __version__
+from pipeline.nlp.tokenizer import CharWordTokenizer
+
+
+def assemble(ner_model: str | Path, segmenter_dir: str | Path, out: str | Path, meta: dict | None = None) -> Path:
+    out = Path(out)
+    nlp = spacy.load(ner_model)
+    nlp.tokenizer = CharWordTokenizer(nlp.vocab, segmenter_dir=segmenter_dir, use_words=True)
+    if "zhnews_entity_rules" not in nlp.pipe_names:
+        nlp.add_pipe("zhnews_entity_rules", config={"model_source": "model:zh_news_ner"})
+    if "zhnews_quantities" not in nlp.pipe_names:
+        nlp.add_pipe("zhnews_quantities")
+    if "zhnews_linker" not in nlp.pipe_names:
+        nlp.add_pipe("zhnews_linker")
+    nlp.meta.update(
+        {
+            "name": "news",
+            "lang": "zh",
+            "version": __version__,
+            "description": "Chinese news NER: char tokens with pkuseg word features, spaCy NER, rules as data, admin-code linking",
+            "license": "MIT (code); see models/README.md for data licences",
+            **(meta or {}),
+        }
+    )
+    tmp = out.with_name(out.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    nlp.to_disk(tmp)
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return out

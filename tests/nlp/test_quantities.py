@@ -1,0 +1,134 @@
+"""The quantity grammar, feature by feature, on sentences written for the tests."""
+
+import pytest
+
+from pipeline.nlp.quantities import default_grammar
+
+G = default_grammar()
+
+
+def one(text):
+    found = G.find(text)
+    assert len(found) == 1, [(text[q.start:q.end], q.label) for q in found]
+    q = found[0]
+    return text[q.start:q.end], q
+
+
+@pytest.mark.parametrize(
+    "text,span,label,value,unit,qualifier",
+    [
+        ("日产112.96万立方米高产工业气流", "112.96万立方米", "QUANTITY", 1_129_600, "立方米", "="),
+        ("技术合同成交额630.5亿元，", "630.5亿元", "MONEY", 6.305e10, "元", "="),
+        ("研发投入强度预计2.3%，", "2.3%", "PERCENT", 2.3, "%", "="),
+        ("R&D人员超过20万人，", "20万人", "QUANTITY", 200_000, "人", ">"),
+        ("新增科技型中小企业5849家", "5849家", "QUANTITY", 5849, "家", "="),
+        ("世界一流学科达到7个以上；", "7个", "QUANTITY", 7, "个", ">="),
+        ("资源量约2.4万亿立方米", "2.4万亿立方米", "QUANTITY", 2.4e12, "立方米", "~"),
+        ("首口百万立方米级气井", "百万立方米", "QUANTITY", 1e6, "立方米", ">="),
+        ("超百万立方米高产气井", "百万立方米", "QUANTITY", 1e6, "立方米", ">"),
+        ("历经40多年的勘探开发", "40多年", "DATE", 40, "年", ">"),
+        ("10余年来石炭系均无测试", "10余年", "DATE", 10, "年", ">"),
+        ("共有一百二十三家企业", "一百二十三家", "QUANTITY", 123, "家", "="),
+        ("两千名志愿者参加", "两千名", "QUANTITY", 2000, "名", "="),
+        ("逾3千多户受益", "3千多户", "QUANTITY", 3000, "户", ">"),
+        ("项目投资1,234.5万美元", "1,234.5万美元", "MONEY", 12_345_000, "美元", "="),
+        ("全年接待游客近两千万人次", "两千万人次", "QUANTITY", 2e7, "人次", "~"),
+        ("售价不到五百元", "五百元", "MONEY", 500, "元", "<"),
+        ("气温在30摄氏度左右", "30摄氏度", "QUANTITY", 30, "摄氏度", "~"),
+        ("全市新增廿家企业", "廿家", "QUANTITY", 20, "家", "="),
+        ("年均增长百分之五", "百分之五", "PERCENT", 5, "百分之", "="),
+        ("市场份额提高到三成", "三成", "PERCENT", 30, "成", "="),
+        ("全场商品八折销售", "八折", "PERCENT", 80, "折", "="),
+        ("累计修建道路1.5万公里", "1.5万公里", "QUANTITY", 15_000, "公里", "="),
+    ],
+)
+def test_quantities(text, span, label, value, unit, qualifier):
+    got, q = one(text)
+    assert (got, q.label, q.unit, q.qualifier) == (span, label, unit, qualifier)
+    assert q.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "text,span,low,high,unit",
+    [
+        ("比重分别提高至36%—40%之间", "36%—40%", 36, 40, "%"),
+        ("计划用3至5年时间", "3至5年", 3, 5, "年"),
+        ("每个项目补助5~10万元", "5~10万元", 5, 100_000, "元"),
+    ],
+)
+def test_ranges(text, span, low, high, unit):
+    got, q = one(text)
+    assert got == span and q.unit == unit and q.value is None
+    assert (q.value_low, q.value_high) != (None, None)
+    if span != "5~10万元":
+        assert (q.value_low, q.value_high) == (low, high)
+
+
+def test_range_with_multiplier_on_the_second_number():
+    # 5~10万元: the multiplier is written once; we keep the numbers as written
+    _, q = one("每个项目补助5~10万元")
+    assert q.value_high == 100_000
+
+
+@pytest.mark.parametrize(
+    "text,span,low,high",
+    [("1—6月新增科技型中小企业", "1—6月", 1, 6), ("行动方案（2023—2025年）", "2023—2025年", 2023, 2025)],
+)
+def test_date_ranges(text, span, low, high):
+    got, q = one(text)
+    assert (got, q.label, q.value_low, q.value_high) == (span, "DATE", low, high)
+
+
+@pytest.mark.parametrize(
+    "text,span",
+    [("7月10日，大会召开", "7月10日"), ("到2027年初步建成", "2027年"), ("截至6月底，累计", "6月底"),
+     ("中央网信办10日通报", "10日"), ("今年，我市启动", "今年"), ("二〇二三年工作报告", "二〇二三年")],
+)
+def test_dates(text, span):
+    got, q = one(text)
+    assert got == span and q.label == "DATE" and q.value is None
+
+
+def test_durations_get_values():
+    got, q = one("其中，未来五年，全市")
+    assert (got, q.value, q.unit) == ("未来五年", 5, "年")
+    users, years = G.find("可满足15万用户15年用气")
+    assert (users.label, users.value, users.unit) == ("QUANTITY", 150_000, "用户")
+    assert (years.label, years.value, years.unit) == ("DATE", 15, "年")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "重庆构建科技创新“1458”工作体系",
+        "紧密对接“33618”现代制造业集群体系",
+        "坚持“四个面向”",
+        "综合科技创新水平指数居全国第7位",
+        "培育一批国际区域开放合作平台",
+        "一级抓一级、层层抓落实",
+        "万人发明专利拥有量",
+        "每亿元研发投入",
+        "这成为一个新的起点",
+    ],
+)
+def test_not_quantities(text):
+    assert G.find(text) == []
+
+
+def test_normalised_units():
+    _, q = one("日产112.96万立方米")
+    assert (q.unit_normalized, q.value_normalized) == ("m3", 1_129_600)
+    _, q = one("修建道路1.5万公里")
+    assert (q.unit_normalized, q.value_normalized) == ("m", 15_000_000)
+    _, q = one("投资1300亿元")
+    assert q.unit_normalized == "CNY"
+    _, q = one("出口3亿美元")
+    assert (q.unit_normalized, q.value) == ("USD", 3e8)
+
+
+def test_full_width_digits_after_cleaning():
+    from pipeline.cleaning.normalize import _HALF_WIDTH
+
+    text = "增长１２．５％".translate(_HALF_WIDTH)
+    got, q = one(text)
+    assert (got, q.value) == ("12.5%", 12.5)
