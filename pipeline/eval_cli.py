@@ -17,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from spacy.tokens import Span
+
 from pipeline.evaluate import CORPUS_LABELS, PLACE_LABELS, Mention, by_rule, score_mentions
 
 
@@ -58,11 +60,11 @@ def eval_seg(gold: str, model: str | None = None) -> dict:
     return {"p": round(prf.p, 4), "r": round(prf.r, 4), "f": round(prf.f, 4)}
 
 
-def eval_ner_corpus(name: str, path: str, with_rules: bool = False, limit: int = 0) -> dict:
+def eval_ner_corpus(name: str, path: str, with_rules: bool = False, limit: int = 0, nlp=None) -> dict:
     from pipeline.nlp import load_nlp
     from pipeline.training.ner_data import read_char_bio
 
-    nlp = load_nlp()
+    nlp = nlp or load_nlp()
     samples = list(read_char_bio(path, name))
     if limit:
         samples = samples[:limit]
@@ -72,7 +74,8 @@ def eval_ner_corpus(name: str, path: str, with_rules: bool = False, limit: int =
             gold.append(Mention(i, s, e, CORPUS_LABELS[label] if label in CORPUS_LABELS else label))
         for ent in doc.ents:
             if ent.label_ in CORPUS_LABELS:
-                pred.append(Mention(i, ent.start_char, ent.end_char, CORPUS_LABELS[ent.label_], ent._.source or ""))
+                source = ent._.source if Span.has_extension("source") else None
+                pred.append(Mention(i, ent.start_char, ent.end_char, CORPUS_LABELS[ent.label_], source or "model"))
     report = score_mentions(gold, pred)
     report["sentences"] = len(samples)
     if with_rules:
@@ -92,16 +95,58 @@ def eval_ner_gold(gold_path: str, text_path: str | None = None, with_rules: bool
     if not hasattr(doc, "doc_id"):
         raise SystemExit(f"cannot read {text_path}: {doc}")
     extracted = batch.recognize_entities(batch.clean_and_split([doc]))
-    gold = []
+    gold, gold_rows = [], {}
     for line in gold_file.read_text(encoding="utf-8").splitlines():
         if line.strip():
             g = json.loads(line)
             gold.append(Mention(0, g["start"], g["end"], g["label"]))
+            gold_rows[(g["start"], g["end"], g["label"])] = g
     pred = [Mention(0, e.raw_start, e.raw_end, e.label, e.source) for e in extracted.entities]
-    report = score_mentions(gold, pred, groups={"PLACE": PLACE_LABELS})
+    report = score_mentions(gold, pred, groups={"PLACE": PLACE_LABELS, "NUMERIC": QUANTITY_LABELS})
+    report["quantity_attributes"] = quantity_attribute_accuracy(gold_rows, extracted.entities)
     if with_rules:
         report["by_rule"] = by_rule(gold, pred)
     return report
+
+
+QUANTITY_LABELS = {"QUANTITY", "MONEY", "PERCENT", "DATE"}
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+    return a == b
+
+
+def quantity_attribute_accuracy(gold_rows: dict, entities) -> dict:
+    """For quantities matched by span and label: share with exact value, unit, qualifier.
+
+    Dates without a value in the gold (calendar dates) count only for the
+    span; ``value`` compares ``value`` or, for ranges, both bounds.
+    """
+    counts = {"matched": 0, "value": 0, "unit": 0, "qualifier": 0, "all": 0}
+    wrong = []
+    for e in entities:
+        g = gold_rows.get((e.raw_start, e.raw_end, e.label))
+        if g is None or e.label not in QUANTITY_LABELS:
+            continue
+        if e.label == "DATE" and g.get("value") is None and g.get("value_low") is None:
+            continue
+        counts["matched"] += 1
+        ok_value = _same(g.get("value"), e.value) and _same(g.get("value_low"), e.value_low) and _same(g.get("value_high"), e.value_high)
+        ok_unit = _same(g.get("unit"), e.unit)
+        ok_qual = _same(g.get("qualifier", "="), e.qualifier or "=")
+        counts["value"] += ok_value
+        counts["unit"] += ok_unit
+        counts["qualifier"] += ok_qual
+        counts["all"] += ok_value and ok_unit and ok_qual
+        if not (ok_value and ok_unit and ok_qual):
+            wrong.append({"text": e.text, "gold": {k: g.get(k) for k in ("value", "value_low", "value_high", "unit", "qualifier")},
+                          "pred": {"value": e.value, "value_low": e.value_low, "value_high": e.value_high, "unit": e.unit, "qualifier": e.qualifier}})
+    n = counts["matched"] or 1
+    return {"matched": counts["matched"], **{k: round(counts[k] / n, 4) for k in ("value", "unit", "qualifier", "all")}, "wrong": wrong}
 
 
 def print_report(report: dict) -> None:
@@ -115,6 +160,12 @@ def print_report(report: dict) -> None:
         print(f"{name:<10}{s['p']:>8.4f}{s['r']:>8.4f}{s['f']:>8.4f}{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}")
     m = report["micro"]
     print(f"{'micro':<10}{m['p']:>8.4f}{m['r']:>8.4f}{m['f']:>8.4f}")
+    qa = report.get("quantity_attributes")
+    if qa:
+        print(f"\nquantities matched: {qa['matched']}  value {qa['value']:.4f}  unit {qa['unit']:.4f}  "
+              f"qualifier {qa['qualifier']:.4f}  all three {qa['all']:.4f}")
+        for w in qa["wrong"]:
+            print(f"  {w['text']}: gold {w['gold']} predicted {w['pred']}")
     if "by_rule" in report:
         print(f"\n{'source':<34}{'hits':>6}{'prec':>8}{'+recall':>9}")
         for source, row in report["by_rule"].items():

@@ -210,7 +210,8 @@ def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> 
     from pipeline.training import corpora, segmenter
 
     w = Path(work) / "pkuseg"
-    counts = segmenter.prepare(corpora.peoples_daily_1998(), w / "data")
+    words = corpora.pku_training_words()
+    counts = segmenter.prepare(corpora.peoples_daily_1998(), w / "data", extra_words=words)
     segmenter.train(w / "data" / "train.txt", w / "data" / "dev.txt", w / "full", iterations=iterations)
     counts.update(segmenter.prune(w / "full", w / "pruned", prune_threshold))
     counts["model_dir"] = str(w / "pruned")

@@ -112,6 +112,8 @@ class Entity:
     value_low: float | None = None
     value_high: float | None = None
     unit: str | None = None
+    unit_normalized: str | None = None
+    value_normalized: float | None = None
     qualifier: str | None = None
     normalized: str | None = None
     kb_id: str | None = None

@@ -108,11 +108,11 @@ class EntityRulesComponent:
             for e in doc.ents
         ]
         found = self.gazetteer.candidates(text, starts, ends)
-        found += self.rules.regex_candidates(text, starts, ends)
+        found += self.rules.regex_candidates(text, starts, ends, {c.start for c in model})
         if doc._.kind in BYLINE_KINDS:
             found += self._byline_candidates(doc)
         found += self.rules.extend_candidates(text, model + found)
-        final, vetoed = resolve(text, model, found, self.rules, self.gazetteer)
+        final, vetoed = resolve(text, model, found, self.rules, self.gazetteer, starts, ends)
         spans = []
         for c in final:
             span = doc.char_span(c.start, c.end, label=c.label, alignment_mode="expand")

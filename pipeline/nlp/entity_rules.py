@@ -5,16 +5,18 @@ finds:
 
 * ``regex``  -- a pattern over the text. With ``boundary: word`` the match
   must start at a word start of the pkuseg segmentation (``both``: and end at
-  a word end); among the starts that fit, the shortest name wins and a name
-  never starts with a ``STOP_START`` word.
+  a word end). Which start: the whole match when punctuation precedes it,
+  else where the statistical model begins an entity, else the shortest
+  name; a name never starts with a ``STOP_START`` word.
 * ``extend`` -- a pattern matched right after an entity already found (by
   the model, the gazetteer or another rule) with one of ``from_labels``; the
   entity and the match become one longer entity (大足区 + 政协 -> 大足区政协).
 * vetoes   -- model spans whose text matches are dropped (meetings are not
   organisations).
 
-Patterns use ``{HAN}`` (CJK character class body) and ``{LEXICON}`` names
-that expand to alternations of the file's lexicons. Loading validates the
+Patterns use ``{HAN}`` (CJK character class body), ``{NAME_CHAR}`` (one CJK
+character that is not in the ``FUNCTION_CHARS`` lexicon) and ``{LEXICON}``
+names that expand to alternations of the file's lexicons. Loading validates the
 file (unknown keys, unknown labels, unknown lexicons, regex syntax) and
 fails with the path and line of the bad rule.
 """
@@ -36,6 +38,7 @@ from pipeline.rules import RuleFileError, StrictModel, _node_line, check_unique_
 Label = Literal["ORG", "GPE", "LOC", "FAC", "PERSON", "QUANTITY", "MONEY", "PERCENT", "DATE"]
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+_STRONG_BOUNDARY = re.compile(r"[\s，。、；：！？（）“”《》,.;:!?()\"'—]")
 
 
 class Example(StrictModel):
@@ -60,6 +63,7 @@ class ExtendRule(StrictModel):
     kind: Literal["extend"]
     label: Label
     from_labels: list[Label]
+    not_from: list[str] = []  # sources whose entities are not extended (gpe.deictic)
     pattern: str
     priority: int = 50
     description: str
@@ -111,6 +115,9 @@ class EntityRules:
         self.path = path
         lex = {name: _alternation(words) for name, words in spec.lexicons.items()}
         lex["HAN"] = HAN
+        # one CJK character that is not a function character of the lexicon
+        function_chars = "".join(w for w in spec.lexicons.get("FUNCTION_CHARS", []) if len(w) == 1)
+        lex["NAME_CHAR"] = f"(?:(?![{re.escape(function_chars)}])[{HAN}])" if function_chars else f"[{HAN}]"
         self.stop_start = tuple(sorted(spec.lexicons.get("STOP_START", []), key=len, reverse=True))
 
         def compile_at(pattern: str, loc: tuple) -> re.Pattern[str]:
@@ -144,12 +151,17 @@ class EntityRules:
     def _starts_ok(self, text: str, start: int) -> bool:
         return not text.startswith(self.stop_start, start) if self.stop_start else True
 
-    def regex_candidates(self, text: str, word_starts: set[int] | None = None, word_ends: set[int] | None = None) -> list[Candidate]:
+    def regex_candidates(self, text: str, word_starts: set[int] | None = None, word_ends: set[int] | None = None,
+                         preferred_starts: set[int] | None = None) -> list[Candidate]:
         out = []
         for rule, pat in self.regex:
             for m in pat.finditer(text):
                 end = m.end()
                 if end == m.start():
+                    continue
+                if "ent" in pat.groupindex:  # context outside the entity
+                    if m.start("ent") >= 0 and m.end("ent") > m.start("ent"):
+                        out.append(Candidate(m.start("ent"), m.end("ent"), rule.label, rule.id, rule.priority))
                     continue
                 if rule.boundary == "none" or word_starts is None:
                     if self._starts_ok(text, m.start()) or rule.boundary == "none":
@@ -157,7 +169,14 @@ class EntityRules:
                     continue
                 if rule.boundary == "both" and word_ends is not None and end not in word_ends:
                     continue
-                for start in sorted((s for s in word_starts if m.start() <= s < end), reverse=True):
+                # where the model starts an entity, else the shortest name that
+                # starts at a word start and not with a stop word
+                starts = sorted((s for s in word_starts if m.start() <= s < end), reverse=True)
+                if preferred_starts:
+                    starts = sorted((s for s in preferred_starts if m.start() <= s < end)) + starts
+                if m.start() == 0 or _STRONG_BOUNDARY.match(text, m.start() - 1):
+                    starts.insert(0, m.start())  # right after punctuation: the whole match
+                for start in starts:
                     if pat.fullmatch(text, start, end) and self._starts_ok(text, start):
                         out.append(Candidate(start, end, rule.label, rule.id, rule.priority))
                         break
@@ -172,7 +191,7 @@ class EntityRules:
             new: list[Candidate] = []
             for cand in frontier:
                 for rule, pat in self.extend:
-                    if cand.label not in rule.from_labels:
+                    if cand.label not in rule.from_labels or cand.source in rule.not_from:
                         continue
                     m = pat.match(text, cand.end)
                     if not m or m.end() == cand.end:

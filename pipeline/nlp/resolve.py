@@ -7,11 +7,15 @@ Documented precedence (README, "NER precedence"):
    (GPE, LOC, FAC, ORG); otherwise an administrative suffix (省 市 县 区 镇 乡
    村 街道 州 盟 旗) makes it GPE, a facility suffix (井 港 机场 园区 科学城 ...)
    FAC, else it stays LOC.
-3. All candidates (model, gazetteer, regex and extension rules, bylines)
-   compete: the longest span wins ("longest complete name"), then the
-   higher priority (bylines 100 > extensions 85-90 > patterns 60-80 >
-   gazetteer 55-72 > model 50), then the earlier start. Overlapping losers
-   are dropped, so spans never overlap.
+3. A model span is dropped when it crosses a rule candidate (overlaps it
+   without containing it), or when it overlaps one and does not start and
+   end at word boundaries of the segmentation (川东石炭 against the rule's
+   川东). Model spans are cut at whitespace (bylines list names with spaces).
+4. All candidates (model, gazetteer, regex and extension rules, bylines)
+   compete: byline knowledge (priority 100) first, then the longest span
+   ("longest complete name"), then the higher priority (extensions 85-90 >
+   patterns 60-80 > gazetteer 55-72 > model 50), then the earlier start.
+   Overlapping losers are dropped, so spans never overlap.
 """
 
 from __future__ import annotations
@@ -41,11 +45,47 @@ def type_place(text: str, gazetteer: Gazetteer) -> tuple[str, Candidate | None]:
     return "LOC", None
 
 
+CERTAIN = 100
+
+
+def _split_at_spaces(text: str, cand: Candidate) -> list[Candidate]:
+    out = []
+    start = cand.start
+    for k in range(cand.start, cand.end + 1):
+        if k == cand.end or text[k].isspace():
+            s, e = start, k
+            while s < e and text[s].isspace():
+                s += 1
+            if e - s >= 1:
+                out.append(Candidate(s, e, cand.label, cand.source, cand.priority, cand.score))
+            start = k + 1
+    return out
+
+
+def _conflicts(cand: Candidate, rules: list[Candidate], starts: set[int] | None, ends: set[int] | None) -> bool:
+    aligned = starts is None or ends is None or (cand.start in starts and cand.end in ends)
+    if any(r.start == cand.start and r.end == cand.end for r in rules):
+        return False
+    for r in rules:
+        if r.end <= cand.start or r.start >= cand.end:
+            continue
+        contains = cand.start <= r.start and r.end <= cand.end
+        inside = r.start <= cand.start and cand.end <= r.end
+        if not contains and not inside:
+            return True  # crossing
+        if contains and (not aligned or cand.length - r.length == 1):
+            return True  # 川东石 around 川东: a one-character slip, or not on word boundaries
+    return False
+
+
 def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_rules: EntityRules,
-            gazetteer: Gazetteer) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
+            gazetteer: Gazetteer, word_starts: set[int] | None = None,
+            word_ends: set[int] | None = None) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
     """Final non-overlapping entities, and the model spans removed by vetoes."""
     kept_model: list[Candidate] = []
     vetoed: list[tuple[Candidate, str]] = []
+    model = [piece for cand in model for piece in _split_at_spaces(text, cand)]
+    model = [c for c in model if not _conflicts(c, rules, word_starts, word_ends)]
     for cand in model:
         veto = entity_rules.veto(text, cand)
         if veto:
@@ -58,7 +98,7 @@ def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_ru
                 cand.kb_id, cand.normalized, cand.attrs = entry.kb_id, entry.normalized, {**cand.attrs, **entry.attrs}
         kept_model.append(cand)
     pool = kept_model + rules
-    pool.sort(key=lambda c: (-c.length, -c.priority, c.start))
+    pool.sort(key=lambda c: (c.priority < CERTAIN, -c.length, -c.priority, c.start))
     taken = [False] * (len(text) + 1)
     out = []
     for cand in pool:

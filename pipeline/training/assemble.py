@@ -27,6 +27,8 @@ def assemble(ner_model: str | Path, segmenter_dir: str | Path, out: str | Path, 
         nlp.add_pipe("zhnews_quantities")
     if "zhnews_linker" not in nlp.pipe_names:
         nlp.add_pipe("zhnews_linker")
+    # the segmenter travels inside the pipeline (tokenizer/pkuseg): no outside path in its config
+    nlp.config["nlp"]["tokenizer"]["segmenter_dir"] = None
     nlp.meta.update(
         {
             "name": "news",

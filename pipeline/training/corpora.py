@@ -91,3 +91,10 @@ def peoples_daily_1998() -> Path:
     tmp_target.write_bytes(data)
     os.replace(tmp_target, target)
     return target
+
+
+def pku_training_words() -> Path | None:
+    """SIGHAN 2005 PKU *training* word list (not the test gold), if present."""
+    d = corpus_dir("icwb2-sighan2005")
+    path = d / "gold" / "pku_training_words.utf8" if d else None
+    return path if path is not None and path.is_file() else None

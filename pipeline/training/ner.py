@@ -15,9 +15,9 @@ from pathlib import Path
 from spacy.tokens import DocBin
 
 from pipeline.training import corpora
-from pipeline.training.ner_data import Sample, dedupe, read_char_bio, read_cluener, read_msra_val, to_docs
+from pipeline.training.ner_data import Sample, dedupe, read_char_bio, read_cluener, read_msra_val, read_pd1998_silver, to_docs
 
-SOURCES = ("msra-val", "pd-ner", "cluener")
+SOURCES = ("msra-val", "pd-ner", "cluener", "pd1998-silver")
 
 
 def load_pool(sources: tuple[str, ...] = SOURCES) -> list[Sample]:
@@ -35,6 +35,8 @@ def load_pool(sources: tuple[str, ...] = SOURCES) -> list[Sample]:
     if "cluener" in sources:
         cl = corpora.corpus_dir("cluener2020")
         samples += list(read_cluener(cl / "train.json")) + list(read_cluener(cl / "dev.json"))
+    if "pd1998-silver" in sources:
+        samples += list(read_pd1998_silver(corpora.peoples_daily_1998()))
     return dedupe(samples, exclude=test_keys)
 
 
@@ -46,8 +48,12 @@ def prepare(out_dir: str | Path, sources: tuple[str, ...] = SOURCES, dev_share: 
     pool = load_pool(sources)
     rng = random.Random(seed)
     rng.shuffle(pool)
-    n_dev = int(len(pool) * dev_share)
-    dev, train = pool[:n_dev], pool[n_dev:]
+    # the development set holds gold sentences only (silver would blur early stopping)
+    gold = [s for s in pool if not s.missing and s.source != "pd1998-silver"]
+    n_dev = int(len(gold) * dev_share)
+    dev_keys = {s.key for s in gold[:n_dev]}
+    dev = gold[:n_dev]
+    train = [s for s in pool if s.key not in dev_keys]
     nlp = spacy.blank("zh")  # reference docs: one token per character
     nlp.tokenizer = _char_tokenizer(nlp)
     for name, part in (("train", train), ("dev", dev)):
@@ -80,6 +86,8 @@ def train(config: str | Path, data_dir: str | Path, output: str | Path, segmente
         "paths.train": str(data_dir / "train.spacy"),
         "paths.dev": str(data_dir / "dev.spacy"),
         "paths.segmenter": str(segmenter),
+        # spaCy does not interpolate ${paths.*} inside [nlp.tokenizer] when it builds the nlp
+        "nlp.tokenizer.segmenter_dir": str(segmenter),
         **(overrides or {}),
     }
     spacy_train(Path(config), Path(output), overrides=ov, use_gpu=-1)

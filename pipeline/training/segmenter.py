@@ -45,8 +45,13 @@ def read_pd1998(path: str | Path) -> Iterator[list[str]]:
                 yield words
 
 
-def prepare(pd_path: str | Path, out_dir: str | Path, dev_every: int = 50) -> dict[str, int]:
-    """Write ``train.txt`` and ``dev.txt`` (space-separated words) for pkuseg."""
+def prepare(pd_path: str | Path, out_dir: str | Path, dev_every: int = 50, extra_words: str | Path | None = None) -> dict[str, int]:
+    """Write ``train.txt`` and ``dev.txt`` (space-separated words) for pkuseg.
+
+    ``extra_words`` (one word per line, e.g. the SIGHAN PKU *training* word
+    list) are appended as one-word lines: pkuseg's word features are
+    lexicalised, so a word it has seen whole is one it can keep whole.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     n_train = n_dev = 0
@@ -58,7 +63,15 @@ def prepare(pd_path: str | Path, out_dir: str | Path, dev_every: int = 50) -> di
             else:
                 tr.write(" ".join(words) + "\n")
                 n_train += 1
-    return {"train_sentences": n_train, "dev_sentences": n_dev}
+        n_words = 0
+        if extra_words:
+            with open(extra_words, encoding="utf-8") as fh:
+                for line in fh:
+                    word = normalize(line.strip())
+                    if word and " " not in word:
+                        tr.write(word + "\n")
+                        n_words += 1
+    return {"train_sentences": n_train, "dev_sentences": n_dev, "extra_words": n_words}
 
 
 def train(train_file: str | Path, dev_file: str | Path, model_dir: str | Path, iterations: int = 10, threads: int = 2) -> Path:

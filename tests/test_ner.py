@@ -1,0 +1,88 @@
+"""The NER stage on the seed page, against the hand-made gold (data/gold/)."""
+
+import json
+
+import pytest
+
+from tests.conftest import GOLD
+
+GOLD_ENTS = [json.loads(l) for l in (GOLD / "000_f0d3a313825c072b.entities.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from pipeline.nlp import load_nlp, pipeline_dir
+
+    if not pipeline_dir().is_dir():
+        pytest.skip("models/zh_news is missing: run `make models`")
+    return load_nlp()
+
+
+@pytest.fixture(scope="module")
+def seed_entities(nlp, seed_doc):
+    from pipeline import batch
+
+    return batch.recognize_entities(batch.clean_and_split([seed_doc]), nlp).entities
+
+
+@pytest.fixture(scope="module")
+def seed_report(nlp):
+    from pipeline.eval_cli import eval_ner_gold
+
+    return eval_ner_gold(str(GOLD / "000_f0d3a313825c072b.entities.jsonl"), None, True)
+
+
+def test_seed_org_and_place_f1(seed_report):
+    assert seed_report["labels"]["ORG"]["f"] >= 0.95, seed_report["labels"]["ORG"]
+    assert seed_report["groups"]["PLACE"]["f"] >= 0.95, seed_report["groups"]["PLACE"]
+
+
+def test_every_entity_traceable(seed_entities, seed_text):
+    assert seed_entities
+    for e in seed_entities:
+        assert seed_text[e.raw_start:e.raw_end].replace("\n", "") .startswith(e.text[:1])
+        assert e.source
+        if e.start is not None:
+            assert e.end > e.start
+
+
+def test_gpes_of_county_level_and_above_are_linked(seed_entities):
+    gold_linked = {(g["start"], g["end"]): g["kb_id"] for g in GOLD_ENTS if g["label"] == "GPE" and g.get("kb_id")}
+    pred = {(e.raw_start, e.raw_end): e for e in seed_entities if e.label == "GPE"}
+    matched = [(k, code) for k, code in gold_linked.items() if k in pred]
+    assert len(matched) >= 0.9 * len(gold_linked)
+    for k, code in matched:
+        assert pred[k].kb_id == code, (pred[k].text, pred[k].kb_id, code)
+
+
+def test_known_links(seed_entities):
+    by_text = {}
+    for e in seed_entities:
+        by_text.setdefault(e.text, e)
+    assert (by_text["云阳县"].kb_id, by_text["云阳县"].normalized) == ("500235", "云阳县")
+    assert (by_text["我市"].kb_id, by_text["我市"].normalized) == ("500000", "重庆市")
+    assert by_text["大足区"].kb_id == "500111"
+
+
+def test_bylines_give_people_and_papers(seed_entities):
+    byline = {(e.text, e.label) for e in seed_entities if e.start is None}
+    for item in [("重庆日报", "ORG"), ("张亦筑", "PERSON"), ("新华社", "ORG"), ("白瀛", "PERSON"), ("谭启云", "PERSON"), ("新渝报", "ORG")]:
+        assert item in byline
+
+
+def test_seed_quantities(seed_report):
+    q = seed_report["groups"]["NUMERIC"]
+    assert q["f"] >= 0.95, q
+    attrs = seed_report["quantity_attributes"]
+    assert attrs["matched"] >= 40
+    assert attrs["all"] >= 0.95, attrs["wrong"]
+
+
+def test_quantity_values_reach_the_entities(seed_entities):
+    by_text = {e.text: e for e in seed_entities}
+    e = by_text["112.96万立方米"]
+    assert (e.label, e.value, e.unit, e.unit_normalized, e.qualifier) == ("QUANTITY", 1129600.0, "立方米", "m3", "=")
+    e = by_text["630.5亿元"]
+    assert (e.label, e.value, e.unit_normalized) == ("MONEY", 6.305e10, "CNY")
+    e = by_text["20万人"]
+    assert (e.value, e.qualifier) == (200000.0, ">")

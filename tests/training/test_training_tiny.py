@@ -1,0 +1,88 @@
+"""The training code, exercised end to end on a tiny sample (real training: `make models`)."""
+
+import pytest
+
+PD_LINES = [
+    "迈向/v  充满/v  希望/n  的/u  新/a  世纪/n  ——/w  一九九八年/t  新年/t  讲话/n",
+    "中共中央/nt  总书记/n  、/w  国家/n  主席/n  江/nr  泽民/nr",
+    "１２月/t  ３１日/t  ，/w  [中央/n  人民/n  广播/vn  电台/n]nt  播出/v  讲话/n  。/w",
+    "重庆/ns  是/v  一个/m  美丽/a  的/u  城市/n  。/w",
+    "北京/ns  大学/n  的/u  学生/n  来到/v  上海/ns  。/w",
+] * 6
+
+
+@pytest.fixture(scope="module")
+def tiny_segmenter(tmp_path_factory):
+    from pipeline.training import segmenter
+
+    work = tmp_path_factory.mktemp("seg")
+    pd = work / "pd.txt"
+    pd.write_text("\n".join(PD_LINES) + "\n", encoding="utf-8")
+    words = work / "words.txt"
+    words.write_text("中华人民共和国\n科技局\n", encoding="utf-8")
+    counts = segmenter.prepare(pd, work / "data", dev_every=5, extra_words=words)
+    assert counts == {"train_sentences": 24, "dev_sentences": 6, "extra_words": 2}
+    segmenter.train(work / "data" / "train.txt", work / "data" / "dev.txt", work / "full", iterations=1, threads=1)
+    stats = segmenter.prune(work / "full", work / "pruned", threshold=0.0001)
+    assert 0 < stats["features_after"] <= stats["features_before"]
+    return work
+
+
+def test_segmenter_trains_prunes_and_scores(tiny_segmenter):
+    from pipeline.training import segmenter
+
+    gold = tiny_segmenter / "gold.txt"
+    gold.write_text("重庆  是  一个  美丽  的  城市  。\n", encoding="utf-8")
+    prf = segmenter.evaluate(tiny_segmenter / "pruned", gold)
+    assert 0.0 < prf.f <= 1.0
+
+
+def test_silver_reader_marks_compound_orgs_missing(tmp_path):
+    from pipeline.training.ner_data import read_pd1998_silver
+
+    pd = tmp_path / "pd.txt"
+    pd.write_text("\n".join(PD_LINES[:5]) + "\n", encoding="utf-8")
+    samples = list(read_pd1998_silver(pd))
+    s = samples[1]
+    assert [(s.text[a:b], label) for a, b, label in s.spans] == [("中共中央", "ORG"), ("江泽民", "PERSON")]
+    radio = samples[2]
+    assert "".join(radio.text[a:b] for a, b in radio.missing) == "中央人民广播电台"
+    uni = samples[4]
+    assert [(uni.text[a:b], label) for a, b, label in uni.spans] == [("上海", "LOC")]  # 北京 is part of 北京大学
+
+
+def test_ner_trains_and_assembles(tiny_segmenter, tmp_path):
+    import spacy
+    from spacy.tokens import DocBin
+
+    from pipeline.training.assemble import assemble
+    from pipeline.training.ner import _char_tokenizer, train
+    from pipeline.training.ner_data import Sample, to_docs
+
+    samples = [
+        Sample("重庆市科技局局长明炬表示", [(0, 3, "LOC"), (0, 6, "ORG"), (8, 10, "PERSON")]),
+        Sample("记者张亦筑来到北京", [(2, 5, "PERSON"), (7, 9, "LOC")]),
+        Sample("新华社记者白瀛报道", [(0, 3, "ORG"), (5, 7, "PERSON")]),
+    ] * 4
+    nlp = spacy.blank("zh")
+    nlp.tokenizer = _char_tokenizer(nlp)
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("train", "dev"):
+        db = DocBin()
+        for doc in to_docs(samples, nlp):
+            db.add(doc)
+        db.to_disk(data / f"{name}.spacy")
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / "models" / "ner" / "config.cfg"
+    best = train(config, data, tmp_path / "out", tiny_segmenter / "pruned",
+                 {"training.max_steps": 20, "training.eval_frequency": 10, "components.tok2vec.model.encode.width": 32})
+    out = assemble(best, tiny_segmenter / "pruned", tmp_path / "pipeline")
+    loaded = spacy.load(out)
+    assert loaded.pipe_names == ["tok2vec", "ner", "zhnews_entity_rules", "zhnews_quantities", "zhnews_linker"]
+    doc = loaded("2022年，重庆市研发投入强度预计2.3%")
+    labels = {(e.text, e.label_) for e in doc.ents}
+    assert ("2.3%", "PERCENT") in labels and ("重庆市", "GPE") in labels
+    assert (out / "tokenizer" / "pkuseg" / "weights.npz").is_file()
+    assert [t.tag_ for t in doc][:2] and all(t.lemma_ for t in doc)
