@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 from pipeline.evaluate import CORPUS_LABELS, PLACE_LABELS, Mention, by_rule, score_mentions
 
@@ -68,8 +68,10 @@ def eval_ner_corpus(name: str, path: str, with_rules: bool = False, limit: int =
     samples = list(read_char_bio(path, name))
     if limit:
         samples = samples[:limit]
-    gold, pred = [], []
+    gold, pred, vetoed = [], [], []
     for i, (sample, doc) in enumerate(zip(samples, nlp.pipe((s.text for s in samples), batch_size=256))):
+        if Doc.has_extension("vetoed") and doc._.vetoed:
+            vetoed.extend((i, s, e, CORPUS_LABELS.get(label, label), vid) for s, e, label, vid in doc._.vetoed)
         for s, e, label in sample.spans:
             gold.append(Mention(i, s, e, CORPUS_LABELS[label] if label in CORPUS_LABELS else label))
         for ent in doc.ents:
@@ -80,7 +82,19 @@ def eval_ner_corpus(name: str, path: str, with_rules: bool = False, limit: int =
     report["sentences"] = len(samples)
     if with_rules:
         report["by_rule"] = by_rule(gold, pred)
+        report["vetoes"] = veto_report(gold, vetoed)
     return report
+
+
+def veto_report(gold: list[Mention], vetoed: list[tuple]) -> dict:
+    """What each veto removed: right model spans lost (cost) and wrong ones dropped (gain)."""
+    keys = {m.key for m in gold}
+    out: dict[str, dict] = {}
+    for doc, s, e, label, vid in vetoed:
+        row = out.setdefault(vid, {"removed": 0, "were_correct": 0})
+        row["removed"] += 1
+        row["were_correct"] += (doc, s, e, label) in keys
+    return out
 
 
 def eval_ner_gold(gold_path: str, text_path: str | None = None, with_rules: bool = False) -> dict:
@@ -170,3 +184,7 @@ def print_report(report: dict) -> None:
         print(f"\n{'source':<34}{'hits':>6}{'prec':>8}{'+recall':>9}")
         for source, row in report["by_rule"].items():
             print(f"{source:<34}{row['hits']:>6}{row['precision']:>8.4f}{row['recall_added']:>9.4f}")
+    if report.get("vetoes"):
+        print(f"\n{'veto':<34}{'removed':>8}{'of which correct':>18}")
+        for vid, row in report["vetoes"].items():
+            print(f"{vid:<34}{row['removed']:>8}{row['were_correct']:>18}")

@@ -53,6 +53,15 @@ def test_flow_writes_all_tables_and_records_failures(prefect_harness, inputs, tm
     assert failures == {("empty.txt", "read"), ("binary.md", "read"), ("undecodable.txt", "read"), ("feed.jsonl:2", "read")}
     assert summary["failures"] == 4
     assert tables["articles"].num_rows == 15 and tables["sentences"].num_rows == 235
+    ents = tables["entities"].to_pylist()
+    assert summary["entities"] == len(ents) > 300
+    assert len({e["ent_id"] for e in ents}) == len(ents)
+    sent_ids = set(tables["sentences"].column("sent_id").to_pylist())
+    assert all(e["sent_id"] in sent_ids for e in ents)
+    yunyang = [e for e in ents if e["text"] == "云阳县"]
+    assert yunyang and all(e["kb_id"] == "500235" and e["normalized"] == "云阳县" for e in yunyang)
+    gas = [e for e in ents if e["text"] == "112.96万立方米"]
+    assert gas and gas[0]["value"] == 1129600.0 and gas[0]["unit"] == "立方米" and gas[0]["qualifier"] == "="
     duckdb = pytest.importorskip("duckdb")
     for name in schema.TABLES:
         n = duckdb.connect().execute(f"select count(*) from read_parquet('{out}/{name}/*.parquet')").fetchone()[0]

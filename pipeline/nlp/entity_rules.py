@@ -74,6 +74,7 @@ class Veto(StrictModel):
     id: str
     labels: list[Label]
     pattern: str
+    followed_by: str | None = None  # the text right after the span must match this
     description: str
     examples: list[str] = []
 
@@ -115,6 +116,7 @@ class EntityRules:
         self.path = path
         lex = {name: _alternation(words) for name, words in spec.lexicons.items()}
         lex["HAN"] = HAN
+        lex["ORG_HEAD_CHAR"] = "".join(re.escape(w) for w in spec.lexicons.get("ORG_HEAD_CHAR_LIST", []) if len(w) == 1)
         # one CJK character that is not a function character of the lexicon
         function_chars = "".join(w for w in spec.lexicons.get("FUNCTION_CHARS", []) if len(w) == 1)
         lex["NAME_CHAR"] = f"(?:(?![{re.escape(function_chars)}])[{HAN}])" if function_chars else f"[{HAN}]"
@@ -138,6 +140,8 @@ class EntityRules:
             compiled = compile_at(rule.pattern, ("rules", i, "pattern"))
             (self.regex if isinstance(rule, RegexRule) else self.extend).append((rule, compiled))  # type: ignore[arg-type]
         self.vetoes = [(v, compile_at(v.pattern, ("vetoes", i, "pattern"))) for i, v in enumerate(spec.vetoes)]
+        self.veto_context = {v.id: compile_at(v.followed_by, ("vetoes", i, "followed_by"))
+                             for i, v in enumerate(spec.vetoes) if v.followed_by}
         for i, (v, pat) in enumerate(self.vetoes):
             for ex in v.examples:
                 if not pat.search(ex):
@@ -211,6 +215,9 @@ class EntityRules:
         span = text[cand.start:cand.end]
         for v, pat in self.vetoes:
             if cand.label in v.labels and pat.search(span):
+                after = self.veto_context.get(v.id)
+                if after is not None and not after.match(text, cand.end):
+                    continue
                 return v.id
         return None
 

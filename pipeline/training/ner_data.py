@@ -127,6 +127,25 @@ _ORG_HEADS = ("委员会", "公司", "集团", "大学", "学院", "研究所", 
 _NOMINAL = {"n", "ns", "nz", "nt", "j", "vn", "b", "an", "nr", "m", "f"}
 
 
+def _pd1998_person_names(path: str | Path, min_count: int = 2) -> set[str]:
+    """Full person names of the corpus (consecutive nr words merged), seen min_count times."""
+    counts: dict[str, int] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            run: list[str] = []
+            for token in line.split() + ["/w"]:
+                word, _, tag = token.rpartition("/")
+                if tag.split("]")[0] == "nr":
+                    run.append(normalize(word.lstrip("[")))
+                    continue
+                if run:
+                    name = "".join(run)
+                    if len(name) >= 2:
+                        counts[name] = counts.get(name, 0) + 1
+                    run = []
+    return {n for n, c in counts.items() if c >= min_count}
+
+
 def read_pd1998_silver(path: str | Path, source: str = "pd1998-silver") -> Iterator[Sample]:
     """People's Daily 1998-01 as silver NER: nr -> PERSON, ns -> LOC, nt -> ORG.
 
@@ -135,7 +154,15 @@ def read_pd1998_silver(path: str | Path, source: str = "pd1998-silver") -> Itera
     ending in an organisation head plus up to four nominal words before it --
     and words tagged nz or j (other proper nouns, abbreviations) are marked
     missing, so the model learns neither "O" nor a wrong label there.
+    A person's name that begins a longer word (邓小平理论, 毛泽东思想) is a
+    PERSON, as in MSRA and People's Daily NER.
     """
+    names = _pd1998_person_names(path)
+    by_first: dict[str, list[str]] = {}
+    for n in names:
+        by_first.setdefault(n[0], []).append(n)
+    for first in by_first:
+        by_first[first].sort(key=len, reverse=True)
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             tokens = []
@@ -181,6 +208,11 @@ def read_pd1998_silver(path: str | Path, source: str = "pd1998-silver") -> Itera
                     spans.append((starts[i], starts[i] + len(word), "LOC"))
                 elif tag == "nt":
                     spans.append((starts[i], starts[i] + len(word), "ORG"))
+                elif len(word) > 2:
+                    for name in by_first.get(word[0], ()):
+                        if len(name) < len(word) and word.startswith(name):
+                            spans.append((starts[i], starts[i] + len(name), "PERSON"))
+                            break
                 i += 1
             missing = [(starts[i], starts[i] + len(tokens[i][0])) for i in sorted(missing_words)]
             yield Sample(text, spans, source, missing)

