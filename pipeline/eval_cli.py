@@ -36,10 +36,14 @@ def add_parser(sub) -> None:
     ner.add_argument("--text", help="the page the gold annotates (default: data/samples/<stem>.txt)")
     ner.add_argument("--by-rule", action="store_true", help="each rule's hits, precision and added recall")
     ner.add_argument("--limit", type=int, default=0, help="only the first N sentences of a corpus")
+    ner.add_argument("--without", action="append", default=[], metavar="PREFIX",
+                     help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER)")
     ner.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.what == "ner" and args.without:
+        _apply_ablation(args.without)
     if args.what == "seg":
         report = eval_seg(args.gold, args.model)
     else:
@@ -50,6 +54,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_report(report)
     return 0
+
+
+def _apply_ablation(prefixes: list[str]) -> None:
+    from pipeline.nlp import load_nlp
+
+    nlp = load_nlp()
+    comp = nlp.get_pipe("zhnews_entity_rules")
+    comp.disabled = tuple(p for p in prefixes if p != "model")
+    if "model" in prefixes and "ner" in nlp.pipe_names:
+        nlp.disable_pipe("ner")
 
 
 def eval_seg(gold: str, model: str | None = None) -> dict:

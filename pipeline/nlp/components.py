@@ -62,7 +62,8 @@ class EntityRulesComponent:
         self.model_source = model_source
         self._rules: EntityRules | None = None
         self._gazetteer: Gazetteer | None = None
-        self._bylines = None
+        # rule-id prefixes switched off (ablations: `eval ner --without gpe.admin`)
+        self.disabled: tuple[str, ...] = ()
 
     @property
     def rules(self) -> EntityRules:
@@ -112,7 +113,9 @@ class EntityRulesComponent:
         if doc._.kind in BYLINE_KINDS:
             found += self._byline_candidates(doc)
         found += self.rules.extend_candidates(text, model + found)
-        final, vetoed = resolve(text, model, found, self.rules, self.gazetteer, starts, ends)
+        if self.disabled:
+            found = [c for c in found if not c.source.startswith(self.disabled)]
+        final, vetoed = resolve(text, model, found, self.rules, self.gazetteer, starts, ends, self.disabled)
         spans = []
         for c in final:
             span = doc.char_span(c.start, c.end, label=c.label, alignment_mode="expand")

@@ -80,7 +80,7 @@ def _conflicts(cand: Candidate, rules: list[Candidate], starts: set[int] | None,
 
 def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_rules: EntityRules,
             gazetteer: Gazetteer, word_starts: set[int] | None = None,
-            word_ends: set[int] | None = None) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
+            word_ends: set[int] | None = None, disabled: tuple[str, ...] = ()) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
     """Final non-overlapping entities, and the model spans removed by vetoes."""
     kept_model: list[Candidate] = []
     vetoed: list[tuple[Candidate, str]] = []
@@ -88,7 +88,7 @@ def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_ru
     model = [c for c in model if not _conflicts(c, rules, word_starts, word_ends)]
     for cand in model:
         veto = entity_rules.veto(text, cand)
-        if veto:
+        if veto and not veto.startswith(disabled or ("\0",)):
             vetoed.append((cand, veto))
             continue
         if cand.label == "LOC":
