@@ -172,13 +172,17 @@ class BylineParser:
             return None
         return self.parse(stripped, require_photo=True)
 
-    def match_dateline(self, paragraph: str) -> Dateline | None:
-        """A dateline at the start of a paragraph (``新华社北京7月10日电（记者 白瀛）``)."""
+    def match_dateline(self, paragraph: str, whole: bool = False) -> Dateline | None:
+        """A dateline at the start of a paragraph (``新华社北京7月10日电（记者 白瀛）``).
+
+        ``whole``: the text is a dateline already cut off its paragraph (the
+        NER stage sees it as a sentence of its own).
+        """
         m = self._dateline.match(paragraph)
         if not m:
             return None
         rest = paragraph[m.end():]
-        if not rest:
+        if not rest and not whole:
             return None  # a paragraph that is only "...报讯" is not a dateline
         byline = None
         if m.group("credit"):

@@ -82,7 +82,7 @@ class EntityRulesComponent:
 
         text = doc.text
         parser = default_parser()
-        parsed = parser.match_dateline(text + "。") if doc._.kind == "dateline" else parser.parse(text)
+        parsed = parser.match_dateline(text, whole=True) if doc._.kind == "dateline" else parser.parse(text)
         if parsed is None:
             return []
         out = []

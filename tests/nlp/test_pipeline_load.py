@@ -29,3 +29,15 @@ def test_load_nlp_is_cached():
     from pipeline.nlp import load_nlp
 
     assert load_nlp() is load_nlp()
+
+
+@pytest.mark.skipif(not pipeline_dir().is_dir(), reason="models/zh_news is missing: run `make models`")
+def test_span_extensions_and_top_level_loader():
+    import pipeline
+
+    nlp = pipeline.load_nlp()
+    doc = nlp("截至6月底，我市高新技术企业累计达到6401家，研发人员超过20万人。")
+    ents = {e.text: e for e in doc.ents}
+    assert ents["6401家"]._.value == 6401 and ents["6401家"]._.unit == "家"
+    assert ents["20万人"]._.qualifier == ">" and ents["20万人"]._.source == "quantity:c.ren"
+    assert ents["6月底"].label_ == "DATE"
