@@ -52,11 +52,13 @@ class CharWordTokenizer:
         segmenter_dir: str | Path | None = None,
         user_dict: str | Path | None = None,
         use_words: bool = True,
+        bigrams: bool = False,
     ):
         self.vocab = vocab
         self.segmenter_dir = Path(segmenter_dir) if segmenter_dir else None
         self.user_dict = Path(user_dict) if user_dict else None
         self.use_words = use_words
+        self.bigrams = bigrams
         self._segmenter: Segmenter | None = None
 
     # -- segmentation -------------------------------------------------
@@ -79,10 +81,21 @@ class CharWordTokenizer:
             else:
                 chars.append(ch)
                 spaces.append(False)
+        morphs = self._bigrams(chars) if self.bigrams else None
         if not self.use_words:
-            return Doc(self.vocab, words=chars, spaces=spaces)
+            return Doc(self.vocab, words=chars, spaces=spaces, morphs=morphs)
         lemmas, tags = self._word_features(text, chars)
-        return Doc(self.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags)
+        return Doc(self.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=morphs)
+
+    @staticmethod
+    def _bigrams(chars: list[str]) -> list[str]:
+        """Character bigram (this + next) of each token, carried in MORPH for the embedding."""
+        out = []
+        for i, ch in enumerate(chars):
+            nxt = chars[i + 1] if i + 1 < len(chars) else "_"
+            pair = (ch + nxt).replace("|", "_").replace("=", "_")
+            out.append("Bi=" + ("_" if pair.isspace() or not pair.strip() else pair.strip() or "_"))
+        return out
 
     def _word_features(self, text: str, chars: list[str]) -> tuple[list[str], list[str]]:
         words = self.segmenter.cut(text) if text.strip() else []
@@ -116,7 +129,7 @@ class CharWordTokenizer:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        cfg = {"use_words": self.use_words, "user_dict": bool(self.user_dict)}
+        cfg = {"use_words": self.use_words, "user_dict": bool(self.user_dict), "bigrams": self.bigrams}
         srsly.write_json(path / "cfg.json", cfg)
         if self.use_words:
             seg_dir = self.segmenter_dir or default_model_dir()
@@ -132,6 +145,7 @@ class CharWordTokenizer:
         path = ensure_path(path)
         cfg = srsly.read_json(path / "cfg.json")
         self.use_words = cfg["use_words"]
+        self.bigrams = cfg.get("bigrams", False)
         if self.use_words:
             self.segmenter_dir = path / "pkuseg"
             self.user_dict = path / "user_dict.txt" if cfg.get("user_dict") else None
@@ -146,9 +160,9 @@ class CharWordTokenizer:
 
 
 def create_tokenizer(
-    segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True
+    segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True, bigrams: bool = False
 ) -> Callable[..., CharWordTokenizer]:
     def make(nlp) -> CharWordTokenizer:
-        return CharWordTokenizer(nlp.vocab, segmenter_dir, user_dict, use_words)
+        return CharWordTokenizer(nlp.vocab, segmenter_dir, user_dict, use_words, bigrams)
 
     return make
