@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
-from pipeline.records import Article, Entity, Sentence
+from pipeline.records import QUANTITY_ATTRS, Article, Entity, Sentence
 
 _DEICTIC_LOCAL = ("区", "县")
 
@@ -74,15 +74,9 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
                     raw_end=raw_end,
                     source=ent._.source or "unknown",
                     score=ent._.score,
-                    value=ent._.value,
-                    value_low=ent._.value_low,
-                    value_high=ent._.value_high,
-                    unit=ent._.unit,
-                    unit_normalized=ent._.unit_normalized,
-                    value_normalized=ent._.value_normalized,
-                    qualifier=ent._.qualifier,
                     normalized=ent._.normalized,
                     kb_id=ent._.kb_id,
+                    **{name: getattr(ent._, name) for name in QUANTITY_ATTRS},
                 )
             )
     resolve_local_deictics(entities)

@@ -94,6 +94,10 @@ class Sentence:
     offsets: Any = field(default=None, repr=False, compare=False)
 
 
+#: Quantity attributes shared by the quantity grammar, the Span extensions and Entity rows.
+QUANTITY_ATTRS = ("value", "value_low", "value_high", "unit", "unit_normalized", "value_normalized", "qualifier")
+
+
 @dataclass
 class Entity:
     ent_id: str

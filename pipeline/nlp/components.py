@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 from pipeline.nlp.entity_rules import Candidate, EntityRules, default_entity_rules
 from pipeline.nlp.gazetteer import Gazetteer, default_gazetteer
 from pipeline.nlp.resolve import MODEL_PRIORITY, resolve
+from pipeline.records import QUANTITY_ATTRS
 
 SPAN_EXTENSIONS = (
     "source", "score", "value", "value_low", "value_high", "unit", "unit_normalized",
@@ -250,11 +251,8 @@ class QuantitiesComponent:
             doc.ents = sorted(ents + [s for s, _ in added], key=lambda s: s.start)
             for span, q in added:
                 span._.source = q.source
-                span._.value = q.value
-                span._.value_low = q.value_low
-                span._.value_high = q.value_high
-                span._.unit = q.unit
-                span._.unit_normalized = q.unit_normalized
-                span._.value_normalized = q.value_normalized
-                span._.qualifier = q.qualifier if q.label != "DATE" or q.unit else None
+                for name in QUANTITY_ATTRS:
+                    setattr(span._, name, getattr(q, name))
+                if q.label == "DATE" and not q.unit:
+                    span._.qualifier = None  # a calendar date has no quantity to qualify
         return doc
