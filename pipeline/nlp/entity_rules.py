@@ -177,7 +177,7 @@ class EntityRules:
                 # starts at a word start and not with a stop word
                 starts = sorted((s for s in word_starts if m.start() <= s < end), reverse=True)
                 if preferred_starts:
-                    starts = sorted((s for s in preferred_starts if m.start() <= s < end)) + starts
+                    starts = sorted(s for s in preferred_starts if m.start() <= s < end) + starts
                 if m.start() == 0 or _STRONG_BOUNDARY.match(text, m.start() - 1):
                     starts.insert(0, m.start())  # right after punctuation: the whole match
                 for start in starts:

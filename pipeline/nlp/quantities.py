@@ -67,10 +67,6 @@ class Quantity:
     value_normalized: float | None = None
     qualifier: str = "="
 
-    @property
-    def text_span(self) -> tuple[int, int]:
-        return self.start, self.end
-
 
 def _alt(words) -> str:
     return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
