@@ -24,12 +24,19 @@ from pipeline import settings
 settings.prefect_defaults()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipeline import __version__, batch, progress  # noqa: E402
 from pipeline.io.parquet import DatasetWriter, batch_key  # noqa: E402
 from pipeline.io.readers import discover  # noqa: E402
 from pipeline.records import Failure  # noqa: E402
 from pipeline.rules import rules_fingerprint  # noqa: E402
+
+
+#: Batch tasks carry whole batches of documents: hashing them for a cache key
+#: (Prefect's default policy) would cost time proportional to the data and
+#: buys nothing (reruns are made idempotent by the writer instead).
+BATCH_TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
 @dataclass
@@ -69,22 +76,22 @@ def output_metadata() -> dict[str, str]:
     }
 
 
-@task(name="read", retries=0)
+@task(name="read", **BATCH_TASK)
 def read_task(paths: list[str]) -> batch.ReadResult:
     return batch.read_documents(paths)
 
 
-@task(name="clean-and-split")
+@task(name="clean-and-split", **BATCH_TASK)
 def clean_split_task(documents: list) -> batch.Extracted:
     return batch.clean_and_split(documents)
 
 
-@task(name="ner")
+@task(name="ner", **BATCH_TASK)
 def ner_task(extracted: batch.Extracted) -> batch.Extracted:
     return batch.recognize_entities(extracted)
 
 
-@task(name="write")
+@task(name="write", **BATCH_TASK)
 def write_task(out: str, extracted: batch.Extracted, metadata: dict[str, str]) -> dict:
     """Write one batch; returns row counts per table and the batch's failures."""
     writer = DatasetWriter(out, metadata)
@@ -203,7 +210,7 @@ async def extract(
 # -- training -----------------------------------------------------------------
 
 
-@task(name="train-segmenter")
+@task(name="train-segmenter", **BATCH_TASK)
 def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> dict:
     from pathlib import Path
 
@@ -218,14 +225,14 @@ def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> 
     return counts
 
 
-@task(name="build-gazetteer")
+@task(name="build-gazetteer", **BATCH_TASK)
 def build_gazetteer_task() -> dict:
     from pipeline.training import corpora, gazetteers
 
     return gazetteers.build(corpora.peoples_daily_1998())
 
 
-@task(name="train-ner")
+@task(name="train-ner", **BATCH_TASK)
 def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: bool) -> str:
     from pathlib import Path
 
@@ -237,7 +244,7 @@ def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: boo
     return str(ner.train(Path(__file__).resolve().parent.parent / "models" / "ner" / "config.cfg", w / "data", w / "out", segmenter_dir, overrides))
 
 
-@task(name="assemble")
+@task(name="assemble", **BATCH_TASK)
 def assemble_task(ner_model: str, segmenter_dir: str, out: str) -> str:
     from pipeline.training.assemble import assemble
 
