@@ -6,7 +6,7 @@ into Arrow tables. Field names match the Parquet column names one to one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -94,12 +94,25 @@ class Sentence:
     offsets: Any = field(default=None, repr=False, compare=False)
 
 
-#: Quantity attributes shared by the quantity grammar, the Span extensions and Entity rows.
-QUANTITY_ATTRS = ("value", "value_low", "value_high", "unit", "unit_normalized", "value_normalized", "qualifier")
+@dataclass(kw_only=True)
+class QuantityValues:
+    """Normalised attributes of a quantity, shared by the grammar's matches and Entity rows."""
+
+    value: float | None = None
+    value_low: float | None = None
+    value_high: float | None = None
+    unit: str | None = None
+    unit_normalized: str | None = None
+    value_normalized: float | None = None
+    qualifier: str | None = None
+
+
+#: Their names, for copying them between matches, Span extensions and rows.
+QUANTITY_ATTRS = tuple(f.name for f in fields(QuantityValues))
 
 
 @dataclass
-class Entity:
+class Entity(QuantityValues):
     ent_id: str
     doc_id: str
     article_id: str
@@ -112,13 +125,6 @@ class Entity:
     raw_end: int
     source: str
     score: float | None = None
-    value: float | None = None
-    value_low: float | None = None
-    value_high: float | None = None
-    unit: str | None = None
-    unit_normalized: str | None = None
-    value_normalized: float | None = None
-    qualifier: str | None = None
     normalized: str | None = None
     kb_id: str | None = None
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline.nlp.numbers import DIGITS, parse_number
+from pipeline.records import QuantityValues
 from pipeline.rules import StrictModel, check_unique_ids, load_yaml, rule_path
 
 Kind = Literal["currency", "percent", "measure", "time", "counter", "noun"]
@@ -54,18 +55,17 @@ class UnitFile(StrictModel):
 
 
 @dataclass
-class Quantity:
+class Quantity(QuantityValues):
+    """A match of the grammar: where it is, what it is, and its values."""
+
     start: int
     end: int
     label: str
     source: str
-    value: float | None = None
-    value_low: float | None = None
-    value_high: float | None = None
-    unit: str | None = None
-    unit_normalized: str | None = None
-    value_normalized: float | None = None
-    qualifier: str = "="
+
+    def __post_init__(self) -> None:
+        if self.qualifier is None:
+            self.qualifier = "="
 
 
 def _alt(words) -> str:
