@@ -164,6 +164,7 @@ async def extract(
     for fut in read_futures:
         result: batch.ReadResult = await asyncio.to_thread(fut.result)
         run_failures.extend(result.failures)
+        fresh, redo = [], set()
         for doc in result.documents:
             if doc.doc_id in seen:
                 summary.duplicates += 1
@@ -173,7 +174,11 @@ async def extract(
                 if not force:
                     summary.skipped += 1
                     continue
-                writer.remove_documents({doc.doc_id})
+                redo.add(doc.doc_id)
+            fresh.append(doc)
+        # --force: take the old rows out once per read batch (each call rewrites parts)
+        writer.remove_documents(redo)
+        for doc in fresh:
             pending_docs.append(doc)
             if len(pending_docs) >= size:
                 submit(pending_docs)
