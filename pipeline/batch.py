@@ -8,6 +8,7 @@ task; tests and other orchestrators can call them directly.
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ def failure(path: str, stage: str, error: str) -> Failure:
 class ReadResult:
     documents: list[Document] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,21 +48,41 @@ class Extracted:
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    #: seconds each stage took on this batch (observability)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _Timer:
+    def __init__(self, seconds: dict[str, float], stage: str):
+        self.seconds, self.stage = seconds, stage
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + time.perf_counter() - self.t0
 
 
 def read_documents(paths: Iterable[str]) -> ReadResult:
     out = ReadResult()
-    for path in paths:
-        for item in read_path(path):
-            if isinstance(item, InputError):
-                out.failures.append(failure(item.path, item.stage, item.reason))
-            else:
-                out.documents.append(item)
+    with _Timer(out.seconds, "read"):
+        for path in paths:
+            for item in read_path(path):
+                if isinstance(item, InputError):
+                    out.failures.append(failure(item.path, item.stage, item.reason))
+                else:
+                    out.documents.append(item)
     return out
 
 
 def clean_and_split(documents: Iterable[Document]) -> Extracted:
     out = Extracted()
+    with _Timer(out.seconds, "clean-and-split"):
+        _clean_and_split(documents, out)
+    return out
+
+
+def _clean_and_split(documents: Iterable[Document], out: Extracted) -> None:
     for doc in documents:
         try:
             articles = clean_document(doc)
@@ -71,7 +93,6 @@ def clean_and_split(documents: Iterable[Document]) -> Extracted:
         out.documents.append(doc)
         out.articles.extend(articles)
         out.sentences.extend(sentences)
-    return out
 
 
 def recognize_entities(extracted: Extracted, nlp=None) -> Extracted:
@@ -80,6 +101,11 @@ def recognize_entities(extracted: Extracted, nlp=None) -> Extracted:
     The batch runs as one ``nlp.pipe``; only if that raises is it redone
     document by document, so that one bad document cannot sink the others.
     """
+    with _Timer(extracted.seconds, "ner"):
+        return _recognize_entities(extracted, nlp)
+
+
+def _recognize_entities(extracted: Extracted, nlp) -> Extracted:
     from pipeline.ner import recognize
 
     try:

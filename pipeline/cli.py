@@ -10,6 +10,9 @@ from pathlib import Path
 
 from pipeline import __version__, settings
 
+#: exit status when another run holds the output directory (EX_TEMPFAIL: try again later)
+EXIT_LOCKED = 75
+
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -26,6 +29,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="process documents again even when they are already in the output")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's log lines")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--lock-timeout", type=float, default=3600.0, metavar="SECONDS",
+                     help="how long to wait for another run writing the same --out (default 3600; 0 = fail at once)")
 
     from pipeline import eval_cli
 
@@ -92,7 +97,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.prefect_defaults()
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    summary = _run_with_progress(args, console)
+    from pipeline.io.lock import OutputLocked
+
+    try:
+        summary = _run_with_progress(args, console)
+    except OutputLocked as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return EXIT_LOCKED
     _print_summary(summary, console)
     return 1 if summary["failures"] else 0
 
@@ -103,7 +114,8 @@ def _run_with_progress(args: argparse.Namespace, console) -> dict:
     from pipeline import progress as hook
     from pipeline.flows import extract
 
-    kwargs = dict(inputs=list(args.inputs), out=str(args.out), batch_size=args.batch_size, force=args.force)
+    kwargs = dict(inputs=list(args.inputs), out=str(args.out), batch_size=args.batch_size, force=args.force,
+                  lock_timeout=args.lock_timeout)
     if args.no_progress or not console.is_terminal:
         return asyncio.run(extract(**kwargs))
     columns = (TextColumn("[bold]extract[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("documents"), TimeElapsedColumn())
@@ -126,6 +138,8 @@ def _print_summary(summary: dict, console) -> None:
     out = _stdout()
     out.print(table)
     notes = []
+    if summary.get("replaced"):
+        notes.append(f"{summary['replaced']} earlier versions of changed files replaced")
     if summary.get("skipped"):
         notes.append(f"{summary['skipped']} already in the output (skipped; --force redoes them)")
     if summary.get("duplicates"):

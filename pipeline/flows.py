@@ -27,6 +27,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from pipeline import __version__, batch, progress  # noqa: E402
+from pipeline.io.lock import OutputLock  # noqa: E402
 from pipeline.io.parquet import DatasetWriter, batch_key  # noqa: E402
 from pipeline.io.readers import discover  # noqa: E402
 from pipeline.records import Failure  # noqa: E402
@@ -45,6 +46,7 @@ class RunSummary:
     inputs: int = 0
     documents: int = 0
     skipped: int = 0
+    replaced: int = 0
     duplicates: int = 0
     articles: int = 0
     sentences: int = 0
@@ -53,10 +55,17 @@ class RunSummary:
     failures: int = 0
     ignored: int = 0
     seconds: float = 0.0
+    #: summed over batches (tasks may overlap in time)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    labels: dict[str, int] = field(default_factory=dict)
     failed: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def add_seconds(self, seconds: dict[str, float]) -> None:
+        for stage, s in seconds.items():
+            self.stage_seconds[stage] = round(self.stage_seconds.get(stage, 0.0) + s, 3)
 
 
 def output_metadata() -> dict[str, str]:
@@ -93,7 +102,8 @@ def ner_task(extracted: batch.Extracted) -> batch.Extracted:
 
 @task(name="write", **BATCH_TASK)
 def write_task(out: str, extracted: batch.Extracted, metadata: dict[str, str]) -> dict:
-    """Write one batch; returns row counts per table and the batch's failures."""
+    """Write one batch; returns row counts per table, entity labels, stage seconds and failures."""
+    t0 = time.perf_counter()
     writer = DatasetWriter(out, metadata)
     counts: dict[str, int] = {}
     if extracted.documents:
@@ -102,7 +112,11 @@ def write_task(out: str, extracted: batch.Extracted, metadata: dict[str, str]) -
         counts.update(writer.write_batch(key, {k: v for k, v in tables.items() if k != "failures"}))
     if extracted.failures:
         counts.update(write_failures(writer, extracted.failures, metadata))
-    return {"counts": counts, "failed": [_failure_dict(f) for f in extracted.failures]}
+    labels: dict[str, int] = {}
+    for e in extracted.entities:
+        labels[e.label] = labels.get(e.label, 0) + 1
+    seconds = {**extracted.seconds, "write": time.perf_counter() - t0}
+    return {"counts": counts, "labels": labels, "seconds": seconds, "failed": [_failure_dict(f) for f in extracted.failures]}
 
 
 def _failure_dict(f: Failure) -> dict:
@@ -125,9 +139,28 @@ async def extract(
     out: str,
     batch_size: int | None = None,
     force: bool = False,
+    lock_timeout: float = 3600.0,
 ) -> dict:
-    """Run the pipeline over ``inputs`` (files, directories, globs) into ``out``."""
+    """Run the pipeline over ``inputs`` (files, directories, globs) into ``out``.
+
+    One run writes ``out`` at a time (a lock; a second run waits up to
+    ``lock_timeout`` seconds). Documents already in ``out`` are skipped
+    unless ``force``; a file whose text changed replaces the rows of its
+    earlier version.
+    """
     logger = get_run_logger()
+    lock = OutputLock(out, timeout=lock_timeout,
+                      on_wait=lambda who: logger.warning("waiting for the run that holds %s (%s)", out, who))
+    await asyncio.to_thread(lock.acquire)
+    try:
+        summary = await _extract(logger, inputs, out, batch_size, force)
+    finally:
+        lock.release()
+    await publish_artifact(summary)
+    return summary.as_dict()
+
+
+async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, force: bool) -> RunSummary:
     started = time.perf_counter()
     size = batch_size or settings.batch_size()
     summary = RunSummary(out=str(out))
@@ -141,10 +174,13 @@ async def extract(
     writer = DatasetWriter(out, metadata)
     writer.check_writable()
     writer.ensure_tables()
-    orphans = writer.clean_orphans()
-    if orphans:
-        logger.warning("removed %d parts of an interrupted earlier run", len(orphans))
-    existing = writer.existing_doc_ids()
+    recovered = writer.recover()
+    if recovered:
+        logger.warning("removed %d files left by an interrupted earlier run", len(recovered))
+    existing = writer.existing_documents()
+    by_path: dict[str, set[str]] = {}
+    for doc_id, path in existing.items():
+        by_path.setdefault(path, set()).add(doc_id)
 
     run_failures: list[Failure] = [batch.failure(m, "discover", "no such file, directory or glob match") for m in found.missing]
     path_batches = _chunks([str(p) for p in found.files], size)
@@ -164,6 +200,7 @@ async def extract(
     for fut in read_futures:
         result: batch.ReadResult = await asyncio.to_thread(fut.result)
         run_failures.extend(result.failures)
+        summary.add_seconds(result.seconds)
         fresh, redo = [], set()
         for doc in result.documents:
             if doc.doc_id in seen:
@@ -175,8 +212,14 @@ async def extract(
                     summary.skipped += 1
                     continue
                 redo.add(doc.doc_id)
+            # the file changed since it was processed: its old version goes
+            stale = by_path.get(doc.path, set()) - {doc.doc_id}
+            if stale:
+                redo |= stale
+                summary.replaced += len(stale)
+                by_path[doc.path] = {doc.doc_id}
             fresh.append(doc)
-        # --force: take the old rows out once per read batch (each call rewrites parts)
+        # old rows go once per read batch (each call rewrites the parts it touches)
         writer.remove_documents(redo)
         for doc in fresh:
             pending_docs.append(doc)
@@ -190,12 +233,11 @@ async def extract(
         written = await asyncio.to_thread(fut.result)
         counts = written["counts"]
         summary.failed.extend(written["failed"])
-        summary.documents += counts.get("documents", 0)
-        summary.articles += counts.get("articles", 0)
-        summary.sentences += counts.get("sentences", 0)
-        summary.entities += counts.get("entities", 0)
-        summary.relations += counts.get("relations", 0)
-        summary.failures += counts.get("failures", 0)
+        for table in ("documents", "articles", "sentences", "entities", "relations", "failures"):
+            setattr(summary, table, getattr(summary, table) + counts.get(table, 0))
+        for label, k in written["labels"].items():
+            summary.labels[label] = summary.labels.get(label, 0) + k
+        summary.add_seconds(written["seconds"])
         done_docs += n
         progress.report(done_docs, len(seen))
 
@@ -204,12 +246,47 @@ async def extract(
         summary.failures += counts.get("failures", 0)
     summary.failed = [_failure_dict(f) for f in run_failures] + summary.failed
     summary.seconds = round(time.perf_counter() - started, 2)
+    summary.labels = dict(sorted(summary.labels.items()))
     logger.info(
-        "documents=%d skipped=%d articles=%d sentences=%d entities=%d relations=%d failures=%d seconds=%.2f",
-        summary.documents, summary.skipped, summary.articles, summary.sentences,
+        "documents=%d skipped=%d replaced=%d articles=%d sentences=%d entities=%d relations=%d failures=%d seconds=%.2f",
+        summary.documents, summary.skipped, summary.replaced, summary.articles, summary.sentences,
         summary.entities, summary.relations, summary.failures, summary.seconds,
     )
-    return summary.as_dict()
+    logger.info("seconds per stage (summed over batches): %s",
+                ", ".join(f"{k}={v:.2f}" for k, v in summary.stage_seconds.items()))
+    return summary
+
+
+def run_report_markdown(summary: RunSummary) -> str:
+    """The run's Markdown artifact: counts per table and label, stage seconds, failures."""
+    lines = [f"# extract: {summary.out}", "", "| table | rows |", "|---|---:|"]
+    for table in ("documents", "articles", "sentences", "entities", "relations", "failures"):
+        lines.append(f"| {table} | {getattr(summary, table)} |")
+    lines += ["", f"Inputs {summary.inputs}; already in the output (skipped) {summary.skipped}; "
+              f"replaced (changed files) {summary.replaced}; duplicates {summary.duplicates}; "
+              f"ignored {summary.ignored}; wall seconds {summary.seconds}.", ""]
+    lines += ["| entity label | count |", "|---|---:|"]
+    lines += [f"| {label} | {n} |" for label, n in summary.labels.items()] or ["| (none) | 0 |"]
+    lines += ["", "| stage | seconds (summed over batches) |", "|---|---:|"]
+    lines += [f"| {stage} | {s:.2f} |" for stage, s in summary.stage_seconds.items()]
+    if summary.failed:
+        lines += ["", "| failed input | stage | error |", "|---|---|---|"]
+        for f in summary.failed:
+            err = str(f["error"]).replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {f['path']} | {f['stage']} | {err} |")
+    return "\n".join(lines) + "\n"
+
+
+async def publish_artifact(summary: RunSummary) -> None:
+    from prefect.artifacts import acreate_markdown_artifact
+
+    try:
+        await acreate_markdown_artifact(
+            markdown=run_report_markdown(summary), key="extract-summary",
+            description=f"extract run into {summary.out}",
+        )
+    except Exception as exc:  # the data is written: a lost report is only logged
+        get_run_logger().warning("could not publish the run artifact: %s", exc)
 
 
 # -- training -----------------------------------------------------------------

@@ -50,5 +50,7 @@ def prefect_harness():
     settings.prefect_defaults()
     from prefect.testing.utilities import prefect_test_harness
 
+    import prefect.settings
+
     with prefect_test_harness(server_startup_timeout=180):
-        yield
+        yield prefect.settings.PREFECT_API_URL.value()  # for subprocesses and workers

@@ -107,3 +107,44 @@ def test_cli_refuses_unwritable_output(tmp_path, capsys):
     rc = main(["run", "data/samples", "--out", str(target / "out")])
     assert rc == 2
     assert "cannot write to output directory" in capsys.readouterr().err
+
+
+def test_incremental_run_processes_only_the_changed_file(prefect_harness, tmp_path):
+    from pipeline.flows import extract
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(100):
+        (src / f"{i:03d}.txt").write_text(f"# 第{i}号通知\n\n重庆市科技局发布第{i}号通知，全市新增企业{i + 1}家。", encoding="utf-8")
+    out = tmp_path / "out"
+    first = asyncio.run(extract([str(src)], str(out), batch_size=50))
+    assert first["documents"] == 100
+    (src / "042.txt").write_text("# 第42号通知（更正）\n\n重庆市科技局更正第42号通知。", encoding="utf-8")
+    second = asyncio.run(extract([str(src)], str(out), batch_size=50))
+    assert (second["documents"], second["skipped"], second["replaced"]) == (1, 99, 1)
+    tables = _tables(out)
+    assert tables["documents"].num_rows == 100
+    texts = [s["text"] for s in tables["sentences"].to_pylist() if s["doc_id"] in
+             {d["doc_id"] for d in tables["documents"].to_pylist() if d["path"].endswith("042.txt")}]
+    assert "重庆市科技局更正第42号通知。" in texts and not any("新增企业43家" in t for t in texts)
+
+
+def test_run_publishes_a_markdown_artifact_and_stage_timings(prefect_harness, inputs, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from pipeline.flows import extract
+
+    summary = asyncio.run(extract([str(inputs)], str(tmp_path / "out"), batch_size=2))
+    assert set(summary["stage_seconds"]) == {"read", "clean-and-split", "ner", "write"}
+    assert summary["labels"]["ORG"] > 0 and sum(summary["labels"].values()) == summary["entities"]
+
+    async def latest():
+        async with get_client() as client:
+            arts = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["extract-summary"])))
+            return sorted(arts, key=lambda a: a.created)[-1].data
+
+    md = asyncio.run(latest())
+    assert f"| entities | {summary['entities']} |" in md
+    assert f"| ORG | {summary['labels']['ORG']} |" in md
+    assert "| ner |" in md and "undecodable.txt" in md

@@ -13,14 +13,27 @@ the commit record of the batch.
   caller (:meth:`DatasetWriter.existing_doc_ids`); rewriting a batch with the
   same documents replaces the same files.
 * Resumable: parts of a batch whose ``documents`` part is missing (a run
-  killed between two writes) are orphans; :meth:`DatasetWriter.clean_orphans`
-  removes them before a run, and the documents are processed again.
+  killed between two writes) are orphans; :meth:`DatasetWriter.recover`
+  removes them before a run, with the temporary files a killed writer left
+  behind, and finishes a ``--force`` removal that was cut short (its
+  document ids are journaled in ``OUT/.removing.json`` first). The
+  documents are then processed again.
+
+Only one run writes an output directory at a time (:mod:`pipeline.io.lock`).
+
+Fault injection for the crash tests: ``PIPELINE_FAULT=kill-before-rename:N``
+(or ``kill-after-rename:N``) makes the process SIGKILL itself at its N-th
+part file, with the temporary file written but not renamed (or just after
+the rename).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import os
+import signal
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -32,6 +45,19 @@ from pipeline import schema
 
 PART_PREFIX = "part-"
 PART_SUFFIX = ".parquet"
+REMOVAL_JOURNAL = ".removing.json"
+
+_write_count = itertools.count(1)
+
+
+def _maybe_fault(moment: str, nth: int) -> None:
+    """Test hook: SIGKILL this process at its ``nth`` write (``PIPELINE_FAULT``)."""
+    spec = os.environ.get("PIPELINE_FAULT")
+    if not spec:
+        return
+    kind, _, n = spec.partition(":")
+    if kind == f"kill-{moment}" and nth == int(n or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def batch_key(ids: Iterable[str]) -> str:
@@ -54,15 +80,28 @@ def _fsync_dir(path: Path) -> None:
 
 def write_table_atomic(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    nth = next(_write_count)  # atomic under the GIL: batches write from several threads
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        _maybe_fault("before-rename", nth)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+    _maybe_fault("after-rename", nth)
+
+
+def write_json_atomic(obj, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
     _fsync_dir(path.parent)
 
 
@@ -101,11 +140,38 @@ class DatasetWriter:
             probe.unlink(missing_ok=True)
 
     def existing_doc_ids(self) -> set[str]:
-        ids: set[str] = set()
+        return set(self.existing_documents())
+
+    def existing_documents(self) -> dict[str, str]:
+        """``doc_id -> path`` of every committed document."""
+        docs: dict[str, str] = {}
         for part in self.parts("documents"):
-            table = pq.read_table(part, columns=["doc_id"])
-            ids.update(table.column("doc_id").to_pylist())
-        return ids
+            table = pq.read_table(part, columns=["doc_id", "path"])
+            docs.update(zip(table.column("doc_id").to_pylist(), table.column("path").to_pylist()))
+        return docs
+
+    def recover(self) -> list[Path]:
+        """Undo what an interrupted run left: temporary files, a cut-short
+        ``--force`` removal, parts of uncommitted batches. Call it holding the
+        output lock. Returns the files removed."""
+        removed = self.clean_temporaries()
+        journal = self.out / REMOVAL_JOURNAL
+        if journal.is_file():
+            ids = set(json.loads(journal.read_text(encoding="utf-8")))
+            self.remove_documents(ids)
+        return removed + self.clean_orphans()
+
+    def clean_temporaries(self) -> list[Path]:
+        removed = []
+        for name in schema.TABLES:
+            d = self.table_dir(name)
+            if not d.is_dir():
+                continue
+            for p in d.iterdir():
+                if p.name.startswith(".") and p.name.endswith(".tmp"):
+                    p.unlink(missing_ok=True)
+                    removed.append(p)
+        return removed
 
     def clean_orphans(self) -> list[Path]:
         """Remove parts whose batch never committed its ``documents`` part."""
@@ -139,10 +205,15 @@ class DatasetWriter:
         """Take ``doc_ids`` out of every table (used by ``--force``).
 
         ``documents`` goes first (un-commit), then the other tables; each
-        affected part is rewritten atomically without those rows.
+        affected part is rewritten atomically without those rows. The ids
+        are journaled first, so that a run killed half-way through is
+        finished by :meth:`recover` instead of leaving rows of documents
+        that are no longer committed.
         """
         if not doc_ids:
             return
+        journal = self.out / REMOVAL_JOURNAL
+        write_json_atomic(sorted(doc_ids), journal)
         for name in ("documents", "articles", "sentences", "entities", "relations"):
             for part in self.parts(name):
                 table = pq.read_table(part)
@@ -154,3 +225,5 @@ class DatasetWriter:
                     part.unlink()
                 else:
                     write_table_atomic(kept, part)
+        journal.unlink(missing_ok=True)
+        _fsync_dir(self.out)

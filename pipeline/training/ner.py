@@ -15,13 +15,26 @@ from pathlib import Path
 from spacy.tokens import DocBin
 
 from pipeline.training import corpora
-from pipeline.training.ner_data import Sample, dedupe, read_char_bio, read_cluener, read_msra_val, read_pd1998_silver, to_docs
+from pipeline.training.ner_data import (
+    PD1998_LABELS,
+    Sample,
+    dedupe,
+    read_char_bio,
+    read_cluener,
+    read_msra_val,
+    read_pd1998_silver,
+    to_docs,
+)
 
 SOURCES = ("msra-val", "pd-ner", "cluener", "pd1998-silver")
 
 
-def load_pool(sources: tuple[str, ...] = SOURCES) -> list[Sample]:
-    """The training pool; sentences of the MSRA test (and repeats) are dropped."""
+def load_pool(sources: tuple[str, ...] = SOURCES, silver_labels: tuple[str, ...] = PD1998_LABELS) -> list[Sample]:
+    """The training pool; sentences of the MSRA test (and repeats) are dropped.
+
+    ``silver_labels``: the labels taken from the People's Daily 1998 silver data;
+    the words of the others are marked missing (see ``read_pd1998_silver``).
+    """
     msra = corpora.corpus_dir("msra-ner")
     if msra is None:
         raise corpora.CorpusNotFound("msra-ner corpus not found (needed to exclude its test sentences)")
@@ -36,16 +49,22 @@ def load_pool(sources: tuple[str, ...] = SOURCES) -> list[Sample]:
         cl = corpora.corpus_dir("cluener2020")
         samples += list(read_cluener(cl / "train.json")) + list(read_cluener(cl / "dev.json"))
     if "pd1998-silver" in sources:
-        samples += list(read_pd1998_silver(corpora.peoples_daily_1998()))
+        samples += list(read_pd1998_silver(corpora.peoples_daily_1998(), labels=silver_labels))
     return dedupe(samples, exclude=test_keys)
 
 
-def prepare(out_dir: str | Path, sources: tuple[str, ...] = SOURCES, dev_share: float = 0.05, seed: int = 0) -> dict:
+def prepare(
+    out_dir: str | Path,
+    sources: tuple[str, ...] = SOURCES,
+    dev_share: float = 0.05,
+    seed: int = 0,
+    silver_labels: tuple[str, ...] = PD1998_LABELS,
+) -> dict:
     import spacy
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pool = load_pool(sources)
+    pool = load_pool(sources, silver_labels=silver_labels)
     rng = random.Random(seed)
     rng.shuffle(pool)
     # the development set holds gold sentences only (silver would blur early stopping)

@@ -146,7 +146,12 @@ def _pd1998_person_names(path: str | Path, min_count: int = 2) -> set[str]:
     return {n for n, c in counts.items() if c >= min_count}
 
 
-def read_pd1998_silver(path: str | Path, source: str = "pd1998-silver") -> Iterator[Sample]:
+PD1998_LABELS = ("PERSON", "LOC", "ORG")
+
+
+def read_pd1998_silver(
+    path: str | Path, source: str = "pd1998-silver", labels: Iterable[str] = PD1998_LABELS
+) -> Iterator[Sample]:
     """People's Daily 1998-01 as silver NER: nr -> PERSON, ns -> LOC, nt -> ORG.
 
     The corpus copy has only single-word tags: compound organisation names
@@ -156,7 +161,15 @@ def read_pd1998_silver(path: str | Path, source: str = "pd1998-silver") -> Itera
     missing, so the model learns neither "O" nor a wrong label there.
     A person's name that begins a longer word (邓小平理论, 毛泽东思想) is a
     PERSON, as in MSRA and People's Daily NER.
+
+    ``labels`` selects the labels emitted; the words of a label left out
+    (e.g. every nr word when PERSON is not in ``labels``) are marked missing
+    instead, so the model learns neither that label nor "O" there.
     """
+    labels = frozenset(labels)
+    unknown = labels - set(PD1998_LABELS)
+    if unknown:
+        raise ValueError(f"unknown silver labels {sorted(unknown)}; expected a subset of {PD1998_LABELS}")
     names = _pd1998_person_names(path)
     by_first: dict[str, list[str]] = {}
     for n in names:
@@ -215,6 +228,10 @@ def read_pd1998_silver(path: str | Path, source: str = "pd1998-silver") -> Itera
                             break
                 i += 1
             missing = [(starts[i], starts[i] + len(tokens[i][0])) for i in sorted(missing_words)]
+            if len(labels) < len(PD1998_LABELS):
+                missing += [(a, b) for a, b, label in spans if label not in labels]
+                missing.sort()
+                spans = [sp for sp in spans if sp[2] in labels]
             yield Sample(text, spans, source, missing)
 
 

@@ -114,3 +114,25 @@ def test_schema_mismatch_is_refused(tmp_path):
     bad = pa.table({"doc_id": ["x"]})
     with pytest.raises(ValueError, match="does not match"):
         writer.write_batch("k", {"documents": bad})
+
+
+def test_recover_finishes_a_cut_short_force_removal(tmp_path, extracted, seed_doc):
+    import json
+
+    writer, key = _write(tmp_path, extracted)
+    # a --force run killed right after un-committing the document: its
+    # sentences are still in a part whose key looks committed elsewhere
+    (tmp_path / ".removing.json").write_text(json.dumps([seed_doc.doc_id]))
+    writer.recover()
+    assert not (tmp_path / ".removing.json").exists()
+    assert writer.existing_doc_ids() == set()
+    assert all(ds.dataset(tmp_path / n, format="parquet").count_rows() == 0 for n in schema.TABLES if n != "failures")
+
+
+def test_recover_removes_temporaries_of_a_killed_writer(tmp_path, extracted):
+    writer, key = _write(tmp_path, extracted)
+    stale = tmp_path / "entities" / f".part-{key}.parquet.99999.tmp"
+    stale.write_bytes(b"PAR1 half a file")
+    removed = writer.recover()
+    assert stale in removed and not stale.exists()
+    assert writer.existing_doc_ids()  # committed data untouched
