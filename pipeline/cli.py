@@ -32,6 +32,21 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lock-timeout", type=float, default=3600.0, metavar="SECONDS",
                      help="how long to wait for another run writing the same --out (default 3600; 0 = fail at once)")
 
+    run.add_argument("--dask", metavar="SPEC", default=os.environ.get("PIPELINE_DASK") or None,
+                     help="run the batch tasks on Dask: local:N (a local cluster of N worker processes) "
+                          "or tcp://HOST:PORT (an existing scheduler; needs PREFECT_API_URL)")
+
+    serve = sub.add_parser("serve", help="serve the extraction flow on a schedule (needs a Prefect server)")
+    serve.add_argument("inputs", nargs="+", metavar="INPUT")
+    serve.add_argument("--out", required=True, metavar="DIR")
+    when = serve.add_mutually_exclusive_group(required=True)
+    when.add_argument("--cron", help='cron schedule, e.g. "0 2 * * *" (02:00 every night)')
+    when.add_argument("--interval", type=float, metavar="SECONDS", help="run every SECONDS seconds")
+    serve.add_argument("--timezone", default=None, help="time zone of the cron schedule (default UTC)")
+    serve.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
+    serve.add_argument("--batch-size", type=int, default=None)
+    serve.add_argument("--force", action="store_true")
+
     from pipeline import eval_cli
 
     eval_cli.add_parser(sub)
@@ -57,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return eval_cli.run(args)
     if args.command == "train":
         return cmd_train(args)
+    if args.command == "serve":
+        return cmd_serve(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
@@ -74,6 +91,35 @@ def cmd_train(args: argparse.Namespace) -> int:
         ner_model=args.ner_model,
     )
     print(report)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``flow.serve``: a long-lived process that creates a deployment with the
+    schedule and runs its flow runs. Scheduling needs a Prefect server."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    settings.prefect_defaults()
+    import prefect.settings
+
+    if not (os.environ.get("PREFECT_API_URL") or prefect.settings.PREFECT_API_URL.value()):
+        console.print(
+            "[red]error:[/] scheduling needs a running Prefect server (the ephemeral mode cannot schedule).\n"
+            "  start one:  DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false prefect server start --host 127.0.0.1\n"
+            "  then:       export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+        return 2
+    from pipeline.flows import extract
+
+    inputs = [str(Path(i).resolve()) if not any(c in i for c in "*?[") else i for i in args.inputs]
+    parameters = {"inputs": inputs, "out": str(Path(args.out).resolve()), "batch_size": args.batch_size, "force": args.force}
+    schedule = {"cron": args.cron} if args.cron else {"interval": args.interval}
+    if args.cron and args.timezone:
+        from prefect.schedules import Cron
+
+        schedule = {"schedule": Cron(args.cron, timezone=args.timezone)}
+    extract.serve(name=args.name, parameters=parameters, **schedule)
     return 0
 
 
@@ -97,6 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.prefect_defaults()
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     from pipeline.io.lock import OutputLocked
 
     try:
@@ -104,26 +151,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     except OutputLocked as exc:
         console.print(f"[red]error:[/] {exc}")
         return EXIT_LOCKED
+    except (ValueError, RuntimeError) as exc:
+        if args.dask and ("--dask" in str(exc) or "Dask" in str(exc)):
+            console.print(f"[red]error:[/] {exc}")
+            return 2
+        raise
     _print_summary(summary, console)
     return 1 if summary["failures"] else 0
 
 
 def _run_with_progress(args: argparse.Namespace, console) -> dict:
+    from pipeline.flows import ApiForWorkers, extract, task_runner_for
+
+    flow = extract.with_options(task_runner=task_runner_for(args.dask)) if args.dask else extract
+    kwargs = dict(inputs=list(args.inputs), out=str(args.out), batch_size=args.batch_size, force=args.force,
+                  lock_timeout=args.lock_timeout)
+    with ApiForWorkers(args.dask):
+        if args.no_progress or not console.is_terminal:
+            return asyncio.run(flow(**kwargs))
+        return _with_progress_bar(lambda: asyncio.run(flow(**kwargs)), console)
+
+
+def _with_progress_bar(run, console) -> dict:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pipeline import progress as hook
-    from pipeline.flows import extract
 
-    kwargs = dict(inputs=list(args.inputs), out=str(args.out), batch_size=args.batch_size, force=args.force,
-                  lock_timeout=args.lock_timeout)
-    if args.no_progress or not console.is_terminal:
-        return asyncio.run(extract(**kwargs))
     columns = (TextColumn("[bold]extract[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("documents"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task_id = bar.add_task("extract", total=None)
         hook.set_reporter(lambda done, total: bar.update(task_id, completed=done, total=total or None))
         try:
-            return asyncio.run(extract(**kwargs))
+            return run()
         finally:
             hook.set_reporter(None)
 

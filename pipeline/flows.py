@@ -16,6 +16,7 @@ Run it through the command line (``python -m pipeline run``) or directly::
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -133,7 +134,91 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-@flow(name="extract", log_prints=False)
+def task_runner_for(spec: str | None):
+    """The task runner for ``--dask SPEC`` (or ``$PIPELINE_DASK``).
+
+    ``None``/empty: Prefect's thread pool in this process. ``local:N``: a
+    Dask LocalCluster of N single-threaded worker processes, started and
+    stopped with the flow run. ``tcp://HOST:PORT``: an existing Dask
+    scheduler. Workers import :mod:`pipeline` and load the spaCy pipeline
+    once each (the cache in :mod:`pipeline.nlp` is module level).
+    """
+    if not spec:
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner()
+    from prefect_dask import DaskTaskRunner
+
+    if spec.startswith("local:"):
+        try:
+            n = int(spec.split(":", 1)[1])
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise ValueError(f"--dask local:N needs a positive number of workers, got {spec!r}")
+        return DaskTaskRunner(
+            cluster_class="distributed.LocalCluster",
+            cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True, "dashboard_address": None},
+        )
+    if "://" in spec:
+        return DaskTaskRunner(address=spec)
+    raise ValueError(f"--dask takes local:N or a scheduler address such as tcp://HOST:8786, got {spec!r}")
+
+
+class ApiForWorkers:
+    """Make sure every process of a distributed run reports to one Prefect API.
+
+    Dask workers are separate processes: without ``PREFECT_API_URL`` each of
+    them would start a temporary Prefect server of its own. If an API is
+    configured, its URL is exported to the environment the workers inherit.
+    Otherwise, for ``local:N``, a local Prefect server is started for the
+    length of the run (and stopped after); a remote scheduler's workers
+    cannot reach such a server, so ``tcp://`` without an API is an error.
+    """
+
+    def __init__(self, spec: str | None):
+        self.spec = spec
+        self.server = None
+        self._settings_ctx = None
+        self._saved_env = None
+
+    def __enter__(self):
+        if not self.spec:
+            return self
+        import prefect.settings
+
+        url = os.environ.get("PREFECT_API_URL") or prefect.settings.PREFECT_API_URL.value()
+        if not url:
+            if not self.spec.startswith("local:"):
+                raise RuntimeError(
+                    "a run on a remote Dask cluster needs a Prefect server that its workers can reach: "
+                    "start one (prefect server start --host 0.0.0.0) and set PREFECT_API_URL=http://HOST:4200/api"
+                )
+            from prefect.server.api.server import SubprocessASGIServer
+
+            self.server = SubprocessASGIServer()
+            self.server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")))
+            url = self.server.api_url
+            self._settings_ctx = prefect.settings.temporary_settings(updates={prefect.settings.PREFECT_API_URL: url})
+            self._settings_ctx.__enter__()
+        self._saved_env = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = url
+        return self
+
+    def __exit__(self, *exc):
+        if not self.spec:
+            return
+        if self._saved_env is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = self._saved_env
+        if self._settings_ctx is not None:
+            self._settings_ctx.__exit__(*exc)
+        if self.server is not None:
+            self.server.stop()
+
+
+@flow(name="extract", log_prints=False, task_runner=task_runner_for(os.environ.get("PIPELINE_DASK")))
 async def extract(
     inputs: list[str],
     out: str,
