@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup run test test-slow models rules clean
+.PHONY: setup run test test-slow fuzz models rules clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,10 @@ test: setup
 ## long tests: large fuzzing profiles, training on real corpora
 test-slow: setup
 	$(BIN)/python -m pytest -m slow -q
+
+## the fuzz tests with the long Hypothesis profile: 10,000 generated examples per stage
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz -q -p no:cacheprovider --hypothesis-show-statistics
 
 ## train the segmenter and NER from the public corpora, assemble models/zh_news (long: about an hour on 2 cores)
 models: setup

@@ -12,6 +12,8 @@ from pipeline import __version__, settings
 
 #: exit status when another run holds the output directory (EX_TEMPFAIL: try again later)
 EXIT_LOCKED = 75
+#: exit status when writing the output failed during the run (EX_IOERR)
+EXIT_WRITE_FAILED = 74
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -156,6 +158,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             console.print(f"[red]error:[/] {exc}")
             return 2
         raise
+    except OSError as exc:  # e.g. the output became read-only or full during the run
+        console.print(
+            f"[red]error:[/] writing the output failed: {exc}\n"
+            "Batches committed before the error are complete; nothing half-written is visible. "
+            "Fix the cause and run the same command again to resume."
+        )
+        return EXIT_WRITE_FAILED
     _print_summary(summary, console)
     return 1 if summary["failures"] else 0
 

@@ -9,6 +9,7 @@ text) and exact raw offsets through the sentence's offset map.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -16,6 +17,9 @@ from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.records import QUANTITY_ATTRS, Article, Entity, Sentence
 
 _DEICTIC_LOCAL = ("区", "县")
+# spaCy's string store cannot hold lone surrogates; the readers never produce
+# them, but the stage is callable with any text: one U+FFFD for one, offsets kept
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def home_places() -> dict[str, dict]:
@@ -49,7 +53,7 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
     homes = article_homes(articles)
     docs = []
     for s in sentences:
-        doc = nlp.make_doc(s.text)
+        doc = nlp.make_doc(_LONE_SURROGATE.sub("\ufffd", s.text))
         doc._.kind = s.kind
         doc._.home = homes.get(s.article_id)
         doc._.article_id = s.article_id

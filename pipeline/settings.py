@@ -7,6 +7,8 @@ changes:
 ``PIPELINE_RULES_DIR``   directory of rule files (default: ``rules/`` of the checkout)
 ``PIPELINE_MODELS_DIR``  directory of trained models (default: ``models/``)
 ``PIPELINE_BATCH_SIZE``  documents per Prefect task batch (default: 16)
+``PIPELINE_MAX_DOC_CHARS`` largest document accepted, in characters (default: 2,000,000;
+                         a newspaper page has 5-50 thousand)
 """
 
 from __future__ import annotations
@@ -33,6 +35,17 @@ def batch_size() -> int:
         raise ValueError(f"PIPELINE_BATCH_SIZE must be a positive integer, got {value!r}") from exc
     if size < 1:
         raise ValueError(f"PIPELINE_BATCH_SIZE must be a positive integer, got {value!r}")
+    return size
+
+
+def max_doc_chars() -> int:
+    value = os.environ.get("PIPELINE_MAX_DOC_CHARS", "2000000")
+    try:
+        size = int(value)
+    except ValueError as exc:
+        raise ValueError(f"PIPELINE_MAX_DOC_CHARS must be a positive integer, got {value!r}") from exc
+    if size < 1:
+        raise ValueError(f"PIPELINE_MAX_DOC_CHARS must be a positive integer, got {value!r}")
     return size
 
 

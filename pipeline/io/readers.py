@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import settings
 from pipeline.records import Document
 
 PAGE_SUFFIXES = {".txt", ".md"}
@@ -199,7 +200,13 @@ def read_path(path: str | os.PathLike) -> Iterator[Document | InputError]:
     """
     path = Path(path)
     name = str(path)
+    limit = settings.max_doc_chars()
     try:
+        size = path.stat().st_size
+        # a page file is one document: at 4 bytes a character at most, a larger file is too long
+        if path.suffix.lower() not in JSONL_SUFFIXES and size > 4 * limit:
+            yield InputError(name, _too_large(f"{size:,} bytes", limit))
+            return
         data = path.read_bytes()
     except FileNotFoundError:
         yield InputError(name, "file disappeared before it could be read")
@@ -216,9 +223,19 @@ def read_path(path: str | os.PathLike) -> Iterator[Document | InputError]:
         yield exc
         return
     if path.suffix.lower() in JSONL_SUFFIXES:
-        yield from _read_jsonl(text, name, encoding)
+        for item in _read_jsonl(text, name, encoding):
+            if isinstance(item, Document) and item.n_chars > limit:
+                item = InputError(f"{name} id={item.source_id}", _too_large(f"{item.n_chars:,} characters", limit))
+            yield item
+    elif len(text) > limit:
+        yield InputError(name, _too_large(f"{len(text):,} characters", limit))
     else:
         yield make_document(text, name, encoding)
+
+
+def _too_large(size: str, limit: int) -> str:
+    return (f"document too large: {size}, above the limit of {limit:,} characters "
+            "(split the file, or raise PIPELINE_MAX_DOC_CHARS)")
 
 
 def _read_jsonl(text: str, name: str, encoding: str) -> Iterator[Document | InputError]:
