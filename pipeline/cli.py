@@ -49,6 +49,10 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--batch-size", type=int, default=None)
     serve.add_argument("--force", action="store_true")
 
+    report = sub.add_parser("report", help="render an output directory as one HTML page")
+    report.add_argument("out_dir", metavar="OUT_DIR", help="an output directory of `pipeline run`")
+    report.add_argument("--html", required=True, metavar="FILE", help="where to write the page")
+
     from pipeline import eval_cli
 
     eval_cli.add_parser(sub)
@@ -76,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_train(args)
     if args.command == "serve":
         return cmd_serve(args)
+    if args.command == "report":
+        return cmd_report(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
@@ -93,6 +99,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         ner_model=args.ner_model,
     )
     print(report)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from pipeline.report import write_report
+
+    try:
+        path = write_report(args.out_dir, args.html)
+    except FileNotFoundError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}")
+        return 2
+    _stdout().print(f"report written to {path.resolve()}")
     return 0
 
 

@@ -95,14 +95,24 @@ def write_table_atomic(table: pa.Table, path: Path) -> None:
     _maybe_fault("after-rename", nth)
 
 
-def write_json_atomic(obj, path: Path) -> None:
+def write_text_atomic(text: str, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)
+
+
+def write_json_atomic(obj, path: Path) -> None:
+    write_text_atomic(json.dumps(obj), path)
 
 
 class DatasetWriter:
