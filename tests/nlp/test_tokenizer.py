@@ -29,3 +29,25 @@ def test_word_features_and_round_trip(tmp_path):
     tok.to_disk(tmp_path / "tok")
     again = CharWordTokenizer(nlp.vocab).from_disk(tmp_path / "tok")
     assert [(t.lemma_, t.tag_) for t in again("重庆市科技局局长明炬表示")] == [(t.lemma_, t.tag_) for t in doc]
+
+
+def test_lexicon_features_in_morph_and_round_trip(tmp_path):
+    lex = tmp_path / "lexicon.txt"
+    lex.write_text("# test\n江泽民\tnr\n北京\tns\n北京大学\tnt\n", encoding="utf-8")
+    nlp = spacy.blank("zh")
+    tok = CharWordTokenizer(nlp.vocab, use_words=False, lexicon=lex)
+    doc = tok("江泽民访问北京大学")
+    assert [str(t.morph) for t in doc] == [
+        "Lex=nrB", "Lex=nrI", "Lex=nrE", "", "", "Lex=nsB,ntB", "Lex=nsE,ntI", "Lex=ntI", "Lex=ntE"]
+    tok.to_disk(tmp_path / "tok")
+    again = CharWordTokenizer(nlp.vocab).from_disk(tmp_path / "tok")
+    assert [str(t.morph) for t in again("江泽民访问北京大学")] == [str(t.morph) for t in doc]
+
+
+def test_bad_lexicon_line_names_file_and_line(tmp_path):
+    from pipeline.nlp.lexicon import Lexicon
+
+    lex = tmp_path / "lexicon.txt"
+    lex.write_text("北京\tns\n上海 ns\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"lexicon.txt:2: expected"):
+        Lexicon.from_file(lex)

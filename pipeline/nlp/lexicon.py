@@ -1,0 +1,68 @@
+"""Name lexicon features for the character tokens (the "soft lexicon").
+
+Each character learns, besides its pkuseg word, which lexicon names cover it
+and where: ``MORPH`` carries ``Lex=`` values such as ``nrB`` (first character
+of a person name of the lexicon), ``nsE`` (last character of a place name),
+``ntI`` (inside an organisation name), ``nrS``... one value per name type,
+from the longest name of that type that covers the character. The NER
+model's embedding reads MORPH like the other attributes; how much to trust
+a noisy lexicon is learned from the training data.
+
+The lexicon file is one ``name<TAB>type`` per line (types ``nr`` person,
+``ns`` place, ``nt`` organisation); it is built by
+:mod:`pipeline.training.lexicon` and saved with the tokenizer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TYPES = ("nr", "ns", "nt")
+
+
+class Lexicon:
+    def __init__(self, entries: dict[str, str]):
+        self.entries = entries
+        self.max_len = max((len(w) for w in entries), default=0)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Lexicon:
+        entries: dict[str, str] = {}
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                line = line.rstrip("\n")
+                if not line or line.startswith("#"):
+                    continue
+                word, _, typ = line.partition("\t")
+                if typ not in TYPES or len(word) < 2:
+                    raise ValueError(f"{path}:{lineno}: expected 'name<TAB>{'|'.join(TYPES)}', got {line!r}")
+                entries.setdefault(word, typ)
+        return cls(entries)
+
+    def features(self, chars: list[str]) -> list[str]:
+        """One MORPH string per character (``""`` where no name covers it)."""
+        n = len(chars)
+        text = "".join(c if len(c) == 1 else "\0" for c in chars)
+        best: list[dict[str, tuple[int, int]]] = [dict() for _ in range(n)]
+        entries, max_len = self.entries, self.max_len
+        for i in range(n):
+            for j in range(min(n, i + max_len), i + 1, -1):
+                typ = entries.get(text[i:j])
+                if typ is None:
+                    continue
+                length = j - i
+                for k in range(i, j):
+                    cur = best[k].get(typ)
+                    if cur is None or cur[1] - cur[0] < length:
+                        best[k][typ] = (i, j)
+        out = []
+        for k in range(n):
+            if not best[k]:
+                out.append("")
+                continue
+            vals = []
+            for typ, (i, j) in sorted(best[k].items()):
+                pos = "B" if k == i else ("E" if k == j - 1 else "I")
+                vals.append(typ + pos)
+            out.append("Lex=" + ",".join(vals))
+        return out
