@@ -130,6 +130,35 @@ def _recognize_entities(extracted: Extracted, nlp) -> Extracted:
     return extracted
 
 
+def extract_relations(extracted: Extracted) -> Extracted:
+    """Fill ``extracted.relations``; a document whose relation step fails becomes a failure."""
+    with _Timer(extracted.seconds, "relations"):
+        from pipeline.relations import extract_relations as extract
+
+        try:
+            extracted.relations = extract(extracted.articles, extracted.sentences, extracted.entities)
+            return extracted
+        except Exception:  # isolate the culprit below
+            pass
+        relations, keep = [], []
+        for doc in extracted.documents:
+            arts = [a for a in extracted.articles if a.doc_id == doc.doc_id]
+            sents = [s for s in extracted.sentences if s.doc_id == doc.doc_id]
+            ents = [e for e in extracted.entities if e.doc_id == doc.doc_id]
+            try:
+                relations.extend(extract(arts, sents, ents))
+                keep.append(doc)
+            except Exception as exc:
+                extracted.failures.append(failure(doc.path, "relations", _describe(exc)))
+        kept = {d.doc_id for d in keep}
+        extracted.documents = keep
+        extracted.articles = [a for a in extracted.articles if a.doc_id in kept]
+        extracted.sentences = [s for s in extracted.sentences if s.doc_id in kept]
+        extracted.entities = [e for e in extracted.entities if e.doc_id in kept]
+        extracted.relations = relations
+        return extracted
+
+
 def _describe(exc: BaseException) -> str:
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""

@@ -39,6 +39,11 @@ def add_parser(sub) -> None:
     ner.add_argument("--without", action="append", default=[], metavar="PREFIX",
                      help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER)")
     ner.add_argument("--json", action="store_true")
+    rel = evsub.add_parser("relations", help="relation P/R/F per label and micro against a gold file")
+    rel.add_argument("--gold", required=True, help="gold relations JSONL (data/gold/*.relations.jsonl)")
+    rel.add_argument("--text", help="the page the gold annotates (default: data/samples/<stem>.txt)")
+    rel.add_argument("--errors", action="store_true", help="list missed and spurious relations and wrong attributes")
+    rel.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
         _apply_ablation(args.without)
     if args.what == "seg":
         report = eval_seg(args.gold, args.model)
+    elif args.what == "relations":
+        report = eval_relations_gold(args.gold, args.text)
+        if not args.errors and not args.json:
+            for key in ("missed", "spurious", "attribute_errors"):
+                report.pop(key)
     else:
         report = eval_ner_corpus(args.corpus[0], args.corpus[1], args.by_rule, args.limit) if args.corpus else eval_ner_gold(args.gold, args.text, args.by_rule)
     if args.json:
@@ -140,6 +150,50 @@ def eval_ner_gold(gold_path: str, text_path: str | None = None, with_rules: bool
 QUANTITY_LABELS = {"QUANTITY", "MONEY", "PERCENT", "DATE"}
 
 
+def _page_for(gold_file: Path, text_path: str | None) -> str:
+    if text_path is None:
+        stem = gold_file.name.split(".")[0]
+        text_path = str(gold_file.parent.parent / "samples" / f"{stem}.txt")
+    return text_path
+
+
+def canonical(entity) -> str:
+    """The name a relation's end is scored by: a place's resolved name, else the text."""
+    return entity.normalized or entity.text
+
+
+def predicted_relation_keys(extracted) -> list:
+    from pipeline.evaluate import RelationKey
+
+    ents = {e.ent_id: e for e in extracted.entities}
+    number = {a.article_id: a.index + 1 for a in extracted.articles}
+    out = []
+    for r in extracted.relations:
+        head = canonical(ents[r.head_ent_id])
+        tail = canonical(ents[r.tail_ent_id]) if r.tail_ent_id else r.tail_text
+        out.append((RelationKey(number[r.article_id], r.label, head, tail or ""), dict(r.attrs)))
+    return out
+
+
+def eval_relations_gold(gold_path: str, text_path: str | None = None) -> dict:
+    from pipeline import batch
+    from pipeline.evaluate import RelationKey, score_relations
+    from pipeline.io.readers import read_path
+
+    gold_file = Path(gold_path)
+    (doc,) = list(read_path(_page_for(gold_file, text_path)))
+    if not hasattr(doc, "doc_id"):
+        raise SystemExit(f"cannot read the page: {doc}")
+    extracted = batch.extract_relations(batch.recognize_entities(batch.clean_and_split([doc])))
+    gold = []
+    for lineno, line in enumerate(gold_file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        g = json.loads(line)
+        gold.append((RelationKey(g["article"], g["label"], g["head"], g["tail"]), g.get("attrs") or {}))
+    return score_relations(gold, predicted_relation_keys(extracted))
+
+
 def _same(a, b) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -198,6 +252,16 @@ def print_report(report: dict) -> None:
         print(f"\n{'source':<34}{'hits':>6}{'prec':>8}{'+recall':>9}")
         for source, row in report["by_rule"].items():
             print(f"{source:<34}{row['hits']:>6}{row['precision']:>8.4f}{row['recall_added']:>9.4f}")
+    if "metric_with_status" in report:
+        m = report["metric_with_status"]
+        print(f"{'metric+status':<14}P {m['p']:.4f}  R {m['r']:.4f}  F1 {m['f']:.4f}")
+        for name, slot in report.get("attributes", {}).items():
+            print(f"  {name:<20} {slot['correct']}/{slot['total']} = {slot['accuracy']:.4f}")
+        for key, title in (("missed", "missed"), ("spurious", "spurious")):
+            for k in report.get(key, []):
+                print(f"{title:<9} art {k['article']}  {k['head']} -{k['label']}-> {k['tail']}")
+        for w in report.get("attribute_errors", []):
+            print(f"attr      {w['relation']}: {w['attr']} gold {w['gold']!r} predicted {w['pred']}")
     if report.get("vetoes"):
         print(f"\n{'veto':<34}{'removed':>8}{'of which correct':>18}")
         for vid, row in report["vetoes"].items():

@@ -111,3 +111,64 @@ def by_rule(gold: list[Mention], pred: list[Mention]) -> dict:
         row["precision"] = round(row["tp"] / row["hits"], 4) if row["hits"] else 0.0
         row["recall_added"] = round(row["tp"] / n_gold, 4)
     return dict(sorted(out.items(), key=lambda kv: -kv[1]["hits"]))
+
+
+# -- relations ------------------------------------------------------------------
+
+#: attributes scored per label, on the relations that match
+RELATION_ATTRS = {"metric": ("indicator", "time", "status"), "role": ("position",)}
+
+
+@dataclass(frozen=True)
+class RelationKey:
+    """A relation as scored: article number, label, canonical head and tail."""
+
+    article: int
+    label: str
+    head: str
+    tail: str
+
+
+def score_relations(gold: list[tuple[RelationKey, dict]], pred: list[tuple[RelationKey, dict]]) -> dict:
+    """P/R/F per label and micro over distinct (article, label, head, tail);
+    attribute accuracy on the matches; ``metric+status`` also requires the status."""
+    labels = sorted({k.label for k, _ in gold} | {k.label for k, _ in pred})
+    gold_keys = {k for k, _ in gold}
+    pred_keys = {k for k, _ in pred}
+    report: dict = {"labels": {}}
+    micro = PRF()
+    for label in labels:
+        s = PRF()
+        s.add({k for k in gold_keys if k.label == label}, {k for k in pred_keys if k.label == label})
+        micro.tp, micro.fp, micro.fn = micro.tp + s.tp, micro.fp + s.fp, micro.fn + s.fn
+        report["labels"][label] = s.as_dict(counts=True)
+    report["micro"] = micro.as_dict(counts=True)
+    gold_attrs = {k: a for k, a in gold}
+    pred_attrs: dict[RelationKey, list[dict]] = {}
+    for k, a in pred:
+        pred_attrs.setdefault(k, []).append(a)
+    attrs: dict[str, dict] = {}
+    wrong: list[dict] = []
+    for k in sorted(gold_keys & pred_keys, key=lambda k: (k.article, k.label, k.head, k.tail)):
+        for name in RELATION_ATTRS.get(k.label, ()):
+            g = gold_attrs[k].get(name)
+            ok = all(p.get(name) == g for p in pred_attrs[k])  # every prediction of the pair must agree
+            slot = attrs.setdefault(f"{k.label}.{name}", {"correct": 0, "total": 0})
+            slot["total"] += 1
+            slot["correct"] += ok
+            if not ok:
+                wrong.append({"relation": f"{k.head} -{k.label}-> {k.tail}", "attr": name, "gold": g,
+                              "pred": sorted({str(p.get(name)) for p in pred_attrs[k]})})
+    for slot in attrs.values():
+        slot["accuracy"] = round(slot["correct"] / slot["total"], 4) if slot["total"] else 0.0
+    report["attributes"] = attrs
+    report["attribute_errors"] = wrong
+    # metric with the right status
+    with_status = PRF()
+    g_st = {(k, a.get("status")) for k, a in gold if k.label == "metric"}
+    p_st = {(k, a.get("status")) for k, a in pred if k.label == "metric"}
+    with_status.add(g_st, p_st)
+    report["metric_with_status"] = with_status.as_dict(counts=True)
+    report["missed"] = [k.__dict__ for k in sorted(gold_keys - pred_keys, key=lambda k: (k.article, k.label, k.head))]
+    report["spurious"] = [k.__dict__ for k in sorted(pred_keys - gold_keys, key=lambda k: (k.article, k.label, k.head))]
+    return report

@@ -1,7 +1,7 @@
 """Prefect flows: the only module that knows about Prefect.
 
 ``extract`` chains the stages over batches of documents: one task per batch
-and stage (read -> clean and split -> write), never one per document or
+and stage (read -> clean and split -> NER -> relations -> write), never one per document or
 sentence. Measured on 2 cores: a task run costs about 5 ms in the client and
 30 ms of server CPU, a synchronous flow about 1 s of heartbeat wait; the
 flow is therefore ``async`` and the batches are large.
@@ -99,6 +99,11 @@ def clean_split_task(documents: list) -> batch.Extracted:
 @task(name="ner", **BATCH_TASK)
 def ner_task(extracted: batch.Extracted) -> batch.Extracted:
     return batch.recognize_entities(extracted)
+
+
+@task(name="relations", **BATCH_TASK)
+def relations_task(extracted: batch.Extracted) -> batch.Extracted:
+    return batch.extract_relations(extracted)
 
 
 @task(name="write", **BATCH_TASK)
@@ -280,7 +285,8 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
     def submit(docs: list) -> None:
         cleaned = clean_split_task.submit(docs)
         recognized = ner_task.submit(cleaned)
-        write_futures.append((write_task.submit(str(out), recognized, metadata), len(docs)))
+        related = relations_task.submit(recognized)
+        write_futures.append((write_task.submit(str(out), related, metadata), len(docs)))
 
     for fut in read_futures:
         result: batch.ReadResult = await asyncio.to_thread(fut.result)

@@ -1,0 +1,686 @@
+"""The relation stage: articles, sentences and entities in, relations out.
+
+Relations (labels of the annotation guidelines):
+
+* ``located_in`` -- from the text (位于…), address chains, place-prefixed
+  names (大足区教委 → 大足区; 市科技局 → the paper's city) and the admin-code
+  hierarchy (云阳县 → 重庆市);
+* ``part_of`` -- an organisation named after a larger one plus a unit ending;
+* ``role`` -- 市科技局局长明炬, and the people of a byline at their paper;
+* ``metric`` -- a subject's indicator with a value, its time and status
+  (actual / target / forecast), with the subject and time carried over
+  through the article (我市 … 技术合同成交额630.5亿元);
+* ``reporter_of`` -- the reporters and photographers of an article.
+
+The language lives in ``rules/relations.yaml`` (patterns over the sentence's
+text and entities, cue words); this module is the general machinery. Every
+relation names the rule that produced it (``source``) and the sentence it
+comes from (``sent_id``; None for relations of the article's metadata or of
+the code hierarchy). A relation's tail that is not a mention of its own (the
+parent of an admin division, the place prefix of a name) points to a mention
+of the same place elsewhere in the document when there is one, and is
+otherwise given by its name only (``tail_ent_id`` null).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from pipeline.records import Article, Entity, Relation, Sentence
+from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_yaml, rule_path
+
+ENT_OPEN, ENT_SEP, ENT_CLOSE = "\ue000", "\ue002", "\ue001"
+_PLACEHOLDER = re.compile(f"{ENT_OPEN}[A-Z]+{ENT_SEP}(\\d+){ENT_CLOSE}")
+PLACE_LABELS = ("GPE", "LOC", "FAC")
+
+
+# -- rule file ------------------------------------------------------------------
+
+
+class Example(StrictModel):
+    text: str
+    expect: tuple[str, str]
+
+
+class PatternRule(StrictModel):
+    id: str = Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)+$")
+    label: str
+    pattern: str
+    #: one relation per entity of the head group (a list of names), not only the last
+    each_head: bool = False
+    examples: list[Example] = []
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str) -> str:
+        if v not in RELATION_LABELS:
+            raise ValueError(f"unknown relation label {v!r} (one of {', '.join(RELATION_LABELS)})")
+        return v
+
+
+class PartOfRule(StrictModel):
+    id: str
+    unit_endings: list[str]
+
+
+class NamePrefixRule(StrictModel):
+    id: str
+    deictic_prefixes: dict[str, str]
+
+
+class AdminParentRule(StrictModel):
+    id: str
+
+
+class BylineRule(StrictModel):
+    home_id: str
+    role_id: str
+    reporter_id: str
+    photographer_id: str
+    reporter_position: str
+    correspondent_position: str
+    photographer_position: str
+
+
+class MetricRule(StrictModel):
+    id: str
+    forecast_cues: list[str]
+    target_cues: list[str]
+    target_time: str
+    section_target_cues: list[str]
+    time_prepositions: list[str]
+    cut_after: list[str]
+    reporting_cues: list[str]
+    time_words: list[str]
+    clause_ends: str
+    drop_final_de_after: list[str]
+    not_indicator_start: list[str]
+    not_indicator_end: list[str]
+    not_indicator_chars: list[str]
+    verbs: list[str]
+    lead_words: list[str]
+    subject_labels: list[str]
+    blocking_labels: list[str]
+    value_labels: list[str]
+    not_indicators: list[str]
+
+
+class RelationRuleFile(StrictModel):
+    version: int
+    lexicons: dict[str, list[str]] = {}
+    patterns: list[PatternRule]
+    part_of: PartOfRule
+    name_prefix: NamePrefixRule
+    admin_parent: AdminParentRule
+    byline: BylineRule
+    metric: MetricRule
+
+
+RELATION_LABELS = ("located_in", "part_of", "role", "metric", "reporter_of")
+
+
+@dataclass
+class CompiledPattern:
+    rule: PatternRule
+    regex: re.Pattern
+
+
+@dataclass
+class RelationRules:
+    path: Path
+    spec: RelationRuleFile
+    patterns: list[CompiledPattern]
+    target_time: re.Pattern
+    verbs: re.Pattern
+    lead: re.Pattern
+    time_words: re.Pattern
+    separators: re.Pattern
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+def expand(pattern: str, lexicons: dict[str, list[str]]) -> str:
+    def entity(m: re.Match) -> str:
+        labels = m.group(1).split("|")
+        return f"{ENT_OPEN}(?:{'|'.join(labels)}){ENT_SEP}\\d+{ENT_CLOSE}"
+
+    out = re.sub(r"\{E:([A-Z|]+)\}", entity, pattern)
+    out = out.replace("{PLACE}", f"{ENT_OPEN}(?:GPE|LOC|FAC){ENT_SEP}\\d+{ENT_CLOSE}")
+    out = out.replace("{ENT_OPEN}", ENT_OPEN)
+
+    def lexicon(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in lexicons:
+            raise KeyError(name)
+        return _alternation(lexicons[name])
+
+    return re.sub(r"\{([A-Z_]+)\}", lexicon, out)
+
+
+def load_relation_rules(path: str | Path | None = None) -> RelationRules:
+    path = Path(path) if path else rule_path("relations.yaml")
+    spec = load_yaml(path, RelationRuleFile)
+    check_unique_ids(path, spec.patterns)
+    compiled = []
+    for i, rule in enumerate(spec.patterns):
+        try:
+            regex = re.compile(expand(rule.pattern, spec.lexicons))
+        except KeyError as exc:
+            raise RuleFileError(path, None, f"patterns[{i}] ({rule.id}): unknown lexicon {{{exc.args[0]}}}") from None
+        except re.error as exc:
+            raise RuleFileError(path, None, f"patterns[{i}] ({rule.id}): bad pattern: {exc}") from None
+        if "head" not in regex.groupindex or "tail" not in regex.groupindex:
+            raise RuleFileError(path, None, f"patterns[{i}] ({rule.id}): needs named groups 'head' and 'tail'")
+        compiled.append(CompiledPattern(rule, regex))
+    m = spec.metric
+    try:
+        target_time = re.compile(m.target_time)
+    except re.error as exc:
+        raise RuleFileError(path, None, f"metric.target_time: bad pattern: {exc}") from None
+    return RelationRules(
+        path, spec, compiled, target_time,
+        verbs=re.compile(_alternation(m.verbs) + "$"),
+        lead=re.compile("^" + _alternation(m.lead_words)),
+        time_words=re.compile(_alternation(m.time_words)),
+        separators=re.compile(_alternation(spec.lexicons.get("SEP", ["、"]))),
+    )
+
+
+@lru_cache(maxsize=4)
+def default_rules(path: str | None = None) -> RelationRules:
+    return load_relation_rules(path)
+
+
+# -- sentence view ----------------------------------------------------------------
+
+
+@dataclass
+class SentEnts:
+    """A sentence with its entities at sentence-relative offsets."""
+
+    sent: Sentence
+    ents: list[Entity]
+    spans: list[tuple[int, int]]  # (start, end) in sent.text per entity
+
+    def encoded(self) -> str:
+        parts, pos = [], 0
+        for i, (s, e) in enumerate(self.spans):
+            parts.append(self.sent.text[pos:s])
+            parts.append(f"{ENT_OPEN}{self.ents[i].label}{ENT_SEP}{i}{ENT_CLOSE}")
+            pos = e
+        parts.append(self.sent.text[pos:])
+        return "".join(parts)
+
+
+def sentence_view(sent: Sentence, ents: list[Entity]) -> SentEnts:
+    """Entities of one sentence, sorted, at character offsets of ``sent.text``."""
+    raw = np.asarray(sent.offsets.offsets) if sent.offsets is not None else None
+    out, spans = [], []
+    for e in sorted(ents, key=lambda e: (e.raw_start, -e.raw_end)):
+        if raw is not None and len(raw):
+            s = int(np.searchsorted(raw, e.raw_start))
+            t = int(np.searchsorted(raw, e.raw_end - 1)) + 1
+        elif sent.start is not None and e.start is not None:
+            s, t = e.start - sent.start, e.end - sent.start
+        else:
+            continue
+        if spans and s < spans[-1][1]:
+            continue  # overlapping spans do not occur; be safe
+        out.append(e)
+        spans.append((s, t))
+    return SentEnts(sent, out, spans)
+
+
+# -- extraction -------------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    rules: RelationRules
+    article: Article
+    home: dict | None  # {"name", "kb_id", "level"} of the paper's home place
+    doc_places: dict[str, Entity]  # kb_id or name -> first mention in the document
+    doc_orgs: dict[str, Entity]
+    doc_gpe_texts: dict[str, Entity] = field(default_factory=dict)
+    paper_homes: dict[str, dict] = field(default_factory=dict)
+    out: list[Relation] = field(default_factory=list)
+    seen: set = field(default_factory=set)
+
+    def add(self, label: str, head: Entity, tail: Entity | None, tail_text: str | None, sent: Sentence | None,
+            source: str, attrs: dict | None = None, score: float = 1.0) -> None:
+        tail_key = tail.ent_id if tail is not None else tail_text
+        attrs = {k: v for k, v in (attrs or {}).items() if v is not None}
+        key = (label, head.ent_id, tail_key, tuple(sorted(attrs.items())))
+        if key in self.seen or (tail is not None and tail.ent_id == head.ent_id):
+            return
+        self.seen.add(key)
+        digest = hashlib.sha1(f"{label}\0{head.ent_id}\0{tail_key}\0{sorted(attrs.items())}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        self.out.append(Relation(
+            rel_id=f"{head.doc_id}-r{digest}", doc_id=head.doc_id, article_id=self.article.article_id,
+            sent_id=sent.sent_id if sent is not None else None, label=label, head_ent_id=head.ent_id,
+            tail_ent_id=tail.ent_id if tail is not None else None, head_text=head.text,
+            tail_text=tail.text if tail is not None else tail_text, attrs=attrs, source=source, score=score,
+        ))
+
+
+def extract_relations(
+    articles: list[Article], sentences: list[Sentence], entities: list[Entity], rules: RelationRules | None = None
+) -> list[Relation]:
+    from pipeline.ner import article_homes, home_places
+
+    rules = rules or default_rules()
+    homes = article_homes(articles)
+    paper_homes = home_places()
+    sents_by_article: dict[str, list[Sentence]] = defaultdict(list)
+    for s in sentences:
+        sents_by_article[s.article_id].append(s)
+    ents_by_sent: dict[str, list[Entity]] = defaultdict(list)
+    doc_places: dict[str, dict[str, Entity]] = defaultdict(dict)
+    doc_orgs: dict[str, dict[str, Entity]] = defaultdict(dict)
+    # a place's mention to point at: its full name first, then any plain mention, deictic ones last
+    def rank(e: Entity) -> int:
+        return (e.source == "gpe.deictic") * 2 + (e.text != (e.normalized or e.text))
+
+    for e in sorted(entities, key=lambda e: (rank(e), e.raw_start)):
+        if e.sent_id:
+            ents_by_sent[e.sent_id].append(e)
+        if e.label in PLACE_LABELS:
+            for key in (e.kb_id, e.normalized, e.text):
+                if key:
+                    doc_places[e.doc_id].setdefault(key, e)
+        elif e.label == "ORG":
+            doc_orgs[e.doc_id].setdefault(e.text, e)
+    out: list[Relation] = []
+    for art in articles:
+        gpe_texts = {e.text: e for e in entities if e.doc_id == art.doc_id and e.label == "GPE" and len(e.text) >= 2
+                     and e.source != "gpe.deictic"}
+        ctx = _Ctx(rules, art, _home_info(homes.get(art.article_id)), doc_places[art.doc_id], doc_orgs[art.doc_id],
+                   dict(sorted(gpe_texts.items(), key=lambda kv: -len(kv[0]))), paper_homes)
+        views = [sentence_view(s, ents_by_sent.get(s.sent_id, [])) for s in sorted(sents_by_article[art.article_id], key=lambda s: s.index)]
+        for v in views:
+            _patterns(ctx, v)
+        _part_of(ctx, views)
+        _name_prefix(ctx, views)
+        _admin_parent(ctx, views)
+        _bylines(ctx, views)
+        _metrics(ctx, views)
+        out.extend(ctx.out)
+    return out
+
+
+def _home_info(home: dict | None) -> dict | None:
+    if not home or not home.get("kb_id"):
+        return home
+    from pipeline.nlp.gazetteer import default_gazetteer
+
+    d = default_gazetteer().divisions.get(home["kb_id"])
+    level = "district" if d is not None and d.level == "county" else "city"
+    return {**home, "level": level}
+
+
+def _entities_in(view: SentEnts, text: str) -> list[Entity]:
+    return [view.ents[int(i)] for i in _PLACEHOLDER.findall(text)]
+
+
+def _patterns(ctx: _Ctx, view: SentEnts, patterns: list[CompiledPattern] | None = None) -> None:
+    if not view.ents:
+        return
+    enc = view.encoded()
+    for cp in ctx.rules.patterns if patterns is None else patterns:
+        for m in cp.regex.finditer(enc):
+            heads = _entities_in(view, m.group("head") or "")
+            tails = _entities_in(view, m.group("tail") or "")
+            if not heads or not tails:
+                continue
+            attrs = {k: v for k, v in m.groupdict().items() if k not in ("head", "tail") and v}
+            for head in (heads if cp.rule.each_head else heads[-1:]):
+                ctx.add(cp.rule.label, head, tails[-1], None, view.sent, cp.rule.id, attrs)
+
+
+def _part_of(ctx: _Ctx, views: list[SentEnts]) -> None:
+    rule = ctx.rules.spec.part_of
+    for v in views:
+        for e in v.ents:
+            if e.label != "ORG":
+                continue
+            best = None
+            for name, other in ctx.doc_orgs.items():
+                if name != e.text and e.text.startswith(name) and len(name) >= 2:
+                    rest = e.text[len(name):]
+                    if rest.endswith(tuple(rule.unit_endings)) and (best is None or len(name) > len(best.text)):
+                        best = other
+            if best is not None:
+                ctx.add("part_of", e, best, None, v.sent, rule.id)
+
+
+def _place_mention(ctx: _Ctx, kb_id: str | None, name: str) -> Entity | None:
+    return (kb_id and ctx.doc_places.get(kb_id)) or ctx.doc_places.get(name)
+
+
+def _name_prefix(ctx: _Ctx, views: list[SentEnts]) -> None:
+    """ORG/FAC named after a place: 大足区教委 → 大足区; 市科技局 → the paper's city."""
+    from pipeline.nlp.gazetteer import default_gazetteer
+
+    rule = ctx.rules.spec.name_prefix
+    gaz = default_gazetteer()
+    for v in views:
+        for e in v.ents:
+            if e.label not in ("ORG", "FAC"):
+                continue
+            place = _leading_division(gaz, e.text, ctx.doc_places)
+            if place is not None:
+                code, name = place
+                ctx.add("located_in", e, _place_mention(ctx, code, name), name, v.sent, rule.id)
+                continue
+            level = rule.deictic_prefixes.get(e.text[:1])
+            if level and ctx.home and ctx.home.get("level") == level and len(e.text) >= 2:
+                name = ctx.home["name"]
+                ctx.add("located_in", e, _place_mention(ctx, ctx.home.get("kb_id"), name), name, v.sent, rule.id)
+                continue
+            inner = re.search(r"（([^（）]{2,8})）", e.text)  # 西部（重庆）科学城
+            place = _leading_division(gaz, inner.group(1) + "_", ctx.doc_places) if inner else None
+            if place is not None:
+                code, name = place
+                ctx.add("located_in", e, _place_mention(ctx, code, name), name, v.sent, rule.id)
+                continue
+            for name, mention in ctx.doc_gpe_texts.items():  # 川渝自贸试验区 → 川渝 (a group of places)
+                if e.text.startswith(name) and len(e.text) > len(name):
+                    ctx.add("located_in", e, mention, None, v.sent, rule.id)
+                    break
+
+
+def _leading_division(gaz, text: str, doc_places: dict[str, Entity]) -> tuple[str, str] | None:
+    """(code, full name) of the admin division that starts ``text``: its full name
+    (大足区教委), or a short form of a division the document names (重庆日报 when
+    the page mentions 重庆市); a short form alone is too weak (云安 in 云安010-X1井)."""
+    for n in range(min(len(text) - 1, 8), 1, -1):
+        for entry in gaz.entries.get(text[:n], ()):
+            if entry.label != "GPE" or not entry.kb_ids or not entry.source.startswith("gpe.admin"):
+                continue
+            code = entry.kb_ids[0]
+            if entry.source == "gpe.admin.full" or code in doc_places:
+                return code, entry.normalized or text[:n]
+    return None
+
+
+def _admin_parent(ctx: _Ctx, views: list[SentEnts]) -> None:
+    from pipeline.nlp.gazetteer import default_gazetteer
+
+    divisions = default_gazetteer().divisions
+    rule = ctx.rules.spec.admin_parent
+    done = set()
+    for v in views:
+        for e in v.ents:
+            if e.label != "GPE" or not e.kb_id or e.kb_id in done or e.kb_id not in divisions:
+                continue
+            done.add(e.kb_id)
+            d = divisions[e.kb_id]
+            if not d.parents or d.parents[-1] not in divisions:
+                continue
+            parent = divisions[d.parents[-1]]
+            ctx.add("located_in", e, _place_mention(ctx, parent.code, parent.name), parent.name, None, rule.id)
+
+
+def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:
+    """Byline and credit people: role at the paper (the role word before the
+    names, else their list in the article's metadata) and reporter_of the
+    article; the paper lies in its home place."""
+    rule = ctx.rules.spec.byline
+    art = ctx.article
+    headline = art.headline or ""
+    positions = re.compile(_alternation(ctx.rules.spec.lexicons.get("POSITION", [])))
+    for v in views:
+        if v.sent.kind not in ("byline", "dateline", "credit", "caption"):
+            continue
+        orgs = [e for e in v.ents if e.label == "ORG"]
+        for org in orgs:
+            home = ctx.paper_homes.get(org.text)
+            if home and home.get("kb_id"):
+                ctx.add("located_in", org, _place_mention(ctx, home["kb_id"], home["name"]), home["name"], v.sent, rule.home_id)
+        for e, (s, _) in zip(v.ents, v.spans):
+            if e.label != "PERSON":
+                continue
+            credit = e.text in art.photographers or v.sent.kind == "credit"
+            if not (credit or e.text in art.reporters or e.text in art.correspondents):
+                continue
+            before = [m.group(0) for m in positions.finditer(v.sent.text[:s])]
+            if before:
+                position = before[-1]
+            elif credit:
+                position = rule.photographer_position
+            elif e.text in art.correspondents:
+                position = rule.correspondent_position
+            else:
+                position = rule.reporter_position
+            ctx.add("reporter_of", e, None, headline, v.sent, rule.photographer_id if credit else rule.reporter_id)
+            org = _nearest_before(orgs, e, v) or (orgs[0] if orgs else None)
+            if org is not None:
+                ctx.add("role", e, org, None, v.sent, rule.role_id, {"position": position})
+
+
+def _nearest_before(orgs: list[Entity], person: Entity, v: SentEnts) -> Entity | None:
+    before = [o for o in orgs if o.raw_start < person.raw_start]
+    return before[-1] if before else None
+
+
+# -- metrics ----------------------------------------------------------------------
+
+@dataclass
+class _Discourse:
+    subject: Entity | None = None  # carried across sentences: places only
+    section_target: bool = False
+    section_time: str | None = None
+
+
+def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
+    """metric relations, clause by clause, with the article's discourse state:
+    the subject (a place, carried until another appears), the time (the latest
+    time phrase of the sentence, else the section's target time) and the
+    status (cue words of the clause, a target time, the section)."""
+    m = ctx.rules.spec.metric
+    state = _Discourse()
+    for v in views:
+        kind = v.sent.kind
+        if kind in ("byline", "dateline", "credit", "caption", "headline"):
+            continue
+        text = v.sent.text
+        if kind == "heading":
+            state.section_target, state.section_time = False, None
+            continue
+        sent_time: str | None = None
+        clause_subject: Entity | None = None  # the subject of the previous clause of this sentence
+        explicit_time = False
+        clauses = _clauses(text, m.clause_ends)
+        prev_clause = ""
+        for n, (clause_start, clause_end) in enumerate(clauses):
+            clause = text[clause_start:clause_end]
+            idx = [i for i, (s, e) in enumerate(v.spans) if s >= clause_start and e <= clause_end]
+            values = [i for i in idx if v.ents[i].label in m.value_labels]
+            time_text = _time_phrase(ctx, v, clause_start, clause_end)
+            if time_text and clause == time_text and n + 1 < len(clauses):
+                nxt = text[clauses[n + 1][0]:clauses[n + 1][1]]
+                if any(c in nxt for c in m.reporting_cues):
+                    time_text = None  # the date of the report
+            inner_time = None
+            if not time_text and values:
+                inner_time = _inner_time(ctx.rules, v, clause_start, v.spans[values[0]][0])
+            if time_text:
+                sent_time = time_text
+                explicit_time = True
+                if ctx.rules.target_time.search(time_text) and any(c in text for c in m.section_target_cues):
+                    state.section_target, state.section_time = True, time_text
+                    explicit_time = False
+            subject_like = [i for i in idx if v.ents[i].label in m.subject_labels + m.blocking_labels]
+            first_value = v.spans[values[0]][0] if values else clause_end
+            before = [i for i in subject_like if v.spans[i][0] < first_value]
+            after = [i for i in subject_like if v.spans[i][0] >= first_value]
+            own = v.ents[before[-1]] if before else (v.ents[after[0]] if after and values else None)
+            if own is not None and own.label in m.blocking_labels:
+                subject = None  # a region holds it: no metric of anyone else
+            else:
+                subject = own or clause_subject or state.subject or _home_entity(ctx)
+            # a clause's own subject serves the next clause only (…的云安010-X1井，于近日测试钻获日产…)
+            clause_subject = own if own is not None and own.label not in m.blocking_labels else None
+            if own is not None and own.label == "GPE":
+                state.subject = own
+            if values and subject is not None:
+                time = inner_time or sent_time or (state.section_time if state.section_target else None)
+                status = _status(ctx, clause, time, state, explicit_time or bool(inner_time))
+                _clause_metrics(ctx, v, clause_start, values, subject, time, status, prev_clause)
+            prev_clause = clause
+
+
+def _clauses(text: str, ends: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if ch in ends:
+            if i > start:
+                out.append((start, i))
+            start = i + 1
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def _time_phrase(ctx: _Ctx, v: SentEnts, start: int, end: int) -> str | None:
+    """A time phrase at the start of a clause, after lead words: a DATE entity
+    with its preposition (截至6月底, 到2027年) or a time word (未来五年)."""
+    m = ctx.rules.spec.metric
+    text = v.sent.text
+    pos = start
+    lead = ctx.rules.lead.match(text, pos)
+    if lead and not any(text.startswith(p, pos) for p in m.time_prepositions):
+        pos = lead.end()
+    prep = next((p for p in sorted(m.time_prepositions, key=len, reverse=True) if text.startswith(p, pos)), "")
+    for (s, e), ent in zip(v.spans, v.ents):
+        if ent.label == "DATE" and s == pos + len(prep) and e <= end:
+            return text[pos:e]
+    hit = ctx.rules.time_words.match(text, pos, end)
+    return hit.group(0) if hit else None
+
+
+def _inner_time(rules: RelationRules, v: SentEnts, start: int, end: int) -> str | None:
+    """A time inside the clause before its first value (介绍了今年承办的18个)."""
+    for (s, e), ent in zip(v.spans, v.ents):
+        if ent.label == "DATE" and start <= s and e <= end:
+            return ent.text
+    hit = rules.time_words.search(v.sent.text, start, end)
+    return hit.group(0) if hit else None
+
+
+def _status(ctx: _Ctx, clause: str, time: str | None, state: _Discourse, explicit_time: bool) -> str:
+    m = ctx.rules.spec.metric
+    if any(c in clause for c in m.forecast_cues):
+        return "forecast"
+    if any(c in clause for c in m.target_cues):
+        return "target"
+    if time and ctx.rules.target_time.search(time):
+        return "target"
+    if state.section_target and not explicit_time:
+        return "target"
+    return "actual"
+
+
+def _home_entity(ctx: _Ctx) -> Entity | None:
+    if ctx.home and ctx.home.get("kb_id"):
+        return ctx.doc_places.get(ctx.home["kb_id"])
+    return None
+
+
+def _clause_metrics(ctx: _Ctx, v: SentEnts, clause_start: int, values: list[int], subject: Entity, time: str | None,
+                    status: str, prev_clause: str = "") -> None:
+    m = ctx.rules.spec.metric
+    text = v.sent.text
+    # group the values: a value right after another (48838家、6401家) joins its list
+    groups: list[tuple[str, list[int]]] = []
+    prev_end = clause_start
+    for i in values:
+        s, e = v.spans[i]
+        if groups and not text[prev_end:s].strip("、和及与 "):
+            groups[-1][1].append(i)
+        else:
+            groups.append((_indicator_text(v, prev_end, s), [i]))
+        prev_end = e
+    for k, (raw_indicator, idxs) in enumerate(groups):
+        indicator = _clean_indicator(ctx.rules, raw_indicator)
+        if not indicator and k == 0 and prev_clause:
+            # 研发人员实现倍增，突破40万人: the indicator is the previous clause's subject noun
+            indicator = _leading_noun(ctx.rules, prev_clause)
+        if not _is_indicator(m, indicator):
+            continue
+        names = [p for p in ctx.rules.separators.split(indicator) if p]
+        pairs = list(zip(names, idxs)) if len(idxs) > 1 and len(names) == len(idxs) else [(indicator, i) for i in idxs]
+        for name, i in pairs:
+            attrs = {"indicator": _clean_indicator(ctx.rules, name), "time": time, "status": status}
+            ctx.add("metric", subject, v.ents[i], None, v.sent, m.id, attrs)
+
+
+def run_example(rules: RelationRules, rule: PatternRule, example: Example) -> list[tuple[str, str]]:
+    """(head, tail) texts that ``rule`` finds in an example sentence marked up as ``[text|LABEL]``."""
+    text, ents, pos = "", [], 0
+    for m in re.finditer(r"\[([^\[\]|]+)\|([A-Z]+)\]|([^\[]+)", example.text):
+        if m.group(3):
+            text += m.group(3)
+            continue
+        start = len(text)
+        text += m.group(1)
+        ents.append(Entity(ent_id=f"x-e{start}", doc_id="x", article_id="x-a", sent_id="x-s", text=m.group(1),
+                           label=m.group(2), start=start, end=len(text), raw_start=start, raw_end=len(text), source="example"))
+    sent = Sentence("x-s", "x", "x-a", 0, "body", text, 0, len(text), 0, len(text))
+    art = Article("x-a", "x", 0, text, 0, len(text))
+    ctx = _Ctx(rules, art, None, {}, {})
+    compiled = next(cp for cp in rules.patterns if cp.rule.id == rule.id)
+    _patterns(_Ctx(rules, art, None, {}, {}, out=ctx.out, seen=ctx.seen), sentence_view(sent, ents), [compiled])
+    return [(r.head_text, r.tail_text) for r in ctx.out]
+
+
+def _leading_noun(rules: RelationRules, clause: str) -> str:
+    """The clause's text before its first verb (研发人员实现倍增 → 研发人员), if any verb."""
+    hits = [clause.find(w) for w in rules.spec.metric.verbs if clause.find(w) > 0]
+    return _clean_indicator(rules, clause[:min(hits)]) if hits else ""
+
+
+def _is_indicator(m: MetricRule, text: str) -> bool:
+    if not text or text in m.not_indicators:
+        return False
+    if text.startswith(tuple(m.not_indicator_start)) or text.endswith(tuple(m.not_indicator_end)):
+        return False
+    return not any(c in text for c in m.not_indicator_chars)
+
+
+def _indicator_text(v: SentEnts, start: int, end: int) -> str:
+    # the text after the last non-value entity between start and end (the subject or a date)
+    cut = start
+    for (s, e), ent in zip(v.spans, v.ents):
+        if start <= s and e <= end and ent.label not in ("QUANTITY", "MONEY", "PERCENT"):
+            cut = e
+    return v.sent.text[cut:end]
+
+
+def _clean_indicator(rules: RelationRules, text: str) -> str:
+    m = rules.spec.metric
+    for word in m.cut_after:
+        k = text.rfind(word)
+        if k >= 0:
+            text = text[k + len(word):]
+    text = text.strip(" 、，")
+    for _ in range(3):
+        new = rules.lead.sub("", text)
+        new = rules.verbs.sub("", new).strip(" 、，")
+        if new.endswith("的") and new[:-1].endswith(tuple(m.drop_final_de_after)):
+            new = new[:-1]
+        if new == text:
+            break
+        text = new
+    return text

@@ -1,0 +1,121 @@
+"""The relation stage: rule file validation, every rule's examples, and the seed gold."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.relations import RELATION_LABELS, default_rules, load_relation_rules, run_example
+from pipeline.rules import RuleFileError
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "data" / "gold" / "000_f0d3a313825c072b.relations.jsonl"
+
+
+def _pattern_examples():
+    rules = default_rules()
+    return [(r.rule, ex) for r in rules.patterns for ex in r.rule.examples]
+
+
+@pytest.mark.parametrize("rule,example", _pattern_examples(), ids=lambda x: getattr(x, "id", None) or x.text[:12])
+def test_every_pattern_example_gives_its_relation(rule, example):
+    found = run_example(default_rules(), rule, example)
+    assert tuple(example.expect) in found, found
+
+
+def test_every_pattern_has_examples():
+    assert all(cp.rule.examples for cp in default_rules().patterns)
+
+
+def _write(tmp_path, text):
+    p = tmp_path / "relations.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_bad_rule_file_names_path_line_and_reason(tmp_path):
+    good = (ROOT / "rules" / "relations.yaml").read_text(encoding="utf-8")
+    bad = good.replace("label: located_in\n", "label: lies_in\n", 1)
+    path = _write(tmp_path, bad)
+    with pytest.raises(RuleFileError) as err:
+        load_relation_rules(path)
+    line = bad.splitlines().index("    label: lies_in") + 1
+    assert f"relations.yaml:{line}:" in str(err.value) and "unknown relation label 'lies_in'" in str(err.value)
+
+
+def test_pattern_without_head_group_and_unknown_lexicon_are_refused(tmp_path):
+    good = (ROOT / "rules" / "relations.yaml").read_text(encoding="utf-8")
+    path = _write(tmp_path, good.replace("(?P<head>{E:PERSON}(?:[、和]{E:PERSON})*)", "({E:PERSON})", 1))
+    with pytest.raises(RuleFileError, match="role.org_position_person.*named groups 'head' and 'tail'"):
+        load_relation_rules(path)
+    path = _write(tmp_path, good.replace("{POSITION}", "{POSITIONS}", 1))
+    with pytest.raises(RuleFileError, match=r"unknown lexicon \{POSITIONS\}"):
+        load_relation_rules(path)
+
+
+@pytest.fixture(scope="module")
+def seed_extracted(seed_doc):
+    from pipeline import batch
+
+    return batch.extract_relations(batch.recognize_entities(batch.clean_and_split([seed_doc])))
+
+
+def test_every_relation_traces_to_a_sentence_rule_and_entities(seed_extracted):
+    ex = seed_extracted
+    sents = {s.sent_id for s in ex.sentences}
+    ents = {e.ent_id: e for e in ex.entities}
+    rule_ids = {cp.rule.id for cp in default_rules().patterns}
+    assert len(ex.relations) > 80
+    assert len({r.rel_id for r in ex.relations}) == len(ex.relations)
+    for r in ex.relations:
+        assert r.label in RELATION_LABELS
+        assert r.head_ent_id in ents and ents[r.head_ent_id].text == r.head_text
+        assert r.tail_ent_id is None or ents[r.tail_ent_id].text == r.tail_text
+        assert r.tail_text
+        if r.source in rule_ids or r.label in ("metric", "role", "reporter_of", "part_of"):
+            assert r.sent_id in sents, r
+        assert r.source.split(".")[0] in RELATION_LABELS
+
+
+def test_seed_gold_scores(seed_doc):
+    from pipeline.eval_cli import eval_relations_gold
+
+    report = eval_relations_gold(str(GOLD))
+    assert report["micro"]["f"] >= 0.85
+    assert report["metric_with_status"]["f"] >= 0.80
+    assert report["attributes"]["metric.status"]["accuracy"] >= 0.9
+
+
+def test_deictic_subject_resolves_to_the_paper_city(seed_extracted):
+    ents = {e.ent_id: e for e in seed_extracted.entities}
+    m = [r for r in seed_extracted.relations if r.label == "metric" and r.tail_text == "630.5亿元"]
+    assert len(m) == 1
+    head = ents[m[0].head_ent_id]
+    assert head.text == "我市" and head.normalized == "重庆市" and head.kb_id == "500000"
+    assert m[0].attrs == {"indicator": "技术合同成交额", "time": "2022年", "status": "actual"}
+
+
+def test_gold_file_is_well_formed():
+    articles = json.loads((ROOT / "data" / "gold" / "000_f0d3a313825c072b.articles.json").read_text(encoding="utf-8"))
+    n = len(articles if isinstance(articles, list) else articles["articles"])
+    for line in GOLD.read_text(encoding="utf-8").splitlines():
+        g = json.loads(line)
+        assert g["label"] in RELATION_LABELS and 1 <= g["article"] <= n
+        assert g["head"] and g["tail"]
+
+
+def test_readme_metrics_query_runs_on_the_seed_output(prefect_harness, tmp_path, seed_path):
+    import asyncio
+    import re
+
+    import duckdb
+
+    from pipeline.flows import extract
+
+    asyncio.run(extract([str(seed_path)], str(tmp_path)))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    query = re.search(r"```sql\n(.*?)```", readme, re.S).group(1)
+    query = query.replace("'relations/", f"'{tmp_path}/relations/").replace("'entities/", f"'{tmp_path}/entities/")
+    rows = duckdb.connect().execute(query).fetchall()
+    assert len(rows) >= 20
+    assert ("重庆市", "2022年", "技术合同成交额", "630.5亿元") in {r[:4] for r in rows}
