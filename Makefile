@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup run test test-slow fuzz models rules clean
+.PHONY: setup run test test-slow fuzz bench models rules clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,12 @@ test-slow: setup
 ## the fuzz tests with the long Hypothesis profile: 10,000 generated examples per stage
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -m fuzz -q -p no:cacheprovider --hypothesis-show-statistics
+
+## NER speed against jieba and jiagu, scaling and memory (pytest-benchmark); prints one table
+bench: setup
+	mkdir -p .benchmarks
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest benchmarks -q -p no:cacheprovider --benchmark-json=.benchmarks/ner.json --benchmark-columns=mean,stddev,rounds
+	$(BIN)/python -m benchmarks.report .benchmarks/ner.json
 
 ## train the segmenter and NER from the public corpora, assemble models/zh_news (long: about an hour on 2 cores)
 models: setup

@@ -1,0 +1,74 @@
+"""Print the ``make bench`` table from the pytest-benchmark JSON.
+
+    python -m benchmarks.report .benchmarks/ner.json
+
+chars/s per system and corpus, our ratio to each peer, and each system's
+MSRA test micro F1 (computed once, outside the timed part, and cached in
+.benchmarks/msra_f1.json with the pipeline's rules and model versions).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_CHARS_PER_S = 65_000
+
+
+def msra_scores(systems_seen: set[str]) -> dict[str, float | None]:
+    from benchmarks import systems
+    from pipeline.flows import output_metadata
+
+    cache_path = ROOT / ".benchmarks" / "msra_f1.json"
+    cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
+    key = json.dumps(output_metadata(), sort_keys=True)
+    out = {}
+    for s in sorted(systems_seen):
+        base = s.split(" ")[0]
+        ck = f"{base}|{key if base == 'ours' else ''}"
+        if ck not in cache:
+            cache[ck] = systems.msra_f1(base)
+        out[s] = cache[ck]
+    cache_path.parent.mkdir(exist_ok=True)
+    cache_path.write_text(json.dumps(cache, indent=1))
+    return out
+
+
+def main(path: str) -> int:
+    data = json.loads(Path(path).read_text())
+    rows = []
+    for b in data["benchmarks"]:
+        info = b["extra_info"]
+        rows.append((info["corpus"], info["system"], info["chars"] / b["stats"]["mean"]))
+    f1 = msra_scores({r[1] for r in rows})
+    by_corpus: dict[str, dict[str, float]] = {}
+    for corpus, system, cps in rows:
+        by_corpus.setdefault(corpus, {})[system] = cps
+    print(f"{'corpus':<15}{'system':<16}{'chars/s':>10}{'ours/this':>11}{'MSRA F1':>9}")
+    for corpus, systems_ in by_corpus.items():
+        ours = systems_.get("ours") or systems_.get("ours x1 proc")
+        for system, cps in sorted(systems_.items(), key=lambda kv: -kv[1]):
+            ratio = f"{ours / cps:.2f}" if ours else ""
+            score = f1.get(system)
+            print(f"{corpus:<15}{system:<16}{cps:>10,.0f}{ratio:>11}{'' if score is None else f'{score:.3f}':>9}")
+    procs = by_corpus.get("pd-test-procs", {})
+    if "ours x1 proc" in procs and "ours x2 proc" in procs:
+        print(f"\n2 processes / 1 process: {procs['ours x2 proc'] / procs['ours x1 proc']:.2f}x (target >= 1.7x)")
+    ours_pd = by_corpus.get("pd-test", {}).get("ours")
+    if ours_pd:
+        ok = "met" if ours_pd >= TARGET_CHARS_PER_S else "NOT met"
+        print(f"NER stage on one core: {ours_pd:,.0f} chars/s (target >= {TARGET_CHARS_PER_S:,}: {ok})")
+    scaling = ROOT / ".benchmarks" / "scaling.json"
+    if scaling.is_file():
+        s = json.loads(scaling.read_text())
+        base = s["1"]["seconds"] / s["1"]["chars"]
+        for k, r in s.items():
+            print(f"scaling {k:>2}x: {r['chars']:>9,} chars  {r['chars'] / r['seconds']:>8,.0f} chars/s  "
+                  f"time/char {r['seconds'] / r['chars'] / base:.2f}x  peak RSS {r['peak_rss_kb'] / 1024:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else str(ROOT / ".benchmarks" / "ner.json")))

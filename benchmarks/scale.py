@@ -1,0 +1,45 @@
+"""One scaling measurement in a fresh process: the NER stage streamed over
+K times a base corpus in flow-sized batches; prints JSON with seconds,
+characters and peak RSS. Used by test_scaling.py."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+
+def main(times: int, base_chars: int, batch_chars: int = 20_000) -> dict:
+    from benchmarks import systems
+    from pipeline import batch
+    from pipeline.nlp import load_nlp
+
+    texts = systems.pd_test_sentences() or [systems.seed_text()]
+    base, n = [], 0
+    for t in texts:
+        if n >= base_chars:
+            break
+        base.append(t)
+        n += len(t)
+    load_nlp()  # model loading is not part of the stage's throughput
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    total, ents, t0 = 0, 0, time.perf_counter()
+    chunk: list[str] = []
+    for _ in range(times):
+        for t in base:
+            chunk.append(t)
+            if sum(map(len, chunk)) >= batch_chars:
+                ents += len(batch.recognize_entities(systems.prepare_ours(chunk)).entities)
+                total += sum(map(len, chunk))
+                chunk = []
+    if chunk:
+        ents += len(batch.recognize_entities(systems.prepare_ours(chunk)).entities)
+        total += sum(map(len, chunk))
+    seconds = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"times": times, "chars": total, "seconds": seconds, "entities": ents, "rss_before_kb": rss0, "peak_rss_kb": rss}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(int(sys.argv[1]), int(sys.argv[2]))))

@@ -1,0 +1,48 @@
+"""NER stage speed against the peers, on the same sentences in the same run.
+
+``make bench`` runs this file and prints the table of benchmarks/report.py
+(chars/s, our ratio to each peer, MSRA test F1 computed outside the timed part).
+"""
+
+import pytest
+
+from benchmarks import systems
+
+ROUNDS = 2
+
+
+def _bench(benchmark, run, arg, n_chars, system, corpus):
+    benchmark.group = corpus
+    benchmark.extra_info.update(system=system, corpus=corpus, chars=n_chars)
+    benchmark.pedantic(run, args=(arg,), rounds=ROUNDS, iterations=1, warmup_rounds=1)
+
+
+@pytest.mark.parametrize("system", ["ours", "jieba", "jiagu"])
+def test_pd_test_corpus(benchmark, pd_texts, system):
+    n = sum(map(len, pd_texts))
+    if system == "ours":
+        _bench(benchmark, systems.run_ours, systems.prepare_ours(pd_texts), n, system, "pd-test")
+    else:
+        pytest.importorskip(system)
+        _bench(benchmark, getattr(systems, f"run_{system}"), pd_texts, n, system, "pd-test")
+
+
+@pytest.mark.parametrize("system", ["ours", "jieba", "jiagu"])
+def test_seed_page(benchmark, seed_texts, system):
+    n = sum(map(len, seed_texts))
+    if system == "ours":
+        _bench(benchmark, systems.run_ours, systems.prepare_ours(seed_texts), n, system, "seed")
+    else:
+        pytest.importorskip(system)
+        _bench(benchmark, getattr(systems, f"run_{system}"), seed_texts, n, system, "seed")
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_pd_test_corpus_processes(benchmark, pd_texts, processes):
+    """The flow's way to use more cores: batches in parallel worker processes."""
+    n = sum(map(len, pd_texts))
+    pool = systems.process_pool(processes)
+    try:
+        _bench(benchmark, lambda b: systems.run_pool(pool, b), systems.chunks(pd_texts), n, f"ours x{processes} proc", "pd-test-procs")
+    finally:
+        pool.shutdown()
