@@ -15,8 +15,8 @@ Relations (labels of the annotation guidelines):
 The language lives in ``rules/relations.yaml`` (patterns over the sentence's
 text and entities, cue words); this module is the general machinery. Every
 relation names the rule that produced it (``source``) and the sentence it
-comes from (``sent_id``; None for relations of the article's metadata or of
-the code hierarchy). A relation's tail that is not a mention of its own (the
+comes from (``sent_id``: for the code hierarchy, the sentence of the
+division's first mention; for bylines, the byline). A relation's tail that is not a mention of its own (the
 parent of an admin division, the place prefix of a name) points to a mention
 of the same place elsewhere in the document when there is one, and is
 otherwise given by its name only (``tail_ent_id`` null).
@@ -429,7 +429,8 @@ def _admin_parent(ctx: _Ctx, views: list[SentEnts]) -> None:
             if not d.parents or d.parents[-1] not in divisions:
                 continue
             parent = divisions[d.parents[-1]]
-            ctx.add("located_in", e, _place_mention(ctx, parent.code, parent.name), parent.name, None, rule.id)
+            # evidence: the sentence of the division's first mention in the article
+            ctx.add("located_in", e, _place_mention(ctx, parent.code, parent.name), parent.name, v.sent, rule.id)
 
 
 def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:

@@ -119,6 +119,7 @@ def test_output_that_turns_read_only_mid_run_ends_clearly_and_resumes(prefect_ha
 
 
 @pytest.mark.slow
+@pytest.mark.fuzz
 def test_a_directory_of_10000_small_files(prefect_harness, tmp_path):
     from pipeline.flows import extract
 

@@ -1,8 +1,8 @@
 """Bad input, generated: every stage over hostile text.
 
 Random CJK, punctuation runs, mixed scripts, very long lines, control
-characters and lone surrogates go through cleaning, sentence splitting and
-NER. No exception may escape, offsets stay valid and inside the text, and
+characters and lone surrogates go through cleaning, sentence splitting, NER
+and relation extraction. No exception may escape, offsets stay valid and inside the text, and
 entity spans never cross sentence ends. ``make test`` runs the default
 Hypothesis profile; ``make fuzz`` runs the "fuzz" profile (10,000 examples
 per stage).
@@ -59,17 +59,23 @@ def test_cleaning_and_splitting_survive_hostile_text(page):
 
 
 @given(hostile_pages)
-def test_ner_survives_hostile_text_and_keeps_spans_inside_sentences(page):
+def test_ner_and_relations_survive_hostile_text(page):
     from pipeline.ner import recognize
+    from pipeline.relations import extract_relations
 
     articles, sentences = _check_articles_and_sentences(page)
     by_id = {s.sent_id: s for s in sentences}
-    for e in recognize(articles, sentences):
+    entities = recognize(articles, sentences)
+    for e in entities:
         s = by_id[e.sent_id]
         assert s.raw_start <= e.raw_start < e.raw_end <= s.raw_end <= len(page)
         if e.start is not None:
             assert s.start <= e.start < e.end <= s.end
         assert e.text and e.label
+    ents = {e.ent_id: e for e in entities}
+    for r in extract_relations(articles, sentences, entities):
+        assert r.head_ent_id in ents and (r.tail_ent_id is None or r.tail_ent_id in ents)
+        assert r.sent_id in by_id and r.source
 
 
 @given(st.text(st.one_of(cjk, punct, controls, surrogates), max_size=200))

@@ -29,7 +29,8 @@ from pipeline.training.ner_data import (
 SOURCES = ("msra-val", "pd-ner", "cluener", "pd1998-silver")
 
 
-def load_pool(sources: tuple[str, ...] = SOURCES, silver_labels: tuple[str, ...] = PD1998_LABELS) -> list[Sample]:
+def load_pool(sources: tuple[str, ...] = SOURCES, silver_labels: tuple[str, ...] = PD1998_LABELS,
+              org_compounds: bool = False) -> list[Sample]:
     """The training pool; sentences of the MSRA test (and repeats) are dropped.
 
     ``silver_labels``: the labels taken from the People's Daily 1998 silver data;
@@ -49,7 +50,7 @@ def load_pool(sources: tuple[str, ...] = SOURCES, silver_labels: tuple[str, ...]
         cl = corpora.corpus_dir("cluener2020")
         samples += list(read_cluener(cl / "train.json")) + list(read_cluener(cl / "dev.json"))
     if "pd1998-silver" in sources:
-        samples += list(read_pd1998_silver(corpora.peoples_daily_1998(), labels=silver_labels))
+        samples += list(read_pd1998_silver(corpora.peoples_daily_1998(), labels=silver_labels, org_compounds=org_compounds))
     return dedupe(samples, exclude=test_keys)
 
 
@@ -59,12 +60,13 @@ def prepare(
     dev_share: float = 0.05,
     seed: int = 0,
     silver_labels: tuple[str, ...] = PD1998_LABELS,
+    org_compounds: bool = False,
 ) -> dict:
     import spacy
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pool = load_pool(sources, silver_labels=silver_labels)
+    pool = load_pool(sources, silver_labels=silver_labels, org_compounds=org_compounds)
     rng = random.Random(seed)
     rng.shuffle(pool)
     # the development set holds gold sentences only (silver would blur early stopping)
