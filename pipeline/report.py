@@ -171,11 +171,19 @@ def _metrics(relations: list[dict], entities: list[dict]) -> str:
     rows.sort(key=lambda x: (x[0], x[1], x[2]))
     body = "".join(
         f"<tr><td>{_e(p)}</td><td>{_e(tm)}</td><td>{_e(ind)}</td><td>{_e(txt)}</td>"
-        f"<td class='num'>{'' if v is None else f'{v:g}'}</td><td>{_e(u)}</td><td>{_e(st)}</td></tr>"
+        f"<td class='num'>{_number(v)}</td><td>{_e(u)}</td><td>{_e(st)}</td></tr>"
         for p, tm, ind, txt, v, u, st in rows
     )
     return ("<h2>Metrics per place and time</h2><table><tr><th>subject</th><th>time</th><th>indicator</th>"
             f"<th>as written</th><th>value</th><th>unit</th><th>status</th></tr>{body}</table>")
+
+
+def _number(v: float | None) -> str:
+    """12,700 / 63,050,000,000 / 2.3: thousands separators, no exponent, no trailing zeros."""
+    if v is None:
+        return ""
+    text = f"{v:,.4f}".rstrip("0").rstrip(".")
+    return text
 
 
 def _places_map(entities: list[dict], width: int = 900, height: int = 620) -> str:
