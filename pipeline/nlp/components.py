@@ -153,8 +153,9 @@ class LinkerComponent:
     def __call__(self, doc: Doc) -> Doc:
         home = doc._.home or {}
         home_code = home.get("kb_id")
-        mentioned = {e._.kb_id for e in doc.ents if e.label_ == "GPE" and e._.kb_id}
-        for ent in doc.ents:
+        ents = doc.ents  # each access rebuilds the spans from every token
+        mentioned = {e._.kb_id for e in ents if e.label_ == "GPE" and e._.kb_id}
+        for ent in ents:
             if ent.label_ != "GPE":
                 continue
             if ent._.deictic:

@@ -1,6 +1,7 @@
 """Assembling the shipped spaCy pipeline ``models/zh_news`` from trained parts.
 
-tokenizer (char tokens + our pkuseg model) -> tok2vec -> ner (statistical)
+tokenizer (char tokens + our pkuseg model, and the name lexicon when the
+model was trained with one) -> tok2vec -> ner (statistical)
 -> zhnews_entity_rules -> zhnews_quantities -> zhnews_linker. The pkuseg model is stored once,
 inside the pipeline's tokenizer directory.
 """
@@ -20,7 +21,11 @@ from pipeline.nlp.tokenizer import CharWordTokenizer
 def assemble(ner_model: str | Path, segmenter_dir: str | Path, out: str | Path, meta: dict | None = None) -> Path:
     out = Path(out)
     nlp = spacy.load(ner_model)
-    nlp.tokenizer = CharWordTokenizer(nlp.vocab, segmenter_dir=segmenter_dir, use_words=True)
+    trained = nlp.tokenizer  # keep the feature settings the model was trained with
+    nlp.tokenizer = CharWordTokenizer(
+        nlp.vocab, segmenter_dir=segmenter_dir, use_words=True,
+        bigrams=getattr(trained, "bigrams", False), lexicon=getattr(trained, "lexicon_path", None),
+    )
     if "zhnews_entity_rules" not in nlp.pipe_names:
         nlp.add_pipe("zhnews_entity_rules", config={"model_source": "model:zh_news_ner"})
     if "zhnews_quantities" not in nlp.pipe_names:
@@ -29,6 +34,8 @@ def assemble(ner_model: str | Path, segmenter_dir: str | Path, out: str | Path, 
         nlp.add_pipe("zhnews_linker")
     # the segmenter travels inside the pipeline (tokenizer/pkuseg): no outside path in its config
     nlp.config["nlp"]["tokenizer"]["segmenter_dir"] = None
+    if "lexicon" in nlp.config["nlp"]["tokenizer"]:
+        nlp.config["nlp"]["tokenizer"]["lexicon"] = None  # saved as tokenizer/lexicon.txt
     nlp.meta.update(
         {
             "name": "news",
