@@ -65,6 +65,7 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--segmenter-dir", default=None, help="reuse a trained pkuseg model directory")
     train.add_argument("--ner-model", default=None, help="reuse a trained spaCy NER (model-best directory)")
     train.add_argument("--chars-only", action="store_true", help="no pkuseg word features (the char baseline)")
+    train.add_argument("--no-lexicon", action="store_true", help="no name-lexicon features (jieba's nr/ns/nt names)")
     return parser
 
 
@@ -97,6 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         use_words=not args.chars_only,
         segmenter_dir=args.segmenter_dir,
         ner_model=args.ner_model,
+        lexicon=not args.no_lexicon,
     )
     print(report)
     return 0

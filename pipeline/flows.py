@@ -406,15 +406,25 @@ def build_gazetteer_task() -> dict:
 
 
 @task(name="train-ner", **BATCH_TASK)
-def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: bool) -> str:
+def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: bool, lexicon: bool = True,
+                   sources: tuple[str, ...] | None = None, silver_labels: tuple[str, ...] | None = None,
+                   org_compounds: bool = True) -> dict:
     from pathlib import Path
 
     from pipeline.training import ner
+    from pipeline.training import lexicon as lexicon_builder
 
     w = Path(work) / "ner"
-    ner.prepare(w / "data")
-    overrides = {"training.max_steps": max_steps, "nlp.tokenizer.use_words": use_words}
-    return str(ner.train(Path(__file__).resolve().parent.parent / "models" / "ner" / "config.cfg", w / "data", w / "out", segmenter_dir, overrides))
+    report: dict = {}
+    overrides: dict = {"training.max_steps": max_steps, "nlp.tokenizer.use_words": use_words}
+    if lexicon:
+        report["lexicon"] = lexicon_builder.build(w / "lexicon.txt")
+        overrides["nlp.tokenizer.lexicon"] = str(w / "lexicon.txt")
+    report["data"] = ner.prepare(w / "data", sources=tuple(sources or ner.SOURCES),
+                                 silver_labels=tuple(silver_labels or ner.SILVER_LABELS), org_compounds=org_compounds)
+    config = Path(__file__).resolve().parent.parent / "models" / "ner" / "config.cfg"
+    report["model"] = str(ner.train(config, w / "data", w / "out", segmenter_dir, overrides))
+    return report
 
 
 @task(name="assemble", **BATCH_TASK)
@@ -434,6 +444,7 @@ def train_models(
     use_words: bool = True,
     segmenter_dir: str | None = None,
     ner_model: str | None = None,
+    lexicon: bool = True,
 ) -> dict:
     """Train the segmenter and the NER from the public corpora and assemble ``models/zh_news``.
 
@@ -449,7 +460,9 @@ def train_models(
         report["segmenter"] = seg
     report["gazetteer"] = build_gazetteer_task()
     if ner_model is None:
-        ner_model = train_ner_task(work, segmenter_dir, ner_max_steps, use_words)
+        trained = train_ner_task(work, segmenter_dir, ner_max_steps, use_words, lexicon)
+        report["ner"] = trained
+        ner_model = trained["model"]
     report["pipeline"] = assemble_task(ner_model, segmenter_dir, out or str(pipeline_dir()))
     logger.info("trained: %s", report)
     return report

@@ -27,6 +27,8 @@ from pipeline.training.ner_data import (
 )
 
 SOURCES = ("msra-val", "pd-ner", "cluener", "pd1998-silver")
+#: labels taken from the People's Daily 1998 silver data (the others are marked missing)
+SILVER_LABELS = PD1998_LABELS
 
 
 def load_pool(sources: tuple[str, ...] = SOURCES, silver_labels: tuple[str, ...] = PD1998_LABELS,

@@ -76,8 +76,11 @@ def test_ner_trains_and_assembles(tiny_segmenter, tmp_path):
     from pathlib import Path
 
     config = Path(__file__).resolve().parents[2] / "models" / "ner" / "config.cfg"
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_text("明炬\tnr\n张亦筑\tnr\n重庆市\tns\n新华社\tnt\n", encoding="utf-8")
     best = train(config, data, tmp_path / "out", tiny_segmenter / "pruned",
-                 {"training.max_steps": 20, "training.eval_frequency": 10, "components.tok2vec.model.encode.width": 32})
+                 {"training.max_steps": 20, "training.eval_frequency": 10, "components.tok2vec.model.encode.width": 32,
+                  "nlp.tokenizer.lexicon": str(lexicon)})
     out = assemble(best, tiny_segmenter / "pruned", tmp_path / "pipeline")
     loaded = spacy.load(out)
     assert loaded.pipe_names == ["tok2vec", "ner", "zhnews_entity_rules", "zhnews_quantities", "zhnews_linker"]
@@ -85,4 +88,19 @@ def test_ner_trains_and_assembles(tiny_segmenter, tmp_path):
     labels = {(e.text, e.label_) for e in doc.ents}
     assert ("2.3%", "PERCENT") in labels and ("重庆市", "GPE") in labels
     assert (out / "tokenizer" / "pkuseg" / "weights.npz").is_file()
+    assert (out / "tokenizer" / "lexicon.txt").is_file()  # the lexicon travels with the pipeline
+    assert str(loaded("明炬表示")[0].morph) == "Lex=nrB"
     assert [t.tag_ for t in doc][:2] and all(t.lemma_ for t in doc)
+
+
+def test_silver_reader_rebuilds_compound_orgs_on_request(tmp_path):
+    from pipeline.training.ner_data import read_pd1998_silver
+
+    pd = tmp_path / "pd.txt"
+    pd.write_text("我/r  收听/v  中国/ns  国际/n  广播/vn  电台/n  和/c  中央/n  人民/n  广播/vn  电台/n  。/w\n", encoding="utf-8")
+    (s,) = read_pd1998_silver(pd, labels=("LOC", "ORG"), org_compounds=True)
+    assert [(s.text[a:b], label) for a, b, label in s.spans] == [("中国国际广播电台", "ORG")]
+    # a run that does not start with a proper name stays missing
+    assert "".join(s.text[a:b] for a, b in s.missing) == "中央人民广播电台"
+    (loc_only,) = read_pd1998_silver(pd, labels=("LOC",), org_compounds=True)
+    assert loc_only.spans == [] and "中国国际广播电台" in "".join(loc_only.text[a:b] for a, b in loc_only.missing)
