@@ -43,6 +43,7 @@ def add_parser(sub) -> None:
     rel.add_argument("--gold", required=True, help="gold relations JSONL (data/gold/*.relations.jsonl)")
     rel.add_argument("--text", help="the page the gold annotates (default: data/samples/<stem>.txt)")
     rel.add_argument("--errors", action="store_true", help="list missed and spurious relations and wrong attributes")
+    rel.add_argument("--by-rule", action="store_true", help="each rule's relations, its precision and the recall only it adds")
     rel.add_argument("--json", action="store_true")
 
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.what == "seg":
         report = eval_seg(args.gold, args.model)
     elif args.what == "relations":
-        report = eval_relations_gold(args.gold, args.text)
+        report = eval_relations_gold(args.gold, args.text, args.by_rule)
         if not args.errors and not args.json:
             for key in ("missed", "spurious", "attribute_errors"):
                 report.pop(key)
@@ -162,7 +163,7 @@ def canonical(entity) -> str:
     return entity.normalized or entity.text
 
 
-def predicted_relation_keys(extracted) -> list:
+def predicted_relation_keys(extracted, with_source: bool = False) -> list:
     from pipeline.evaluate import RelationKey
 
     ents = {e.ent_id: e for e in extracted.entities}
@@ -171,11 +172,27 @@ def predicted_relation_keys(extracted) -> list:
     for r in extracted.relations:
         head = canonical(ents[r.head_ent_id])
         tail = canonical(ents[r.tail_ent_id]) if r.tail_ent_id else r.tail_text
-        out.append((RelationKey(number[r.article_id], r.label, head, tail or ""), dict(r.attrs)))
+        key = RelationKey(number[r.article_id], r.label, head, tail or "")
+        out.append((key, dict(r.attrs), r.source) if with_source else (key, dict(r.attrs)))
     return out
 
 
-def eval_relations_gold(gold_path: str, text_path: str | None = None) -> dict:
+def relations_by_rule(gold_keys: set, predicted: list) -> dict:
+    """Per rule: relations found, how many are right, and the gold relations no other rule finds."""
+    by_source: dict[str, set] = {}
+    for key, _, source in predicted:
+        by_source.setdefault(source, set()).add(key)
+    out = {}
+    for source, keys in sorted(by_source.items()):
+        others = set().union(*(k for s, k in by_source.items() if s != source))
+        right = keys & gold_keys
+        out[source] = {"hits": len(keys), "correct": len(right),
+                       "precision": round(len(right) / len(keys), 4) if keys else 0.0,
+                       "recall_added": round(len(right - others) / len(gold_keys), 4) if gold_keys else 0.0}
+    return out
+
+
+def eval_relations_gold(gold_path: str, text_path: str | None = None, with_rules: bool = False) -> dict:
     from pipeline import batch
     from pipeline.evaluate import RelationKey, score_relations
     from pipeline.io.readers import read_path
@@ -191,7 +208,11 @@ def eval_relations_gold(gold_path: str, text_path: str | None = None) -> dict:
             continue
         g = json.loads(line)
         gold.append((RelationKey(g["article"], g["label"], g["head"], g["tail"]), g.get("attrs") or {}))
-    return score_relations(gold, predicted_relation_keys(extracted))
+    predicted = predicted_relation_keys(extracted, with_source=True)
+    report = score_relations(gold, [(k, a) for k, a, _ in predicted])
+    if with_rules:
+        report["by_rule"] = relations_by_rule({k for k, _ in gold}, predicted)
+    return report
 
 
 def _same(a, b) -> bool:
