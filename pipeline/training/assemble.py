@@ -34,6 +34,9 @@ def assemble(ner_model: str | Path, segmenter_dir: str | Path, out: str | Path, 
         nlp.add_pipe("zhnews_linker")
     # the segmenter travels inside the pipeline (tokenizer/pkuseg): no outside path in its config
     nlp.config["nlp"]["tokenizer"]["segmenter_dir"] = None
+    for key in ("train", "dev", "segmenter"):  # paths of the training machine mean nothing here
+        if key in nlp.config["paths"]:
+            nlp.config["paths"][key] = None
     if "lexicon" in nlp.config["nlp"]["tokenizer"]:
         nlp.config["nlp"]["tokenizer"]["lexicon"] = None  # saved as tokenizer/lexicon.txt
     nlp.meta.update(
