@@ -78,12 +78,30 @@ def output_metadata() -> dict[str, str]:
         import json
 
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        models = f"{meta.get('name')}@{meta.get('version')}"
+        models = f"{meta.get('name')}@{meta.get('version')}+{models_fingerprint()}"
     return {
         "pipeline_version": __version__,
         "rules_version": rules_fingerprint(),
         "models": models,
     }
+
+
+def models_fingerprint() -> str:
+    """A short hash of the shipped pipeline's weights and tokenizer data: which model wrote a row."""
+    import hashlib
+
+    from pipeline.nlp import pipeline_dir
+
+    digest = hashlib.sha256()
+    root = pipeline_dir()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(str(path.stat().st_size).encode())
+        if path.stat().st_size < 50_000_000:
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:12]
 
 
 @task(name="read", **BATCH_TASK)
