@@ -18,23 +18,15 @@ def _bench(benchmark, run, arg, n_chars, system, corpus):
 
 
 @pytest.mark.parametrize("system", ["ours", "jieba", "jiagu"])
-def test_pd_test_corpus(benchmark, pd_texts, system):
-    n = sum(map(len, pd_texts))
+@pytest.mark.parametrize("corpus", ["pd-test", "seed"])
+def test_ner_speed(benchmark, request, corpus, system):
+    texts = request.getfixturevalue("pd_texts" if corpus == "pd-test" else "seed_texts")
+    n = sum(map(len, texts))
     if system == "ours":
-        _bench(benchmark, systems.run_ours, systems.prepare_ours(pd_texts), n, system, "pd-test")
+        _bench(benchmark, systems.run_ours, systems.prepare_ours(texts), n, system, corpus)
     else:
         pytest.importorskip(system)
-        _bench(benchmark, getattr(systems, f"run_{system}"), pd_texts, n, system, "pd-test")
-
-
-@pytest.mark.parametrize("system", ["ours", "jieba", "jiagu"])
-def test_seed_page(benchmark, seed_texts, system):
-    n = sum(map(len, seed_texts))
-    if system == "ours":
-        _bench(benchmark, systems.run_ours, systems.prepare_ours(seed_texts), n, system, "seed")
-    else:
-        pytest.importorskip(system)
-        _bench(benchmark, getattr(systems, f"run_{system}"), seed_texts, n, system, "seed")
+        _bench(benchmark, getattr(systems, f"run_{system}"), texts, n, system, corpus)
 
 
 @pytest.mark.parametrize("processes", [1, 2])

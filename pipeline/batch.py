@@ -101,62 +101,46 @@ def recognize_entities(extracted: Extracted, nlp=None) -> Extracted:
     The batch runs as one ``nlp.pipe``; only if that raises is it redone
     document by document, so that one bad document cannot sink the others.
     """
-    with _Timer(extracted.seconds, "ner"):
-        return _recognize_entities(extracted, nlp)
-
-
-def _recognize_entities(extracted: Extracted, nlp) -> Extracted:
     from pipeline.ner import recognize
 
-    try:
-        extracted.entities = recognize(extracted.articles, extracted.sentences, nlp)
-        return extracted
-    except Exception:  # isolate the culprit below
-        pass
-    keep_docs, entities = [], []
-    for doc in extracted.documents:
-        arts = [a for a in extracted.articles if a.doc_id == doc.doc_id]
-        sents = [s for s in extracted.sentences if s.doc_id == doc.doc_id]
-        try:
-            entities.extend(recognize(arts, sents, nlp))
-            keep_docs.append(doc)
-        except Exception as exc:
-            extracted.failures.append(failure(doc.path, "ner", _describe(exc)))
-    kept = {d.doc_id for d in keep_docs}
-    extracted.documents = keep_docs
-    extracted.articles = [a for a in extracted.articles if a.doc_id in kept]
-    extracted.sentences = [s for s in extracted.sentences if s.doc_id in kept]
-    extracted.entities = entities
-    return extracted
+    with _Timer(extracted.seconds, "ner"):
+        return _isolating_failures(extracted, "ner", "entities", lambda arts, sents, ents: recognize(arts, sents, nlp))
 
 
 def extract_relations(extracted: Extracted) -> Extracted:
     """Fill ``extracted.relations``; a document whose relation step fails becomes a failure."""
-    with _Timer(extracted.seconds, "relations"):
-        from pipeline.relations import extract_relations as extract
+    from pipeline.relations import extract_relations as extract
 
-        try:
-            extracted.relations = extract(extracted.articles, extracted.sentences, extracted.entities)
-            return extracted
-        except Exception:  # isolate the culprit below
-            pass
-        relations, keep = [], []
-        for doc in extracted.documents:
-            arts = [a for a in extracted.articles if a.doc_id == doc.doc_id]
-            sents = [s for s in extracted.sentences if s.doc_id == doc.doc_id]
-            ents = [e for e in extracted.entities if e.doc_id == doc.doc_id]
-            try:
-                relations.extend(extract(arts, sents, ents))
-                keep.append(doc)
-            except Exception as exc:
-                extracted.failures.append(failure(doc.path, "relations", _describe(exc)))
-        kept = {d.doc_id for d in keep}
-        extracted.documents = keep
-        extracted.articles = [a for a in extracted.articles if a.doc_id in kept]
-        extracted.sentences = [s for s in extracted.sentences if s.doc_id in kept]
-        extracted.entities = [e for e in extracted.entities if e.doc_id in kept]
-        extracted.relations = relations
+    with _Timer(extracted.seconds, "relations"):
+        return _isolating_failures(extracted, "relations", "relations", extract)
+
+
+def _isolating_failures(extracted: Extracted, stage: str, field_name: str, run) -> Extracted:
+    """Set ``extracted.<field_name>`` to ``run(articles, sentences, entities)`` for the
+    whole batch; if that raises, redo it per document and turn the documents
+    that still fail into failures of ``stage`` (their rows leave the batch)."""
+    try:
+        setattr(extracted, field_name, run(extracted.articles, extracted.sentences, extracted.entities))
         return extracted
+    except Exception:  # isolate the culprit below
+        pass
+    results, keep = [], []
+    for doc in extracted.documents:
+        arts = [a for a in extracted.articles if a.doc_id == doc.doc_id]
+        sents = [s for s in extracted.sentences if s.doc_id == doc.doc_id]
+        ents = [e for e in extracted.entities if e.doc_id == doc.doc_id]
+        try:
+            results.extend(run(arts, sents, ents))
+            keep.append(doc)
+        except Exception as exc:
+            extracted.failures.append(failure(doc.path, stage, _describe(exc)))
+    kept = {d.doc_id for d in keep}
+    extracted.documents = keep
+    extracted.articles = [a for a in extracted.articles if a.doc_id in kept]
+    extracted.sentences = [s for s in extracted.sentences if s.doc_id in kept]
+    extracted.entities = [e for e in extracted.entities if e.doc_id in kept]
+    setattr(extracted, field_name, results)
+    return extracted
 
 
 def _describe(exc: BaseException) -> str:

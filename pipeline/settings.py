@@ -27,26 +27,23 @@ def models_dir() -> Path:
     return Path(os.environ.get("PIPELINE_MODELS_DIR", PROJECT_ROOT / "models"))
 
 
-def batch_size() -> int:
-    value = os.environ.get("PIPELINE_BATCH_SIZE", "16")
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
     try:
-        size = int(value)
-    except ValueError as exc:
-        raise ValueError(f"PIPELINE_BATCH_SIZE must be a positive integer, got {value!r}") from exc
-    if size < 1:
-        raise ValueError(f"PIPELINE_BATCH_SIZE must be a positive integer, got {value!r}")
-    return size
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return number
+
+
+def batch_size() -> int:
+    return _positive_int("PIPELINE_BATCH_SIZE", 16)
 
 
 def max_doc_chars() -> int:
-    value = os.environ.get("PIPELINE_MAX_DOC_CHARS", "2000000")
-    try:
-        size = int(value)
-    except ValueError as exc:
-        raise ValueError(f"PIPELINE_MAX_DOC_CHARS must be a positive integer, got {value!r}") from exc
-    if size < 1:
-        raise ValueError(f"PIPELINE_MAX_DOC_CHARS must be a positive integer, got {value!r}")
-    return size
+    return _positive_int("PIPELINE_MAX_DOC_CHARS", 2_000_000)
 
 
 def prefect_defaults() -> None:

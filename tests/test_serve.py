@@ -33,6 +33,14 @@ def _wait_healthy(url: str, proc, timeout: float = 180) -> None:
     raise TimeoutError("prefect server did not become healthy")
 
 
+def _stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture()
 def prefect_server(tmp_path):
     port = _free_port()
@@ -54,11 +62,7 @@ def prefect_server(tmp_path):
         _wait_healthy(url, proc)
         yield url, env
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
 
 
 def test_served_flow_runs_on_its_schedule(prefect_server, tmp_path, seed_path):
@@ -76,11 +80,7 @@ def test_served_flow_runs_on_its_schedule(prefect_server, tmp_path, seed_path):
             time.sleep(1)
         assert list((out / "documents").glob("part-*.parquet")), "no scheduled run completed in time"
     finally:
-        serve.terminate()
-        try:
-            serve.wait(30)
-        except subprocess.TimeoutExpired:
-            serve.kill()
+        _stop(serve)
 
     import pyarrow.dataset as ds
 
