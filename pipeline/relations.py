@@ -629,7 +629,7 @@ def _clause_metrics(ctx: _Ctx, v: SentEnts, clause_start: int, values: list[int]
 
 def run_example(rules: RelationRules, rule: PatternRule, example: Example) -> list[tuple[str, str]]:
     """(head, tail) texts that ``rule`` finds in an example sentence marked up as ``[text|LABEL]``."""
-    text, ents, pos = "", [], 0
+    text, ents = "", []
     for m in re.finditer(r"\[([^\[\]|]+)\|([A-Z]+)\]|([^\[]+)", example.text):
         if m.group(3):
             text += m.group(3)
@@ -642,7 +642,7 @@ def run_example(rules: RelationRules, rule: PatternRule, example: Example) -> li
     art = Article("x-a", "x", 0, text, 0, len(text))
     ctx = _Ctx(rules, art, None, {}, {})
     compiled = next(cp for cp in rules.patterns if cp.rule.id == rule.id)
-    _patterns(_Ctx(rules, art, None, {}, {}, out=ctx.out, seen=ctx.seen), sentence_view(sent, ents), [compiled])
+    _patterns(ctx, sentence_view(sent, ents), [compiled])
     return [(r.head_text, r.tail_text) for r in ctx.out]
 
 

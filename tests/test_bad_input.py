@@ -5,7 +5,6 @@ lost of the good inputs."""
 import asyncio
 import os
 import subprocess
-import sys
 
 import pyarrow.dataset as ds
 import pytest
