@@ -15,6 +15,7 @@ by the quantity grammar (:mod:`pipeline.nlp.quantities`), which calls this.
 
 from __future__ import annotations
 
+import math
 import re
 
 DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -91,8 +92,23 @@ def multiplier(text: str) -> float:
     return value * pending
 
 
+#: largest value a numeral may have: beyond it a "number" is a run of digits, not a figure
+MAX_VALUE = 1e30
+
+
 def parse_number(text: str) -> float:
-    """Value of a numeral; raises ValueError when ``text`` is not one."""
+    """Value of a numeral; raises ValueError when ``text`` is not one, or is out of
+    range (一一一…一 three hundred times reads digit by digit as 10^310)."""
+    try:
+        value = _parse_number(text)
+    except OverflowError:
+        raise ValueError(f"numeral out of range: {text[:20]!r}") from None
+    if not math.isfinite(value) or abs(value) > MAX_VALUE:
+        raise ValueError(f"numeral out of range: {text[:20]!r}")
+    return value
+
+
+def _parse_number(text: str) -> float:
     text = text.strip()
     if not text:
         raise ValueError("empty numeral")

@@ -47,3 +47,17 @@ def test_arabic_and_mixed_round_trip(n, mult, commas):
 def test_decimal_round_trip(whole, frac, mult):
     text = f"{whole}.{frac:02d}{mult}"
     assert parse_number(text) == pytest.approx(float(f"{whole}.{frac:02d}") * multiplier(mult))
+
+
+@pytest.mark.parametrize("text", ["一" * 310, "1" * 400, "9" * 30 + "亿亿"])
+def test_out_of_range_numerals_are_not_numbers(text):
+    # found by the fuzz profile: 一一一…一% reads digit by digit as 10^310
+    with pytest.raises(ValueError, match="out of range"):
+        parse_number(text)
+
+
+def test_out_of_range_numeral_is_no_quantity():
+    from pipeline.nlp.quantities import default_grammar
+
+    found = default_grammar().find("一" * 310 + "%")
+    assert all(q.value is None or abs(q.value) <= 1e30 for q in found)
