@@ -168,6 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    from pipeline.flows import DaskConfigError
     from pipeline.io.lock import OutputLocked
 
     try:
@@ -175,11 +176,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except OutputLocked as exc:
         console.print(f"[red]error:[/] {exc}")
         return EXIT_LOCKED
-    except (ValueError, RuntimeError) as exc:
-        if args.dask and ("--dask" in str(exc) or "Dask" in str(exc)):
-            console.print(f"[red]error:[/] {exc}")
-            return 2
-        raise
+    except DaskConfigError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
     except OSError as exc:  # e.g. the output became read-only or full during the run
         console.print(
             f"[red]error:[/] writing the output failed: {exc}\n"

@@ -19,6 +19,8 @@ import asyncio
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from pipeline import settings
 
@@ -87,20 +89,28 @@ def output_metadata() -> dict[str, str]:
 
 
 def models_fingerprint() -> str:
-    """A short hash of the shipped pipeline's weights and tokenizer data: which model wrote a row."""
-    import hashlib
+    """A short hash of the shipped pipeline's files: which model wrote a row.
 
+    The files are read only when their names, sizes or modification times
+    changed since the last call in this process.
+    """
     from pipeline.nlp import pipeline_dir
 
-    digest = hashlib.sha256()
     root = pipeline_dir()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(str(path.stat().st_size).encode())
-        if path.stat().st_size < 50_000_000:
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    return _hash_files(str(root), tuple((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+
+
+@lru_cache(maxsize=4)
+def _hash_files(root: str, listing: tuple[tuple[str, int, int], ...]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, size, _ in listing:
+        digest.update(f"{name}\0{size}\0".encode())
+        with open(Path(root) / name, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:12]
 
 
@@ -157,6 +167,10 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+class DaskConfigError(ValueError, RuntimeError):
+    """A ``--dask`` spec that cannot work: bad syntax, or a remote cluster without a Prefect API."""
+
+
 def task_runner_for(spec: str | None):
     """The task runner for ``--dask SPEC`` (or ``$PIPELINE_DASK``).
 
@@ -178,14 +192,14 @@ def task_runner_for(spec: str | None):
         except ValueError:
             n = 0
         if n < 1:
-            raise ValueError(f"--dask local:N needs a positive number of workers, got {spec!r}")
+            raise DaskConfigError(f"--dask local:N needs a positive number of workers, got {spec!r}")
         return DaskTaskRunner(
             cluster_class="distributed.LocalCluster",
             cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True, "dashboard_address": None},
         )
     if "://" in spec:
         return DaskTaskRunner(address=spec)
-    raise ValueError(f"--dask takes local:N or a scheduler address such as tcp://HOST:8786, got {spec!r}")
+    raise DaskConfigError(f"--dask takes local:N or a scheduler address such as tcp://HOST:8786, got {spec!r}")
 
 
 class ApiForWorkers:
@@ -213,7 +227,7 @@ class ApiForWorkers:
         url = os.environ.get("PREFECT_API_URL") or prefect.settings.PREFECT_API_URL.value()
         if not url:
             if not self.spec.startswith("local:"):
-                raise RuntimeError(
+                raise DaskConfigError(
                     "a run on a remote Dask cluster needs a Prefect server that its workers can reach: "
                     "start one (prefect server start --host 0.0.0.0) and set PREFECT_API_URL=http://HOST:4200/api"
                 )

@@ -288,6 +288,7 @@ def extract_relations(
     ents_by_sent: dict[str, list[Entity]] = defaultdict(list)
     doc_places: dict[str, dict[str, Entity]] = defaultdict(dict)
     doc_orgs: dict[str, dict[str, Entity]] = defaultdict(dict)
+    doc_gpe_texts: dict[str, dict[str, Entity]] = defaultdict(dict)  # names of groups such as 川渝
     # a place's mention to point at: its full name first, then any plain mention, deictic ones last
     def rank(e: Entity) -> int:
         return (e.source == "gpe.deictic") * 2 + (e.text != (e.normalized or e.text))
@@ -299,14 +300,15 @@ def extract_relations(
             for key in (e.kb_id, e.normalized, e.text):
                 if key:
                     doc_places[e.doc_id].setdefault(key, e)
+            if e.label == "GPE" and len(e.text) >= 2 and e.source != "gpe.deictic":
+                doc_gpe_texts[e.doc_id].setdefault(e.text, e)
         elif e.label == "ORG":
             doc_orgs[e.doc_id].setdefault(e.text, e)
     out: list[Relation] = []
     for art in articles:
-        gpe_texts = {e.text: e for e in entities if e.doc_id == art.doc_id and e.label == "GPE" and len(e.text) >= 2
-                     and e.source != "gpe.deictic"}
+        gpe_texts = dict(sorted(doc_gpe_texts[art.doc_id].items(), key=lambda kv: -len(kv[0])))  # longest first
         ctx = _Ctx(rules, art, _home_info(homes.get(art.article_id)), doc_places[art.doc_id], doc_orgs[art.doc_id],
-                   dict(sorted(gpe_texts.items(), key=lambda kv: -len(kv[0]))), paper_homes)
+                   gpe_texts, paper_homes)
         views = [sentence_view(s, ents_by_sent.get(s.sent_id, [])) for s in sorted(sents_by_article[art.article_id], key=lambda s: s.index)]
         for v in views:
             _patterns(ctx, v)
@@ -389,7 +391,7 @@ def _name_prefix(ctx: _Ctx, views: list[SentEnts]) -> None:
                 ctx.add("located_in", e, _place_mention(ctx, ctx.home.get("kb_id"), name), name, v.sent, rule.id)
                 continue
             inner = re.search(r"（([^（）]{2,8})）", e.text)  # 西部（重庆）科学城
-            place = _leading_division(gaz, inner.group(1) + "_", ctx.doc_places) if inner else None
+            place = _leading_division(gaz, inner.group(1), ctx.doc_places, whole=True) if inner else None
             if place is not None:
                 code, name = place
                 ctx.add("located_in", e, _place_mention(ctx, code, name), name, v.sent, rule.id)
@@ -400,11 +402,12 @@ def _name_prefix(ctx: _Ctx, views: list[SentEnts]) -> None:
                     break
 
 
-def _leading_division(gaz, text: str, doc_places: dict[str, Entity]) -> tuple[str, str] | None:
-    """(code, full name) of the admin division that starts ``text``: its full name
-    (大足区教委), or a short form of a division the document names (重庆日报 when
-    the page mentions 重庆市); a short form alone is too weak (云安 in 云安010-X1井)."""
-    for n in range(min(len(text) - 1, 8), 1, -1):
+def _leading_division(gaz, text: str, doc_places: dict[str, Entity], whole: bool = False) -> tuple[str, str] | None:
+    """(code, full name) of the admin division that starts ``text`` (or, with
+    ``whole``, is all of it): its full name (大足区教委), or a short form of a
+    division the document names (重庆日报 when the page mentions 重庆市); a short
+    form alone is too weak (云安 in 云安010-X1井)."""
+    for n in range(min(len(text) - (0 if whole else 1), 8), 1, -1):
         for entry in gaz.entries.get(text[:n], ()):
             if entry.label != "GPE" or not entry.kb_ids or not entry.source.startswith("gpe.admin"):
                 continue

@@ -66,3 +66,12 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=180):
         yield prefect.settings.PREFECT_API_URL.value()  # for subprocesses and workers
+
+
+def write_numbered_pages(directory: Path, count: int, text_of) -> Path:
+    """``count`` small page files 000.txt… in ``directory`` (created), text from ``text_of(i)``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    width = len(str(count))
+    for i in range(count):
+        (directory / f"{i:0{width}d}.txt").write_text(text_of(i), encoding="utf-8")
+    return directory

@@ -9,6 +9,8 @@ import subprocess
 import pyarrow.dataset as ds
 import pytest
 
+from tests.conftest import write_numbered_pages
+
 pytestmark = pytest.mark.e2e
 
 GOOD = "# 重庆市科技局发布通知\n\n重庆市科技局发布通知，全市新增企业120家。"
@@ -122,10 +124,7 @@ def test_output_that_turns_read_only_mid_run_ends_clearly_and_resumes(prefect_ha
 def test_a_directory_of_10000_small_files(prefect_harness, tmp_path):
     from pipeline.flows import extract
 
-    src = tmp_path / "in"
-    src.mkdir()
-    for i in range(10_000):
-        (src / f"{i:05d}.txt").write_text(f"第{i}号通知：重庆市科技局发布第{i}号通知。", encoding="utf-8")
+    src = write_numbered_pages(tmp_path / "in", 10_000, lambda i: f"第{i}号通知：重庆市科技局发布第{i}号通知。")
     out = tmp_path / "out"
     summary = asyncio.run(extract([str(src)], str(out), batch_size=500))
     assert summary["documents"] == 10_000 and summary["failures"] == 0

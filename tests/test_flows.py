@@ -8,6 +8,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from pipeline import schema
+from tests.conftest import write_numbered_pages
 
 pytestmark = pytest.mark.e2e
 
@@ -112,10 +113,7 @@ def test_cli_refuses_unwritable_output(tmp_path, capsys):
 def test_incremental_run_processes_only_the_changed_file(prefect_harness, tmp_path):
     from pipeline.flows import extract
 
-    src = tmp_path / "in"
-    src.mkdir()
-    for i in range(100):
-        (src / f"{i:03d}.txt").write_text(f"# 第{i}号通知\n\n重庆市科技局发布第{i}号通知，全市新增企业{i + 1}家。", encoding="utf-8")
+    src = write_numbered_pages(tmp_path / "in", 100, lambda i: f"# 第{i}号通知\n\n重庆市科技局发布第{i}号通知，全市新增企业{i + 1}家。")
     out = tmp_path / "out"
     first = asyncio.run(extract([str(src)], str(out), batch_size=50))
     assert first["documents"] == 100

@@ -78,12 +78,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_table_atomic(table: pa.Table, path: Path) -> None:
+def _write_atomic(path: Path, write) -> None:
+    """``write(tmp)`` a hidden temporary beside ``path``, fsync it, rename it into place."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     nth = next(_write_count)  # atomic under the GIL: batches write from several threads
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+        write(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         _maybe_fault("before-rename", nth)
@@ -95,20 +97,12 @@ def write_table_atomic(table: pa.Table, path: Path) -> None:
     _maybe_fault("after-rename", nth)
 
 
+def write_table_atomic(table: pa.Table, path: Path) -> None:
+    _write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True))
+
+
 def write_text_atomic(text: str, path: Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    _write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def write_json_atomic(obj, path: Path) -> None:
