@@ -62,3 +62,26 @@ def test_unknown_label_rejected(pd_file):
 
     with pytest.raises(ValueError):
         list(read_pd1998_silver(pd_file, labels=("GPE",)))
+
+
+def test_runs_of_names_are_cut_at_surnames(tmp_path):
+    """The corpus runs a list of names together (李/nr 鹏/nr 乔/nr 石/nr): one PERSON per name."""
+    from pipeline.training.ner_data import pd1998_surnames, read_pd1998_silver, split_names
+
+    lines = [
+        "李/nr  鹏/nr  乔/nr  石/nr  出席/v  。/w",
+        "李/nr  瑞环/nr  会见/v  克林顿/nr  。/w",
+        "克林顿/nr  李/nr  鹏/nr  会谈/v  。/w",
+        "乔/nr  石/nr  说/v  。/w",
+        "乔/nr  石/nr  指出/v  。/w",
+    ]
+    path = tmp_path / "199801.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    surnames = pd1998_surnames(path)
+    assert {"李", "乔"} <= surnames
+    assert "克林顿" not in surnames  # never begins a run
+    assert split_names(["克林顿", "李", "鹏"], surnames) == [(0, 0), (1, 2)]
+    samples = list(read_pd1998_silver(path))
+    assert _spans(samples[0]) == [("李鹏", "PERSON"), ("乔石", "PERSON")]
+    assert _spans(samples[1]) == [("李瑞环", "PERSON"), ("克林顿", "PERSON")]
+    assert _spans(samples[2]) == [("克林顿", "PERSON"), ("李鹏", "PERSON")]
