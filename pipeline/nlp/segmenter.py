@@ -8,6 +8,7 @@ The model is trained by :mod:`pipeline.training.segmenter` on People's Daily
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,27 @@ def default_model_dir() -> Path:
 
 def normalize(text: str) -> str:
     return text.translate(_HALF_WIDTH)
+
+
+#: symbols that are always a word of their own: the training corpus never puts
+#: them inside a word (℃ 10 of 10, ● 77 of 77, ▲ 12, △ 14, ° 2), but the model,
+#: which has seen them a few times only, glues them to numbers (-3℃/5 -> "℃/5").
+#: Degree signs, letterlike units, arrows, box drawing, shapes and stars; not ○,
+#: which the corpus writes as a digit zero (二○○○年).
+STANDALONE_SYMBOLS = re.compile(r"([°℃℉\u2190-\u21ff\u2500-\u25ca\u25cc-\u25ff\u2605\u2606])")
+
+
+def cut_with(cut, text: str) -> list[str]:
+    """``cut(text)`` with every standalone symbol a word of its own."""
+    if not STANDALONE_SYMBOLS.search(text):
+        return cut(text)
+    words: list[str] = []
+    for i, piece in enumerate(STANDALONE_SYMBOLS.split(text)):
+        if i % 2:
+            words.append(piece)
+        elif piece:
+            words.extend(cut(piece))
+    return words
 
 
 class Segmenter:
@@ -43,7 +65,7 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """Words of ``text``; their concatenation is ``normalize(text)`` minus whitespace runs."""
-        return self._seg.cut(normalize(text))
+        return cut_with(self._seg.cut, normalize(text))
 
 
 @lru_cache(maxsize=4)

@@ -146,9 +146,9 @@ def evaluate(model_dir: str | Path, gold_file: str | Path, user_dict: str | Path
     Input is normalised to half-width as at inference; gold words are
     normalised the same way (one character for one, boundaries unchanged).
     """
-    import spacy_pkuseg
+    from pipeline.nlp.segmenter import Segmenter
 
-    seg = spacy_pkuseg.pkuseg(model_name=str(model_dir), user_dict=str(user_dict) if user_dict else None)
+    seg = Segmenter(model_dir, user_dict)  # exactly what the tokenizer runs
     gold = [[normalize(w) for w in words] for words in read_gold(gold_file)]
     pred = [seg.cut("".join(words)) for words in gold]
     return segmentation_prf(gold, pred)
