@@ -186,11 +186,16 @@ class EntityRules:
                         break
         return out
 
-    def extend_candidates(self, text: str, found: list[Candidate]) -> list[Candidate]:
-        """Longer entities built on ``found`` (applied until nothing new appears)."""
+    def extend_candidates(self, text: str, found: list[Candidate], bases: list[Candidate] = ()) -> list[Candidate]:
+        """Longer entities built on ``found`` and ``bases`` (applied until nothing new appears).
+
+        ``bases`` (the model's spans) are extended too, but an extension equal
+        to one of them is still produced: the model span may lose to a rule
+        (沭阳县委 against 沭阳县) where the extension 沭阳县 + 委 does not.
+        """
         out: list[Candidate] = []
         seen = {(c.start, c.end, c.label) for c in found}
-        frontier = list(found)
+        frontier = list(bases) + list(found)
         for _round in range(3):
             new: list[Candidate] = []
             for cand in frontier:

@@ -50,6 +50,44 @@ def test_extend_rules_chain():
     assert [(text[c.start:c.end], c.source) for c in found] == [("中央网信办秘书局", "org.unit_of_org")]
 
 
+def test_extension_equal_to_a_model_span_is_still_produced():
+    # the model's 沭阳县委 loses to the gazetteer's 沭阳县 (a one-character slip);
+    # the rule-made 沭阳县 + 委 must exist to take its place
+    text = "沭阳县委书记"
+    gpe = Candidate(0, 3, "GPE", "gpe.admin.full")
+    model = Candidate(0, 4, "ORG", "model", 50)
+    found = RULES.extend_candidates(text, [gpe], bases=[model])
+    assert ("沭阳县委", "org.body_of_place") in [(text[c.start:c.end], c.source) for c in found]
+
+
+@pytest.mark.parametrize("text,rule_id", [
+    ("由本报评论部与麦科特集团联合举办", "org.company_of_group"),  # across 与
+    ("目前中远澳洲公司正在根据总公司的要求", "org.company_of_group"),  # across 在
+    ("被评为北京铁路局优秀共产党员", "fac.corridor_from_place"),  # the railway's bureau is an ORG
+])
+def test_extensions_stop_at_function_words_and_bodies(text, rule_id):
+    base = {"org.company_of_group": ("ORG", ("评论部", "中远澳洲公司")), "fac.corridor_from_place": ("GPE", ("北京",))}[rule_id]
+    label, names = base
+    given = []
+    for name in names:
+        i = text.find(name)
+        if i >= 0:
+            given.append(Candidate(i, i + len(name), label, "given"))
+    assert not [c for c in RULES.extend_candidates(text, given) if c.source == rule_id]
+
+
+@pytest.mark.parametrize("text", ["记者看到，村头", "主席先生，女士们", "市长期间，利用"])
+def test_person_after_title_needs_a_surname(text, word_boundaries):
+    starts, ends = word_boundaries(text)
+    assert not [c for c in RULES.regex_candidates(text, starts, ends) if c.source == "person.after_title"]
+
+
+@pytest.mark.parametrize("text", ["减轻中小学生课业负担", "开展大中学生志愿者活动", "深圳中学生今天"])
+def test_school_rule_skips_generic_schools(text, word_boundaries):
+    starts, ends = word_boundaries(text)
+    assert not [c for c in RULES.regex_candidates(text, starts, ends) if c.source == "org.school"]
+
+
 def test_veto_meeting():
     text = "重庆市科技创新和人才工作大会"
     assert RULES.veto(text, Candidate(0, len(text), "ORG", "model")) == "veto.meeting"
