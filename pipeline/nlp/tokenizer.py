@@ -32,6 +32,28 @@ from pipeline.nlp.lexicon import Lexicon
 from pipeline.nlp.segmenter import Segmenter, default_model_dir, normalize
 
 _MAX_LEN = 4
+#: ``doc.user_data`` key of the pkuseg word boundaries, (starts, ends) as character
+#: offsets, which the entity rules read (saves them a pass over the tokens)
+WORD_BOUNDARIES = "zhnews.word_boundaries"
+#: ``doc.user_data`` key of the input text (equal to ``doc.text``, which spaCy
+#: rebuilds from every token on each access)
+TEXT = "zhnews.text"
+
+
+def cached_text(doc: Doc) -> str | None:
+    """The text the tokenizer stored in ``doc.user_data``, if it is still this
+    doc's (a Doc merged from several keeps the first one's user data)."""
+    text = doc.user_data.get(TEXT)
+    if text is None or not len(doc):
+        return None
+    last = doc[-1]
+    return text if last.idx + len(last.text_with_ws) == len(text) else None
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, read from where the tokenizer left it when it can."""
+    text = cached_text(doc)
+    return text if text is not None else doc.text
 
 
 def position_tags(words: Iterable[str]) -> list[str]:
@@ -95,9 +117,14 @@ class CharWordTokenizer:
                 spaces.append(False)
         morphs = self._morphs(chars)
         if not self.use_words:
-            return Doc(self.vocab, words=chars, spaces=spaces, morphs=morphs)
-        lemmas, tags = self._word_features(text, chars)
-        return Doc(self.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=morphs)
+            doc = Doc(self.vocab, words=chars, spaces=spaces, morphs=morphs)
+        else:
+            lemmas, tags, bounds = self._word_features(text, chars, spaces)
+            doc = Doc(self.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=morphs)
+            if bounds[0]:
+                doc.user_data[WORD_BOUNDARIES] = bounds
+        doc.user_data[TEXT] = text
+        return doc
 
     def _morphs(self, chars: list[str]) -> list[str] | None:
         lex = self.lexicon
@@ -117,7 +144,7 @@ class CharWordTokenizer:
             out.append("Bi=" + ("_" if pair.isspace() or not pair.strip() else pair.strip() or "_"))
         return out
 
-    def _word_features(self, text: str, chars: list[str]) -> tuple[list[str], list[str]]:
+    def _word_features(self, text: str, chars: list[str], spaces: list[bool]) -> tuple[list[str], list[str], tuple[set[int], set[int]]]:
         words = self.segmenter.cut(text) if text.strip() else []
         # words cover the non-space characters in order (normalised one for one)
         per_char_word: list[str] = []
@@ -126,20 +153,29 @@ class CharWordTokenizer:
         per_char_tag = position_tags(words)
         lemmas: list[str] = []
         tags: list[str] = []
+        starts: set[int] = set()
+        ends: set[int] = set()
         k = 0
-        for ch in chars:
+        idx = 0  # character offset of the token in the text
+        for ch, space in zip(chars, spaces):
             if ch.isspace():
                 lemmas.append(ch)
                 tags.append("_SP")
-                continue
-            if k < len(per_char_word):
-                lemmas.append(per_char_word[k])
-                tags.append(per_char_tag[k])
-            else:  # should not happen: keep the token usable
-                lemmas.append(normalize(ch))
-                tags.append("S")
-            k += 1
-        return lemmas, tags
+            else:
+                if k < len(per_char_word):
+                    tag = per_char_tag[k]
+                    lemmas.append(per_char_word[k])
+                else:  # should not happen: keep the token usable
+                    tag = "S"
+                    lemmas.append(normalize(ch))
+                tags.append(tag)
+                if tag[0] in "BS":
+                    starts.add(idx)
+                if tag[0] in "ES":
+                    ends.add(idx + 1)
+                k += 1
+            idx += 1 + space
+        return lemmas, tags, (starts, ends)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000):
         for text in texts:
