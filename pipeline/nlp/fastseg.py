@@ -1,0 +1,250 @@
+"""A faster decoder for spacy-pkuseg models: same model, same words.
+
+spacy-pkuseg builds every feature of every character as a string (about 70
+per character: 'c-1c.' + a + '.' + b, 25 'ww.l.' + pre + '*' + post
+combinations ...) and looks each up in one dictionary; that is most of its
+time. This decoder reads the same ``features.msgpack`` and ``weights.npz`` and
+computes the same feature multiset per character without building those
+strings:
+
+* the text is mapped once to one character per pkuseg node (digits and
+  full-width letters to two private characters, the pkuseg keywords to '&'),
+  so n-grams and candidate words are plain slices;
+* each feature template has its own table, keyed by the n-gram or word;
+* which slices of length 2..6 are dictionary words is computed once per
+  position, and the word-pair features ('ww.l'/'ww.r'), which pkuseg forms
+  for all 5 x 5 length pairs, are formed for the distinct pairs with their
+  multiplicity;
+* node scores are summed with numpy, and pkuseg's own compiled Viterbi
+  (``spacy_pkuseg.inference.run_viterbi``) decodes them.
+
+A test checks that it cuts the SIGHAN PKU test text exactly as spacy-pkuseg
+does. It covers ``pkuseg(model_name=..., user_dict=None).cut``: no user
+dictionary, no POS tags. Text containing the private characters it maps to
+is handed to spacy-pkuseg itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import srsly
+
+_NUM, _LETTER, _NOWORD = "\ue000", "\ue001", "\ue002"
+_SPECIAL = (("**noWord", _NOWORD), ("**Num", _NUM), ("**Letter", _LETTER))
+_TEMPLATES_1 = ("c", "c-1", "c1", "c-2", "c2")
+_TEMPLATES_2 = ("c-1c", "cc1", "c-2c-1")
+
+
+def _encode(word: str) -> str:
+    if "*" not in word:
+        return word
+    for name, char in _SPECIAL:
+        word = word.replace(name, char)
+    return word
+
+
+class FastPkuseg:
+    def __init__(self, model_dir: str | Path):
+        from spacy_pkuseg.config import config
+        from spacy_pkuseg.feature_extractor import FeatureExtractor
+
+        model_dir = Path(model_dir)
+        self.model_dir = model_dir
+        self._stock_seg = None
+        feats = srsly.read_msgpack(model_dir / "features.msgpack")
+        npz = np.load(model_dir / "weights.npz")
+        n_tag, n_feature = (int(x) for x in npz["sizes"])
+        w = npz["w"]
+        self.n_tag = n_tag
+        # one extra zero row: the id of an absent feature (adding 0.0 changes no sum)
+        self.null = n_feature
+        self.node_w = np.vstack([w[: n_tag * n_feature].reshape(n_feature, n_tag), np.zeros((1, n_tag))])
+        edge = w[n_tag * n_feature:].reshape(n_tag, n_tag)  # [s, s_pre]
+        self.edge = np.ones((n_tag, n_tag)) + edge.T  # [s_pre, s], as spacy-pkuseg's getLogYY
+        idx_to_tag = {i: t for t, i in feats["tag_to_idx"].items()}
+        self.begins = np.array(["B" in idx_to_tag[i] for i in range(n_tag)])
+        self.word_min, self.word_max = config.wordMin, config.wordMax
+        self.lengths = list(range(self.word_max, self.word_min - 1, -1))  # 6 ... 2, pkuseg's order
+        if not (config.numLetterNorm and config.wordFeature):
+            raise ValueError("FastPkuseg decodes models with pkuseg's default features only")
+
+        table = {ord(c): "&" for c in FeatureExtractor.keywords}
+        for c in FeatureExtractor.num:
+            table.setdefault(ord(c), _NUM)
+        for c in FeatureExtractor.letter:
+            table.setdefault(ord(c), _LETTER)
+        self._translate = table
+        self.unigram = frozenset(_encode(u) for u in feats["unigram"])
+
+        self.t1: dict[str, dict[str, int]] = {t: {} for t in _TEMPLATES_1}
+        self.t2: dict[str, dict[str, int]] = {t: {} for t in _TEMPLATES_2}
+        self.w_end: dict[str, int] = {}
+        self.w_start: dict[str, int] = {}
+        self.ww_l: dict[tuple[str, str], int] = {}
+        self.ww_r: dict[tuple[str, str], int] = {}
+        for name, idx in feats["feature_to_idx"].items():
+            template, _, rest = name.partition(".")
+            rest = _encode(rest)
+            if template in self.t1:
+                self.t1[template][rest] = idx
+            elif template in self.t2:
+                a, _, b = rest.partition(".")
+                self.t2[template][a + b] = idx
+            elif template == "w-1":
+                self.w_end[rest] = idx
+            elif template == "w1":
+                self.w_start[rest] = idx
+            elif template == "ww":
+                side, _, pair = rest.partition(".")
+                pre, _, post = pair.partition("*")
+                (self.ww_l if side == "l" else self.ww_r)[(pre, post)] = idx
+        # the single-character and pair templates, one lookup each
+        self.null_char = (self.null,) * 5
+        self.null_pair = (self.null,) * 3
+        chars = set().union(*(self.t1[k] for k in _TEMPLATES_1))
+        self.by_char = {c: tuple(self.t1[k].get(c, self.null) for k in _TEMPLATES_1) for c in chars}
+        pairs = set().union(*(self.t2[k] for k in _TEMPLATES_2))
+        # c-1c is keyed by (i-1, i), cc1 by (i, i+1), c-2c-1 by (i-2, i-1): all by the pair's text
+        self.by_pair = {p: tuple(self.t2[k].get(p, self.null) for k in _TEMPLATES_2) for p in pairs}
+        # every prefix (2 characters or more) of a dictionary word: the word scan stops early
+        self.prefixes = frozenset(u[:k] for u in self.unigram for k in range(self.word_min, len(u) + 1))
+        self.ww_l_none = self.ww_l.get((_NOWORD, _NOWORD))
+        self.ww_r_none = self.ww_r.get((_NOWORD, _NOWORD))
+
+    # -- public API ------------------------------------------------------
+    def cut(self, text: str) -> list[str]:
+        """Words of ``text``, as ``spacy_pkuseg.pkuseg(...).cut(text)`` gives them."""
+        out: list[str] = []
+        for piece in text.split():
+            out.extend(self._cut(piece))
+        return out
+
+    # -- internals -------------------------------------------------------
+    def _cut(self, raw: str) -> list[str]:
+        from spacy_pkuseg.inference import run_viterbi
+
+        if _NUM in raw or _LETTER in raw or _NOWORD in raw:
+            return self._stock_cut(raw)
+        t = raw.translate(self._translate)
+        _, tags = run_viterbi(self._scores(t), self.edge)
+        starts = self.begins[np.asarray(tags)]
+        words, begin = [], 0
+        for i in np.flatnonzero(starts[1:]).tolist():
+            words.append(raw[begin:i + 1])
+            begin = i + 1
+        words.append(raw[begin:])
+        return words
+
+    def _stock_cut(self, raw: str) -> list[str]:
+        """spacy-pkuseg itself, for text holding the characters this decoder maps to."""
+        if self._stock_seg is None:
+            import spacy_pkuseg
+
+            self._stock_seg = spacy_pkuseg.pkuseg(model_name=str(self.model_dir), user_dict=None)
+        return self._stock_seg._cut(raw)
+
+    def _scores(self, t: str) -> np.ndarray:
+        """Node scores (characters x tags): the sum of the weights of each
+        character's features, the multiset pkuseg's feature extractor forms."""
+        n = len(t)
+        null = self.null
+        # n-gram templates: one column each, ``null`` (a zero row) where absent;
+        # one lookup per character and per character pair gives all templates
+        uni = np.array([self.by_char.get(ch, self.null_char) for ch in t], dtype=np.int64)  # c, c-1, c1, c-2, c2
+        cols = np.full((n, 9), null, dtype=np.int64)
+        cols[:, 0] = 0  # '$$'
+        cols[:, 1] = uni[:, 0]
+        if n > 1:
+            bi = np.array([self.by_pair.get(t[i:i + 2], self.null_pair) for i in range(n - 1)], dtype=np.int64)
+            cols[1:, 2] = uni[:-1, 1]
+            cols[1:, 3] = bi[:, 0]
+            cols[:-1, 4] = uni[1:, 2]
+            cols[:-1, 5] = bi[:, 1]
+        if n > 2:
+            cols[2:, 6] = uni[:-2, 3]
+            cols[2:, 7] = bi[:-1, 2]
+            cols[:-2, 8] = uni[2:, 4]
+        scores = self.node_w[cols].sum(axis=1)
+
+        # dictionary words of length 6..2 (pkuseg: get_slice_str(...) in unigram)
+        unigram = self.unigram
+        pre_in: list[list[str]] = [[] for _ in range(n)]   # words ending at i
+        post_in: list[list[str]] = [[] for _ in range(n)]  # words starting at i
+        pre_ex: list[list[str]] = [[] for _ in range(n)]   # words ending at i-1
+        post_ex: list[list[str]] = [[] for _ in range(n)]  # words starting at i+1
+        rows: list[int] = []
+        ids: list[int] = []
+        counts: list[int] = []
+        w_end, w_start = self.w_end, self.w_start
+        prefixes = self.prefixes
+        lmin, lmax = self.word_min, self.word_max
+        found = []
+        for s in range(n - lmin + 1):
+            for l in range(lmin, min(lmax, n - s) + 1):
+                w = t[s:s + l]
+                if w not in prefixes:
+                    break
+                if w in unigram:
+                    found.append((s, l, w))
+        for s, l, w in found:
+            e = s + l - 1
+            pre_in[e].append(w)
+            post_in[s].append(w)
+            if e + 1 < n:
+                pre_ex[e + 1].append(w)
+            if s > 0:
+                post_ex[s - 1].append(w)
+            f = w_end.get(w)
+            if f is not None:
+                rows.append(e)
+                ids.append(f)
+                counts.append(1)
+            f = w_start.get(w)
+            if f is not None:
+                rows.append(s)
+                ids.append(f)
+                counts.append(1)
+        # word-pair features: (noWord, noWord) for every character, the rest sparse
+        n_len = len(self.lengths)
+        for table, pres, posts, nn in ((self.ww_l, pre_ex, post_in, self.ww_l_none),
+                                       (self.ww_r, pre_in, post_ex, self.ww_r_none)):
+            k_pre = np.fromiter(map(len, pres), dtype=np.float64, count=n)
+            k_post = np.fromiter(map(len, posts), dtype=np.float64, count=n)
+            if nn is not None:
+                scores += ((n_len - k_pre) * (n_len - k_post))[:, None] * self.node_w[nn]
+            for i in np.flatnonzero(k_pre + k_post).tolist():
+                self._pairs(table, i, pres[i], posts[i], n_len, rows, ids, counts)
+        if ids:
+            np.add.at(scores, np.array(rows), self.node_w[np.array(ids)] * np.array(counts, dtype=np.float64)[:, None])
+        return scores
+
+    @staticmethod
+    def _pairs(table, i: int, pres: list[str], posts: list[str], n_len: int,
+               rows: list[int], ids: list[int], counts: list[int]) -> None:
+        """pkuseg's 'ww' features of one character for every (pre, post) of the
+        two 5-slot lists, slots without a word holding "**noWord" (the
+        (noWord, noWord) pairs are counted by the caller)."""
+        none_pre = n_len - len(pres)
+        none_post = n_len - len(posts)
+        if none_post:
+            for pre in pres:
+                f = table.get((pre, _NOWORD))
+                if f is not None:
+                    rows.append(i)
+                    ids.append(f)
+                    counts.append(none_post)
+        for post in posts:
+            if none_pre:
+                f = table.get((_NOWORD, post))
+                if f is not None:
+                    rows.append(i)
+                    ids.append(f)
+                    counts.append(none_pre)
+            for pre in pres:
+                f = table.get((pre, post))
+                if f is not None:
+                    rows.append(i)
+                    ids.append(f)
+                    counts.append(1)
