@@ -24,6 +24,9 @@ class Lexicon:
     def __init__(self, entries: dict[str, str]):
         self.entries = entries
         self.max_len = max((len(w) for w in entries), default=0)
+        # every prefix of a name (2 characters or more): the scan at a position
+        # stops at the first string that begins no name
+        self.prefixes = frozenset(w[:k] for w in entries for k in range(2, len(w) + 1))
 
     @classmethod
     def from_file(cls, path: str | Path) -> Lexicon:
@@ -44,12 +47,17 @@ class Lexicon:
         n = len(chars)
         text = "".join(c if len(c) == 1 else "\0" for c in chars)
         best: list[dict[str, tuple[int, int]]] = [dict() for _ in range(n)]
-        entries, max_len = self.entries, self.max_len
+        entries, prefixes, max_len = self.entries, self.prefixes, self.max_len
         for i in range(n):
-            for j in range(min(n, i + max_len), i + 1, -1):
-                typ = entries.get(text[i:j])
-                if typ is None:
-                    continue
+            found = []
+            for j in range(i + 2, min(n, i + max_len) + 1):
+                piece = text[i:j]
+                if piece not in prefixes:
+                    break
+                typ = entries.get(piece)
+                if typ is not None:
+                    found.append((j, typ))
+            for j, typ in reversed(found):  # the longest name first
                 length = j - i
                 for k in range(i, j):
                     cur = best[k].get(typ)

@@ -51,3 +51,34 @@ def test_bad_lexicon_line_names_file_and_line(tmp_path):
     lex.write_text("北京\tns\n上海 ns\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"lexicon.txt:2: expected"):
         Lexicon.from_file(lex)
+
+
+def _features_brute_force(lexicon, chars):
+    """The definition: for each type, the longest name covering the character (earliest on ties)."""
+    n = len(chars)
+    text = "".join(chars)
+    best = [dict() for _ in range(n)]
+    for i in range(n):
+        for j in range(min(n, i + lexicon.max_len), i + 1, -1):
+            typ = lexicon.entries.get(text[i:j])
+            if typ is None:
+                continue
+            for k in range(i, j):
+                cur = best[k].get(typ)
+                if cur is None or cur[1] - cur[0] < j - i:
+                    best[k][typ] = (i, j)
+    return ["Lex=" + ",".join(t + ("B" if k == i else "E" if k == j - 1 else "I") for t, (i, j) in sorted(b.items())) if b else ""
+            for k, b in enumerate(best)]
+
+
+def test_lexicon_prefix_scan_equals_the_definition():
+    import random
+
+    from pipeline.nlp.lexicon import Lexicon
+
+    lex = Lexicon({"重庆": "ns", "重庆市": "ns", "重庆市科技局": "nt", "科技局": "nt", "明炬": "nr", "庆市科": "nr", "市科": "ns"})
+    rng = random.Random(0)
+    alphabet = "重庆市科技局明炬的了"
+    for _ in range(300):
+        chars = [rng.choice(alphabet) for _ in range(rng.randint(0, 20))]
+        assert lex.features(chars) == _features_brute_force(lex, chars), "".join(chars)
