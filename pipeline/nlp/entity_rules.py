@@ -11,6 +11,8 @@ finds:
 * ``extend`` -- a pattern matched right after an entity already found (by
   the model, the gazetteer or another rule) with one of ``from_labels``; the
   entity and the match become one longer entity (大足区 + 政协 -> 大足区政协).
+  The longer entity must end at a word end of the segmentation (``end:
+  word``, the default: not 中国大学 in 中国大学生) unless ``end: any``.
 * vetoes   -- model spans whose text matches are dropped (meetings are not
   organisations).
 
@@ -65,6 +67,7 @@ class ExtendRule(StrictModel):
     from_labels: list[Label]
     not_from: list[str] = []  # sources whose entities are not extended (gpe.deictic)
     pattern: str
+    end: Literal["word", "any"] = "word"  # the extension ends at a word end of the segmentation
     priority: int = 50
     description: str
     examples: list[Example] = []
@@ -186,7 +189,8 @@ class EntityRules:
                         break
         return out
 
-    def extend_candidates(self, text: str, found: list[Candidate], bases: list[Candidate] = ()) -> list[Candidate]:
+    def extend_candidates(self, text: str, found: list[Candidate], bases: list[Candidate] = (),
+                          word_ends: set[int] | None = None) -> list[Candidate]:
         """Longer entities built on ``found`` and ``bases`` (applied until nothing new appears).
 
         ``bases`` (the model's spans) are extended too, but an extension equal
@@ -204,6 +208,8 @@ class EntityRules:
                         continue
                     m = pat.match(text, cand.end)
                     if not m or m.end() == cand.end:
+                        continue
+                    if word_ends is not None and rule.end == "word" and m.end() not in word_ends:
                         continue
                     key = (cand.start, m.end(), rule.label)
                     if key in seen:

@@ -60,6 +60,15 @@ def test_extension_equal_to_a_model_span_is_still_produced():
     assert ("沭阳县委", "org.body_of_place") in [(text[c.start:c.end], c.source) for c in found]
 
 
+def test_extension_ends_at_a_word_end(word_boundaries):
+    text = "上海出战中国大学生东方时代队"
+    _, ends = word_boundaries(text)
+    given = [Candidate(4, 6, "GPE", "gpe.country.china")]
+    with_words = [text[c.start:c.end] for c in RULES.extend_candidates(text, given, word_ends=ends)]
+    assert "中国大学" not in with_words  # 大学生 is one word
+    assert "中国大学" in [text[c.start:c.end] for c in RULES.extend_candidates(text, given)]
+
+
 @pytest.mark.parametrize("text,rule_id", [
     ("由本报评论部与麦科特集团联合举办", "org.company_of_group"),  # across 与
     ("目前中远澳洲公司正在根据总公司的要求", "org.company_of_group"),  # across 在
