@@ -74,3 +74,11 @@ def test_fingerprint_changes_with_rules(tmp_path):
     one = rules_fingerprint(tmp_path)
     (tmp_path / "a.yaml").write_text("version: 2\n", encoding="utf-8")
     assert rules_fingerprint(tmp_path) != one
+
+
+def test_two_character_organisation_names_are_whole_words():
+    from pipeline.nlp import load_nlp
+
+    nlp = load_nlp()
+    assert [e.text for e in nlp("河北约有100万人参加").ents if e.label_ == "ORG"] == []
+    assert ("北约", "org.nato") in [(e.text, e._.source) for e in nlp("北约东扩引起俄罗斯不满").ents]

@@ -158,8 +158,9 @@ class Gazetteer:
             return False
         if e.context == "after_verb":
             return i > 0 and text[i - 1] in _AFTER_VERB
-        if e.source == "gpe.admin.short" and starts is not None and ends is not None:
-            # short forms must be whole words of the segmentation (南岸 in 长江南岸 is not)
+        if (e.source == "gpe.admin.short" or (e.label == "ORG" and j - i <= 2)) and starts is not None and ends is not None:
+            # short forms and two-character organisation names must be whole words of
+            # the segmentation (南岸 in 长江南岸 is not a place, 北约 in 河北约有 no alliance)
             return i in starts and j in ends
         return True
 
