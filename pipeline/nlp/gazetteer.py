@@ -105,6 +105,9 @@ class Gazetteer:
         self._merge_duplicates()
         self.max_len = max((len(k) for k in self.entries), default=0)
         self.first_chars = {k[0] for k in self.entries}
+        # every prefix of a name: the scan at a position stops at the first
+        # string that begins no name
+        self.prefixes = frozenset(k[:m] for k in self.entries for m in range(1, len(k) + 1))
 
     def _add(self, entry: Entry) -> None:
         self.entries[entry.text].append(entry)
@@ -138,14 +141,19 @@ class Gazetteer:
         """Every gazetteer name in ``text`` that fits the segmentation and its context."""
         out = []
         n = len(text)
+        prefixes, names = self.prefixes, self.entries
         for i, ch in enumerate(text):
             if ch not in self.first_chars:
                 continue
-            for j in range(min(n, i + self.max_len), i, -1):
-                entries = self.entries.get(text[i:j])
-                if not entries:
-                    continue
-                for e in entries:
+            ends = []
+            for j in range(i + 1, min(n, i + self.max_len) + 1):
+                piece = text[i:j]
+                if piece not in prefixes:
+                    break
+                if piece in names:
+                    ends.append(j)
+            for j in reversed(ends):  # the longest name first
+                for e in names[text[i:j]]:
                     if not self._context_ok(text, i, j, e, word_starts, word_ends):
                         continue
                     out.append(Candidate(i, j, e.label, e.source, e.priority, kb_id=e.kb_ids[0] if len(e.kb_ids) == 1 else None,
