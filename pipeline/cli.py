@@ -61,7 +61,7 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--work", default="build/training", help="working directory for data and checkpoints")
     train.add_argument("--out", default=None, help="where to write the assembled pipeline (default: models/zh_news)")
     train.add_argument("--segmenter-iterations", type=int, default=10)
-    train.add_argument("--ner-max-steps", type=int, default=6000)
+    train.add_argument("--ner-max-steps", type=int, default=10200)
     train.add_argument("--segmenter-dir", default=None, help="reuse a trained pkuseg model directory")
     train.add_argument("--ner-model", default=None, help="reuse a trained spaCy NER (model-best directory)")
     train.add_argument("--chars-only", action="store_true", help="no pkuseg word features (the char baseline)")

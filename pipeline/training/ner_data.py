@@ -155,7 +155,8 @@ def _nr_runs(tokens: list[tuple[str, str]]) -> Iterator[tuple[int, int]]:
 def pd1998_surnames(path: str | Path, min_share: float = 0.5) -> frozenset[str]:
     """Words that the corpus tags as a surname: nr words of one or two
     characters that begin a run of nr words at least ``min_share`` of the
-    times they occur (李 1,233 of 1,306, 欧阳 16 of 17; 克林顿 0 of 147).
+    times they occur, and at least twice (李 1,233 of 1,306, 欧阳 16 of 17;
+    克林顿 0 of 147).
 
     The corpus tags a Chinese name as surname/nr + given name/nr (江/nr 泽民/nr),
     and a list of names as one unbroken run (李/nr 鹏/nr 乔/nr 石/nr).

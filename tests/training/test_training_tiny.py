@@ -41,7 +41,8 @@ def test_silver_reader_marks_compound_orgs_missing(tmp_path):
     from pipeline.training.ner_data import read_pd1998_silver
 
     pd = tmp_path / "pd.txt"
-    pd.write_text("\n".join(PD_LINES[:5]) + "\n", encoding="utf-8")
+    # two copies: 江 begins a run of nr words twice, enough to count as a surname
+    pd.write_text("\n".join(PD_LINES[:10]) + "\n", encoding="utf-8")
     samples = list(read_pd1998_silver(pd))
     s = samples[1]
     assert [(s.text[a:b], label) for a, b, label in s.spans] == [("中共中央", "ORG"), ("江泽民", "PERSON")]
