@@ -153,7 +153,7 @@ def _worker_run(chunk: list[str]) -> int:
     return run_ours(prepare_ours(chunk))
 
 
-def chunks(texts: list[str], chars: int = 20_000) -> list[list[str]]:
+def chunks(texts: list[str], chars: int = 5_000) -> list[list[str]]:
     out, cur, n = [], [], 0
     for t in texts:
         cur.append(t)
