@@ -228,23 +228,13 @@ class FastPkuseg:
         (noWord, noWord) pairs are counted by the caller)."""
         none_pre = n_len - len(pres)
         none_post = n_len - len(posts)
-        if none_post:
-            for pre in pres:
-                f = table.get((pre, _NOWORD))
-                if f is not None:
-                    rows.append(i)
-                    ids.append(f)
-                    counts.append(none_post)
-        for post in posts:
-            if none_pre:
-                f = table.get((_NOWORD, post))
-                if f is not None:
-                    rows.append(i)
-                    ids.append(f)
-                    counts.append(none_pre)
-            for pre in pres:
-                f = table.get((pre, post))
-                if f is not None:
-                    rows.append(i)
-                    ids.append(f)
-                    counts.append(1)
+        keys = [((pre, _NOWORD), none_post) for pre in pres] if none_post else []
+        if none_pre:
+            keys += [((_NOWORD, post), none_pre) for post in posts]
+        keys += [((pre, post), 1) for post in posts for pre in pres]
+        for key, count in keys:
+            f = table.get(key)
+            if f is not None:
+                rows.append(i)
+                ids.append(f)
+                counts.append(count)
