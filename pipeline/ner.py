@@ -46,8 +46,6 @@ def article_homes(articles: Iterable[Article]) -> dict[str, dict | None]:
 
 
 def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batch_size: int = 256) -> list[Entity]:
-    from pipeline.nlp.components import entity_spans
-
     if nlp is None:
         from pipeline.nlp import load_nlp
 
@@ -62,7 +60,7 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
         docs.append(doc)
     entities: list[Entity] = []
     for sent, doc in zip(sentences, nlp.pipe(docs, batch_size=batch_size)):
-        for ent in entity_spans(doc):
+        for ent in doc.ents:
             raw_start, raw_end = sent.offsets.raw_span(ent.start_char, ent.end_char)
             start = sent.start + ent.start_char if sent.start is not None else None
             end = sent.start + ent.end_char if sent.start is not None else None

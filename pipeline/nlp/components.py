@@ -12,7 +12,6 @@ Entity attributes live in ``Span`` extensions (see :func:`register_extensions`).
 
 from __future__ import annotations
 
-from spacy.attrs import ENT_IOB, ENT_TYPE
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -37,27 +36,6 @@ def register_extensions() -> None:
     for name in DOC_EXTENSIONS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
-
-
-def entity_spans(doc: Doc) -> list[Span]:
-    """``doc.ents`` without its cost: spaCy rebuilds the spans from a Token
-    object per token on every access (13 % of the NER stage's time when each
-    component read it); this reads the IOB codes as one array. Span extension
-    values live in the Doc, so these spans see them as ``doc.ents``' would."""
-    if not len(doc):
-        return []
-    iob, types = doc.to_array([ENT_IOB, ENT_TYPE]).T.tolist()
-    out: list[Span] = []
-    start = -1
-    for i, code in enumerate(iob):
-        if start >= 0 and code != 1:  # 1 = I: the entity goes on
-            out.append(Span(doc, start, i, label=types[start]))
-            start = -1
-        if code == 3:  # 3 = B
-            start = i
-    if start >= 0:
-        out.append(Span(doc, start, len(iob), label=types[start]))
-    return out
 
 
 def word_boundaries(doc: Doc) -> tuple[set[int] | None, set[int] | None]:
@@ -133,7 +111,7 @@ class EntityRulesComponent:
         starts, ends = word_boundaries(doc)
         model = [
             Candidate(e.start_char, e.end_char, e.label_, self.model_source, MODEL_PRIORITY)
-            for e in entity_spans(doc)
+            for e in doc.ents
         ]
         found = self.gazetteer.candidates(text, starts, ends)
         found += self.rules.regex_candidates(text, starts, ends, {c.start for c in model})
@@ -179,7 +157,7 @@ class LinkerComponent:
     def __call__(self, doc: Doc) -> Doc:
         home = doc._.home or {}
         home_code = home.get("kb_id")
-        ents = entity_spans(doc)
+        ents = doc.ents
         mentioned = {e._.kb_id for e in ents if e.label_ == "GPE" and e._.kb_id}
         for ent in ents:
             if ent.label_ != "GPE":
@@ -261,7 +239,7 @@ class QuantitiesComponent:
         return self._grammar
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = entity_spans(doc)
+        ents = list(doc.ents)
         text = doc_text(doc)
         taken = [False] * (len(text) + 1)
         for e in ents:
