@@ -64,3 +64,18 @@ def test_the_segmenter_uses_it_without_a_user_dictionary():
 
     assert isinstance(Segmenter(default_model_dir())._seg, FastPkuseg)
     assert not isinstance(Segmenter(default_model_dir(), fast=False)._seg, FastPkuseg)
+
+
+_ALPHABET = "重庆市科技局明炬表示的了和在中国人民大学生2023年１２月%％.-_,|/*:ＡＢｃabc℃●○一二十百万亿 \t\u3000"
+
+
+def test_same_words_on_generated_text(segs):
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.text(alphabet=_ALPHABET, max_size=60) | st.text(max_size=30))
+    def check(text):
+        stock, fast = segs
+        assert fast.cut(text) == stock.cut(text)
+
+    check()
