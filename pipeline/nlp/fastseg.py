@@ -78,8 +78,15 @@ class FastPkuseg:
         self._translate = table
         self.unigram = frozenset(_encode(u) for u in feats["unigram"])
 
-        self.t1: dict[str, dict[str, int]] = {t: {} for t in _TEMPLATES_1}
-        self.t2: dict[str, dict[str, int]] = {t: {} for t in _TEMPLATES_2}
+        # the single-character templates (c, c-1, c1, c-2, c2) and the pair templates
+        # (c-1c keyed by (i-1, i), cc1 by (i, i+1), c-2c-1 by (i-2, i-1)): one lookup
+        # per character or pair gives the ids of all of them (``null`` where absent)
+        slot1 = {t: k for k, t in enumerate(_TEMPLATES_1)}
+        slot2 = {t: k for k, t in enumerate(_TEMPLATES_2)}
+        self.null_char = [self.null] * len(_TEMPLATES_1)
+        self.null_pair = [self.null] * len(_TEMPLATES_2)
+        self.by_char: dict[str, list[int]] = {}
+        self.by_pair: dict[str, list[int]] = {}
         self.w_end: dict[str, int] = {}
         self.w_start: dict[str, int] = {}
         self.ww_l: dict[tuple[str, str], int] = {}
@@ -87,11 +94,20 @@ class FastPkuseg:
         for name, idx in feats["feature_to_idx"].items():
             template, _, rest = name.partition(".")
             rest = _encode(rest)
-            if template in self.t1:
-                self.t1[template][rest] = idx
-            elif template in self.t2:
+            k = slot1.get(template)
+            if k is not None:
+                ids = self.by_char.get(rest)
+                if ids is None:
+                    ids = self.by_char[rest] = list(self.null_char)
+                ids[k] = idx
+                continue
+            k = slot2.get(template)
+            if k is not None:
                 a, _, b = rest.partition(".")
-                self.t2[template][a + b] = idx
+                ids = self.by_pair.get(a + b)
+                if ids is None:
+                    ids = self.by_pair[a + b] = list(self.null_pair)
+                ids[k] = idx
             elif template == "w-1":
                 self.w_end[rest] = idx
             elif template == "w1":
@@ -100,14 +116,6 @@ class FastPkuseg:
                 side, _, pair = rest.partition(".")
                 pre, _, post = pair.partition("*")
                 (self.ww_l if side == "l" else self.ww_r)[(pre, post)] = idx
-        # the single-character and pair templates, one lookup each
-        self.null_char = (self.null,) * 5
-        self.null_pair = (self.null,) * 3
-        chars = set().union(*(self.t1[k] for k in _TEMPLATES_1))
-        self.by_char = {c: tuple(self.t1[k].get(c, self.null) for k in _TEMPLATES_1) for c in chars}
-        pairs = set().union(*(self.t2[k] for k in _TEMPLATES_2))
-        # c-1c is keyed by (i-1, i), cc1 by (i, i+1), c-2c-1 by (i-2, i-1): all by the pair's text
-        self.by_pair = {p: tuple(self.t2[k].get(p, self.null) for k in _TEMPLATES_2) for p in pairs}
         # every prefix (2 characters or more) of a dictionary word: the word scan stops early
         self.prefixes = frozenset(u[:k] for u in self.unigram for k in range(self.word_min, len(u) + 1))
         self.ww_l_none = self.ww_l.get((_NOWORD, _NOWORD))
