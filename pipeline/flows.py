@@ -417,8 +417,6 @@ async def publish_artifact(summary: RunSummary) -> None:
 
 @task(name="train-segmenter", **BATCH_TASK)
 def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> dict:
-    from pathlib import Path
-
     from pipeline.training import corpora, segmenter
 
     w = Path(work) / "pkuseg"
@@ -441,8 +439,6 @@ def build_gazetteer_task() -> dict:
 def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: bool, lexicon: bool = True,
                    sources: tuple[str, ...] | None = None, silver_labels: tuple[str, ...] | None = None,
                    org_compounds: bool = True) -> dict:
-    from pathlib import Path
-
     from pipeline.training import ner
     from pipeline.training import lexicon as lexicon_builder
 

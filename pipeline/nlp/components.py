@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 from pipeline.nlp.entity_rules import Candidate, EntityRules, default_entity_rules
 from pipeline.nlp.gazetteer import Gazetteer, default_gazetteer
 from pipeline.nlp.resolve import MODEL_PRIORITY, resolve
-from pipeline.nlp.tokenizer import WORD_BOUNDARIES, cached_text, doc_text
+from pipeline.nlp.tokenizer import WORD_BOUNDARIES, boundaries_from_tags, cached_text, doc_text
 from pipeline.records import QUANTITY_ATTRS
 
 SPAN_EXTENSIONS = (
@@ -43,21 +43,10 @@ def word_boundaries(doc: Doc) -> tuple[set[int] | None, set[int] | None]:
     cached = doc.user_data.get(WORD_BOUNDARIES)
     if cached is not None and cached_text(doc) is not None:
         return cached
-    starts: set[int] = set()
-    ends: set[int] = set()
-    have_tags = False
-    for tok in doc:
-        tag = tok.tag_
-        if not tag:
-            continue
-        have_tags = True
-        if tag[0] in "BS":
-            starts.add(tok.idx)
-        if tag[0] in "ES":
-            ends.add(tok.idx + len(tok.text))
-    if not have_tags:
+    tagged = [(tok.idx, tok.idx + len(tok.text), tok.tag_) for tok in doc if tok.tag_]
+    if not tagged:
         return None, None
-    return starts, ends
+    return boundaries_from_tags(tagged)
 
 
 class EntityRulesComponent:

@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import srsly
 
+from pipeline.nlp.prefixes import name_ends, prefixes_of
+
 _NUM, _LETTER, _NOWORD = "\ue000", "\ue001", "\ue002"
 _SPECIAL = (("**noWord", _NOWORD), ("**Num", _NUM), ("**Letter", _LETTER))
 _TEMPLATES_1 = ("c", "c-1", "c1", "c-2", "c2")
@@ -49,10 +51,12 @@ class FastPkuseg:
     def __init__(self, model_dir: str | Path):
         from spacy_pkuseg.config import config
         from spacy_pkuseg.feature_extractor import FeatureExtractor
+        from spacy_pkuseg.inference import run_viterbi
 
         model_dir = Path(model_dir)
         self.model_dir = model_dir
         self._stock_seg = None
+        self._viterbi = run_viterbi  # pkuseg's compiled decoder
         feats = srsly.read_msgpack(model_dir / "features.msgpack")
         npz = np.load(model_dir / "weights.npz")
         n_tag, n_feature = (int(x) for x in npz["sizes"])
@@ -116,8 +120,7 @@ class FastPkuseg:
                 side, _, pair = rest.partition(".")
                 pre, _, post = pair.partition("*")
                 (self.ww_l if side == "l" else self.ww_r)[(pre, post)] = idx
-        # every prefix (2 characters or more) of a dictionary word: the word scan stops early
-        self.prefixes = frozenset(u[:k] for u in self.unigram for k in range(self.word_min, len(u) + 1))
+        self.prefixes = prefixes_of(self.unigram, self.word_min)  # the word scan stops early
         self.ww_l_none = self.ww_l.get((_NOWORD, _NOWORD))
         self.ww_r_none = self.ww_r.get((_NOWORD, _NOWORD))
 
@@ -131,12 +134,10 @@ class FastPkuseg:
 
     # -- internals -------------------------------------------------------
     def _cut(self, raw: str) -> list[str]:
-        from spacy_pkuseg.inference import run_viterbi
-
         if _NUM in raw or _LETTER in raw or _NOWORD in raw:
             return self._stock_cut(raw)
         t = raw.translate(self._translate)
-        _, tags = run_viterbi(self._scores(t), self.edge)
+        _, tags = self._viterbi(self._scores(t), self.edge)
         starts = self.begins[np.asarray(tags)]
         words, begin = [], 0
         for i in np.flatnonzero(starts[1:]).tolist():
@@ -186,16 +187,8 @@ class FastPkuseg:
         ids: list[int] = []
         counts: list[int] = []
         w_end, w_start = self.w_end, self.w_start
-        prefixes = self.prefixes
-        lmin, lmax = self.word_min, self.word_max
-        found = []
-        for s in range(n - lmin + 1):
-            for l in range(lmin, min(lmax, n - s) + 1):
-                w = t[s:s + l]
-                if w not in prefixes:
-                    break
-                if w in unigram:
-                    found.append((s, l, w))
+        found = [(s, e - s, t[s:e]) for s in range(n - self.word_min + 1)
+                 for e in name_ends(t, s, self.prefixes, unigram, self.word_min, self.word_max)]
         for s, l, w in found:
             e = s + l - 1
             pre_in[e].append(w)

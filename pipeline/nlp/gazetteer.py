@@ -23,6 +23,7 @@ from typing import Literal
 
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.nlp.entity_rules import Candidate
+from pipeline.nlp.prefixes import name_ends, prefixes_of
 from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_jsonl, load_yaml, rule_path
 
 
@@ -81,7 +82,7 @@ class Entry:
     priority: int
     kb_ids: tuple[str, ...] = ()
     normalized: str | None = None
-    context: str = "any"
+    context: str = "any"  # "any", "after_verb" (places.yaml) or "whole_word" (set by Gazetteer._add)
     not_followed_by: tuple[str, ...] = ()
 
 
@@ -105,11 +106,13 @@ class Gazetteer:
         self._merge_duplicates()
         self.max_len = max((len(k) for k in self.entries), default=0)
         self.first_chars = {k[0] for k in self.entries}
-        # every prefix of a name: the scan at a position stops at the first
-        # string that begins no name
-        self.prefixes = frozenset(k[:m] for k in self.entries for m in range(1, len(k) + 1))
+        self.prefixes = prefixes_of(self.entries)
 
     def _add(self, entry: Entry) -> None:
+        if entry.context == "any" and (entry.source == "gpe.admin.short" or (entry.label == "ORG" and len(entry.text) <= 2)):
+            # short forms and two-character organisation names must be whole words of
+            # the segmentation (南岸 in 长江南岸 is not a place, 北约 in 河北约有 no alliance)
+            entry.context = "whole_word"
         self.entries[entry.text].append(entry)
 
     def _merge_duplicates(self) -> None:
@@ -140,20 +143,11 @@ class Gazetteer:
     def candidates(self, text: str, word_starts: set[int] | None = None, word_ends: set[int] | None = None) -> list[Candidate]:
         """Every gazetteer name in ``text`` that fits the segmentation and its context."""
         out = []
-        n = len(text)
-        prefixes, names = self.prefixes, self.entries
         for i, ch in enumerate(text):
             if ch not in self.first_chars:
                 continue
-            ends = []
-            for j in range(i + 1, min(n, i + self.max_len) + 1):
-                piece = text[i:j]
-                if piece not in prefixes:
-                    break
-                if piece in names:
-                    ends.append(j)
-            for j in reversed(ends):  # the longest name first
-                for e in names[text[i:j]]:
+            for j in reversed(name_ends(text, i, self.prefixes, self.entries, 1, self.max_len)):  # longest first
+                for e in self.entries[text[i:j]]:
                     if not self._context_ok(text, i, j, e, word_starts, word_ends):
                         continue
                     out.append(Candidate(i, j, e.label, e.source, e.priority, kb_id=e.kb_ids[0] if len(e.kb_ids) == 1 else None,
@@ -166,9 +160,7 @@ class Gazetteer:
             return False
         if e.context == "after_verb":
             return i > 0 and text[i - 1] in _AFTER_VERB
-        if (e.source == "gpe.admin.short" or (e.label == "ORG" and j - i <= 2)) and starts is not None and ends is not None:
-            # short forms and two-character organisation names must be whole words of
-            # the segmentation (南岸 in 长江南岸 is not a place, 北约 in 河北约有 no alliance)
+        if e.context == "whole_word" and starts is not None and ends is not None:
             return i in starts and j in ends
         return True
 

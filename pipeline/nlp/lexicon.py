@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.nlp.prefixes import name_ends, prefixes_of
+
 TYPES = ("nr", "ns", "nt")
 
 
@@ -24,9 +26,7 @@ class Lexicon:
     def __init__(self, entries: dict[str, str]):
         self.entries = entries
         self.max_len = max((len(w) for w in entries), default=0)
-        # every prefix of a name (2 characters or more): the scan at a position
-        # stops at the first string that begins no name
-        self.prefixes = frozenset(w[:k] for w in entries for k in range(2, len(w) + 1))
+        self.prefixes = prefixes_of(entries, 2)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Lexicon:
@@ -49,15 +49,8 @@ class Lexicon:
         best: list[dict[str, tuple[int, int]]] = [dict() for _ in range(n)]
         entries, prefixes, max_len = self.entries, self.prefixes, self.max_len
         for i in range(n):
-            found = []
-            for j in range(i + 2, min(n, i + max_len) + 1):
-                piece = text[i:j]
-                if piece not in prefixes:
-                    break
-                typ = entries.get(piece)
-                if typ is not None:
-                    found.append((j, typ))
-            for j, typ in reversed(found):  # the longest name first
+            for j in reversed(name_ends(text, i, prefixes, entries, 2, max_len)):  # the longest name first
+                typ = entries[text[i:j]]
                 length = j - i
                 for k in range(i, j):
                     cur = best[k].get(typ)

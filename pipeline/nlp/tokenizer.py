@@ -56,6 +56,19 @@ def doc_text(doc: Doc) -> str:
     return text if text is not None else doc.text
 
 
+def boundaries_from_tags(tokens: Iterable[tuple[int, int, str]]) -> tuple[set[int], set[int]]:
+    """Character offsets where words start and end, from (start, end, position tag)
+    of each token: a word starts at a ``B``/``S`` token and ends after an ``E``/``S`` one."""
+    starts: set[int] = set()
+    ends: set[int] = set()
+    for start, end, tag in tokens:
+        if tag[0] in "BS":
+            starts.add(start)
+        if tag[0] in "ES":
+            ends.add(end)
+    return starts, ends
+
+
 def position_tags(words: Iterable[str]) -> list[str]:
     tags: list[str] = []
     for w in words:
@@ -153,8 +166,7 @@ class CharWordTokenizer:
         per_char_tag = position_tags(words)
         lemmas: list[str] = []
         tags: list[str] = []
-        starts: set[int] = set()
-        ends: set[int] = set()
+        placed: list[tuple[int, int, str]] = []  # (start, end, tag) of the word characters
         k = 0
         idx = 0  # character offset of the token in the text
         for ch, space in zip(chars, spaces):
@@ -169,13 +181,10 @@ class CharWordTokenizer:
                     tag = "S"
                     lemmas.append(normalize(ch))
                 tags.append(tag)
-                if tag[0] in "BS":
-                    starts.add(idx)
-                if tag[0] in "ES":
-                    ends.add(idx + 1)
+                placed.append((idx, idx + 1, tag))
                 k += 1
             idx += 1 + space
-        return lemmas, tags, (starts, ends)
+        return lemmas, tags, boundaries_from_tags(placed)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000):
         for text in texts:

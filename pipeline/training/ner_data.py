@@ -152,7 +152,17 @@ def _nr_runs(tokens: list[tuple[str, str]]) -> Iterator[tuple[int, int]]:
             i += 1
 
 
-def pd1998_surnames(path: str | Path, min_share: float = 0.5) -> frozenset[str]:
+def _pd1998_name_runs(path: str | Path) -> list[list[str]]:
+    """The words of every run of nr words in the corpus, in one pass."""
+    runs = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            tokens = _pd1998_tokens(line)
+            runs.extend([w for w, _ in tokens[a:b + 1]] for a, b in _nr_runs(tokens))
+    return runs
+
+
+def surnames_of(runs: list[list[str]], min_share: float = 0.5) -> frozenset[str]:
     """Words that the corpus tags as a surname: nr words of one or two
     characters that begin a run of nr words at least ``min_share`` of the
     times they occur, and at least twice (李 1,233 of 1,306, 欧阳 16 of 17;
@@ -163,15 +173,17 @@ def pd1998_surnames(path: str | Path, min_share: float = 0.5) -> frozenset[str]:
     """
     first: dict[str, int] = {}
     seen: dict[str, int] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            tokens = _pd1998_tokens(line)
-            for a, b in _nr_runs(tokens):
-                for k in range(a, b + 1):
-                    seen[tokens[k][0]] = seen.get(tokens[k][0], 0) + 1
-                if b > a:
-                    first[tokens[a][0]] = first.get(tokens[a][0], 0) + 1
+    for words in runs:
+        for w in words:
+            seen[w] = seen.get(w, 0) + 1
+        if len(words) > 1:
+            first[words[0]] = first.get(words[0], 0) + 1
     return frozenset(w for w, n in first.items() if len(w) <= 2 and n >= 2 and n >= min_share * seen[w])
+
+
+def pd1998_surnames(path: str | Path, min_share: float = 0.5) -> frozenset[str]:
+    """:func:`surnames_of` the corpus at ``path``."""
+    return surnames_of(_pd1998_name_runs(path), min_share)
 
 
 def split_names(words: list[str], surnames: frozenset[str]) -> list[tuple[int, int]]:
@@ -188,18 +200,14 @@ def split_names(words: list[str], surnames: frozenset[str]) -> list[tuple[int, i
     return out
 
 
-def _pd1998_person_names(path: str | Path, surnames: frozenset[str], min_count: int = 2) -> set[str]:
-    """Full person names of the corpus (nr runs cut by ``split_names``), seen min_count times."""
+def _person_names(runs: list[list[str]], surnames: frozenset[str], min_count: int = 2) -> set[str]:
+    """Full person names (nr runs cut by ``split_names``), seen min_count times."""
     counts: dict[str, int] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            tokens = _pd1998_tokens(line)
-            for a, b in _nr_runs(tokens):
-                words = [w for w, _ in tokens[a:b + 1]]
-                for i, j in split_names(words, surnames):
-                    name = "".join(words[i:j + 1])
-                    if len(name) >= 2:
-                        counts[name] = counts.get(name, 0) + 1
+    for words in runs:
+        for i, j in split_names(words, surnames):
+            name = "".join(words[i:j + 1])
+            if len(name) >= 2:
+                counts[name] = counts.get(name, 0) + 1
     return {n for n, c in counts.items() if c >= min_count}
 
 
@@ -258,8 +266,9 @@ def read_pd1998_silver(
     unknown = labels - set(PD1998_LABELS)
     if unknown:
         raise ValueError(f"unknown silver labels {sorted(unknown)}; expected a subset of {PD1998_LABELS}")
-    surnames = pd1998_surnames(path)
-    names = _pd1998_person_names(path, surnames)
+    runs = _pd1998_name_runs(path)
+    surnames = surnames_of(runs)
+    names = _person_names(runs, surnames)
     by_first: dict[str, list[str]] = {}
     for n in names:
         by_first.setdefault(n[0], []).append(n)

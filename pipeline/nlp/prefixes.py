@@ -1,0 +1,29 @@
+"""Longest-first dictionary matching by prefixes, shared by the gazetteer, the
+name lexicon and the pkuseg decoder.
+
+Trying every length at every position costs one lookup per length; scanning
+upward while the string is still the prefix of some name stops after one or
+two lookups at most positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+
+def prefixes_of(names: Iterable[str], min_len: int = 1) -> frozenset[str]:
+    """Every prefix of ``min_len`` characters or more of every name."""
+    return frozenset(name[:k] for name in names for k in range(min_len, len(name) + 1))
+
+
+def name_ends(text: str, start: int, prefixes: Collection[str], names: Collection[str],
+              min_len: int, max_len: int) -> list[int]:
+    """Ends (ascending) of the names that begin at ``start``, ``min_len`` to ``max_len`` long."""
+    ends = []
+    for end in range(start + min_len, min(len(text), start + max_len) + 1):
+        piece = text[start:end]
+        if piece not in prefixes:
+            break
+        if piece in names:
+            ends.append(end)
+    return ends
