@@ -106,7 +106,7 @@ class EntityRulesComponent:
         found += self.rules.regex_candidates(text, starts, ends, {c.start for c in model})
         if doc._.kind in BYLINE_KINDS:
             found += self._byline_candidates(doc)
-        found += self.rules.extend_candidates(text, found, bases=model, word_ends=ends)
+        found += self.rules.extend_candidates(text, found, bases=model, word_ends=ends, word_starts=starts)
         if self.disabled:
             found = [c for c in found if not c.source.startswith(self.disabled)]
         final, vetoed = resolve(text, model, found, self.rules, self.gazetteer, starts, ends, self.disabled)

@@ -124,6 +124,7 @@ class EntityRules:
         function_chars = "".join(w for w in spec.lexicons.get("FUNCTION_CHARS", []) if len(w) == 1)
         lex["NAME_CHAR"] = f"(?:(?![{re.escape(function_chars)}])[{HAN}])" if function_chars else f"[{HAN}]"
         self.stop_start = tuple(sorted(spec.lexicons.get("STOP_START", []), key=len, reverse=True))
+        self.surnames = tuple(sorted(spec.lexicons.get("SURNAME", []), key=len, reverse=True))
 
         def compile_at(pattern: str, loc: tuple) -> re.Pattern[str]:
             def expand(m: re.Match[str]) -> str:
@@ -155,6 +156,13 @@ class EntityRules:
         return [r.id for r in self.spec.rules] + [v.id for v in self.spec.vetoes]
 
     # -- matching -------------------------------------------------------
+    def surname_at(self, text: str, start: int) -> int:
+        """Length of the surname (``SURNAME`` lexicon) that begins at ``start``, 0 if none."""
+        for name in self.surnames:
+            if text.startswith(name, start):
+                return len(name)
+        return 0
+
     def _starts_ok(self, text: str, start: int) -> bool:
         return not text.startswith(self.stop_start, start) if self.stop_start else True
 
@@ -190,12 +198,14 @@ class EntityRules:
         return out
 
     def extend_candidates(self, text: str, found: list[Candidate], bases: list[Candidate] = (),
-                          word_ends: set[int] | None = None) -> list[Candidate]:
+                          word_ends: set[int] | None = None, word_starts: set[int] | None = None) -> list[Candidate]:
         """Longer entities built on ``found`` and ``bases`` (applied until nothing new appears).
 
         ``bases`` (the model's spans) are extended too, but an extension equal
         to one of them is still produced: the model span may lose to a rule
         (沭阳县委 against 沭阳县) where the extension 沭阳县 + 委 does not.
+        With ``word_starts``, only a candidate that starts a word is extended:
+        the 藏 of 青藏 does not make 藏高原, nor the 淮 of 江淮 淮流域.
         """
         out: list[Candidate] = []
         seen = {(c.start, c.end, c.label) for c in found}
@@ -203,6 +213,8 @@ class EntityRules:
         for _round in range(3):
             new: list[Candidate] = []
             for cand in frontier:
+                if word_starts is not None and cand.start not in word_starts:
+                    continue
                 for rule, pat in self.extend:
                     if cand.label not in rule.from_labels or cand.source in rule.not_from:
                         continue

@@ -40,6 +40,10 @@ class Division(StrictModel):
     name: str
     level: Literal["province", "prefecture", "county"]
     parents: list[str]
+    # evidence for the full name as a word of People's Daily 1998 (see pipeline.training.gazetteers)
+    name_ns: int = 0
+    name_words: int = 0
+    name_keep: bool = True
     short: list[ShortForm]
     lon: float | None = None
     lat: float | None = None
@@ -82,7 +86,7 @@ class Entry:
     priority: int
     kb_ids: tuple[str, ...] = ()
     normalized: str | None = None
-    context: str = "any"  # "any", "after_verb" (places.yaml) or "whole_word" (set by Gazetteer._add)
+    context: str = "any"  # "any", "after_verb" (places.yaml), "whole_word" (set by Gazetteer._add) or "lookup_only"
     not_followed_by: tuple[str, ...] = ()
 
 
@@ -91,7 +95,9 @@ class Gazetteer:
         self.divisions = {d.code: d for d in divisions}
         self.entries: dict[str, list[Entry]] = defaultdict(list)
         for d in divisions:
-            self._add(Entry(d.name, "GPE", "gpe.admin.full", 70, (d.code,), d.name))
+            # a full name that is a common noun (城区, 矿区) is linked when typed, never matched bare
+            self._add(Entry(d.name, "GPE", "gpe.admin.full", 70, (d.code,), d.name,
+                            "any" if d.name_keep else "lookup_only"))
             for s in d.short:
                 if s.keep:
                     self._add(Entry(s.text, "GPE", "gpe.admin.short", 55, (d.code,), d.name))
@@ -156,6 +162,8 @@ class Gazetteer:
 
     @staticmethod
     def _context_ok(text: str, i: int, j: int, e: Entry, starts: set[int] | None, ends: set[int] | None) -> bool:
+        if e.context == "lookup_only":
+            return False
         if e.not_followed_by and text.startswith(e.not_followed_by, j):
             return False
         if e.context == "after_verb":

@@ -7,7 +7,9 @@ Documented precedence (README, "NER precedence"):
    (GPE, LOC, FAC, ORG); otherwise an administrative suffix (省 市 县 区 镇 乡
    村 街道 州 盟 旗) makes it GPE, a facility suffix (井 港 机场 园区 科学城 ...)
    FAC, else it stays LOC.
-3. A model span is dropped when it crosses a rule candidate (overlaps it
+3. A model PERSON span that begins with a surname keeps the short place
+   names inside it (许银川, 王永胜, 李长春 against 银川, 永胜, 长春).
+   Otherwise a model span is dropped when it crosses a rule candidate (overlaps it
    without containing it), or when it overlaps one and does not start and
    end at word boundaries of the segmentation (川东石炭 against the rule's
    川东). Model spans are cut at whitespace (bylines list names with spaces).
@@ -26,6 +28,8 @@ from pipeline.nlp.entity_rules import Candidate, EntityRules
 from pipeline.nlp.gazetteer import Gazetteer
 
 MODEL_PRIORITY = 50
+#: rule sources of short place names, which are also given names (银川, 永胜, 长春)
+_SHORT_PLACE_SOURCES = frozenset({"gpe.admin.short"})
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|镇|乡|村|街道|州|盟|旗|自治区|特别行政区)$")
 _FAC_SUFFIX = re.compile(r"(?:井|港|机场|码头|园区|科学城|试验区|示范区|先行区|新区|开发区|高新区|大桥|隧道|铁路|高铁|公路|车站|火车站|广场|体育场|体育馆|博物馆|纪念馆|公园|景区|班列|通道)$")
 
@@ -63,9 +67,9 @@ def _split_at_spaces(text: str, cand: Candidate) -> list[Candidate]:
 
 
 def _conflicts(cand: Candidate, rules: list[Candidate], starts: set[int] | None, ends: set[int] | None) -> bool:
-    aligned = starts is None or ends is None or (cand.start in starts and cand.end in ends)
     if any(r.start == cand.start and r.end == cand.end for r in rules):
         return False
+    inner = []
     for r in rules:
         if r.end <= cand.start or r.start >= cand.end:
             continue
@@ -73,9 +77,17 @@ def _conflicts(cand: Candidate, rules: list[Candidate], starts: set[int] | None,
         inside = r.start <= cand.start and cand.end <= r.end
         if not contains and not inside:
             return True  # crossing
-        if contains and (not aligned or cand.length - r.length == 1):
-            return True  # 川东石 around 川东: a one-character slip, or not on word boundaries
-    return False
+        if contains:
+            inner.append(r)
+    if not inner:
+        return False
+    # a boundary is sound where a word or a rule inside the span starts or ends
+    # (美国财政部 in 美国财政部长: the rule's 财政部 ends where the model's span does)
+    aligned = starts is None or ends is None or (
+        (cand.start in starts or any(r.start == cand.start for r in inner))
+        and (cand.end in ends or any(r.end == cand.end for r in inner)))
+    # 川东石 around 川东: a one-character slip, or not on word boundaries
+    return not aligned or any(cand.length - r.length == 1 for r in inner)
 
 
 def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_rules: EntityRules,
@@ -85,6 +97,10 @@ def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_ru
     kept_model: list[Candidate] = []
     vetoed: list[tuple[Candidate, str]] = []
     model = [piece for cand in model for piece in _split_at_spaces(text, cand)]
+    names = [c for c in model if c.label == "PERSON" and entity_rules.surname_at(text, c.start)]
+    if names:
+        rules = [r for r in rules if not (r.source in _SHORT_PLACE_SOURCES and any(
+            n.start <= r.start and r.end <= n.end for n in names))]
     model = [c for c in model if not _conflicts(c, rules, word_starts, word_ends)]
     for cand in model:
         veto = entity_rules.veto(text, cand)

@@ -11,7 +11,10 @@ words (合作, 和平, 友好, 前进): in People's Daily 1998-01 a short form m
 tagged as a place name (``ns``) in at least half of its occurrences as a
 word, or never occur as a word at all, and be at least two characters long.
 The evidence is written next to each short form, so the filter can be
-audited and re-tuned. Regenerate with ``make rules``.
+audited and re-tuned. A full name is tested the same way (``name_words``,
+``name_ns``, ``name_keep``): a few districts are named with common nouns
+(城区, 矿区, 郊区, 解放区), which the corpus tags as nouns; those are kept for
+linking but not matched as bare words. Regenerate with ``make rules``.
 """
 
 from __future__ import annotations
@@ -116,12 +119,18 @@ def build(pd1998: Path, out: Path | None = None) -> dict[str, int]:
                 shorts.append({"text": short, "ns": ns, "words": total, "keep": ok})
                 kept += ok
                 dropped += not ok
+            tags = evidence.get(name, Counter())
+            total = sum(tags.values())
+            name_ns = tags.get("ns", 0)
             entry = {
                 "id": f"gpe.{code}",
                 "code": code,
                 "name": name,
                 "level": level,
                 "parents": parents,
+                "name_ns": name_ns,
+                "name_words": total,
+                "name_keep": total == 0 or name_ns / total >= 0.5,
                 "short": shorts,
                 "lon": float(lon) if lon else None,
                 "lat": float(lat) if lat else None,

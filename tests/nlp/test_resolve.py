@@ -1,0 +1,72 @@
+"""Precedence between the model's spans and the rules' candidates (pipeline/nlp/resolve.py)."""
+
+from pipeline.nlp.entity_rules import Candidate, default_entity_rules
+from pipeline.nlp.gazetteer import default_gazetteer
+from pipeline.nlp.resolve import MODEL_PRIORITY, resolve
+
+RULES = default_entity_rules()
+GAZ = default_gazetteer()
+
+
+def _final(text, model, words):
+    starts, ends, pos = set(), set(), 0
+    for w in words:
+        starts.add(pos)
+        pos += len(w)
+        ends.add(pos)
+    assert pos == len(text)
+    found = GAZ.candidates(text, starts, ends) + RULES.regex_candidates(text, starts, ends)
+    final, _ = resolve(text, model, found, RULES, GAZ, starts, ends)
+    return [(text[c.start:c.end], c.label, c.source) for c in final]
+
+
+def _model(text, name, label):
+    i = text.index(name)
+    return Candidate(i, i + len(name), label, "model", MODEL_PRIORITY)
+
+
+def test_a_name_keeps_the_place_name_inside_it():
+    # 银川 and 长春 are short forms of cities, and given names
+    text = "吕钦对许银川"
+    out = _final(text, [_model(text, "许银川", "PERSON")], ["吕钦", "对", "许", "银川"])
+    assert ("许银川", "PERSON", "model") in out and not [o for o in out if o[0] == "银川"]
+    text = "李长春强调"
+    out = _final(text, [_model(text, "李长春", "PERSON")], ["李", "长春", "强调"])
+    assert ("李长春", "PERSON", "model") in out
+
+
+def test_a_place_is_still_a_place_when_the_model_calls_it_a_person_without_a_surname():
+    text = "银川人民"
+    out = _final(text, [_model(text, "银川", "PERSON")], ["银川", "人民"])
+    assert [o[:2] for o in out] == [("银川", "GPE")]
+
+
+def test_a_model_span_ending_where_a_rule_ends_is_aligned():
+    # 财政部长 is one word; the rule's 财政部 ends where the model's 美国财政部 does
+    text = "美国财政部长鲁宾"
+    out = _final(text, [_model(text, "美国财政部", "ORG")], ["美国", "财政部长", "鲁宾"])
+    assert ("美国财政部", "ORG", "model") in out
+
+
+def test_a_model_span_crossing_words_without_rule_support_still_loses():
+    # 川东石 ends inside the word 石炭系, and no rule ends there
+    text = "川东石炭系气藏"
+    out = _final(text, [_model(text, "川东石", "LOC")], ["川东", "石炭系", "气藏"])
+    assert [o[0] for o in out] == ["川东"]
+
+
+def test_extensions_start_at_a_word_start():
+    # the 藏 of 青藏 is no base for 藏高原
+    text = "青藏高原的势力"
+    found = [Candidate(1, 2, "LOC", "model")]
+    ext = RULES.extend_candidates(text, found, word_starts={0, 4, 5})
+    assert not ext
+    assert [text[c.start:c.end] for c in RULES.extend_candidates(text, found)] == ["藏高原"]
+
+
+def test_districts_named_with_common_nouns_are_linked_but_not_matched():
+    entry = GAZ.lookup("矿区")
+    assert entry is not None and entry.label == "GPE"
+    text = "矿区职工和城区居民"
+    assert GAZ.candidates(text, {0, 2, 4, 5, 7}, {2, 4, 5, 7, 9}) == []
+    assert [c.source for c in GAZ.candidates("云阳县", {0}, {3})] == ["gpe.admin.full"]
