@@ -40,6 +40,8 @@ from pipeline.rules import RuleFileError, StrictModel, _node_line, check_unique_
 Label = Literal["ORG", "GPE", "LOC", "FAC", "PERSON", "QUANTITY", "MONEY", "PERCENT", "DATE"]
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+# an administrative suffix a few characters into a name: the name starts with its own place
+_OWN_PLACE = re.compile(r"[省市县区州]")
 _STRONG_BOUNDARY = re.compile(r"[\s，。、；：！？（）“”《》,.;:!?()\"'—]")
 
 
@@ -73,6 +75,20 @@ class ExtendRule(StrictModel):
     examples: list[Example] = []
 
 
+class JoinRule(StrictModel):
+    """Two adjacent candidates make one entity (a place right before an organisation)."""
+
+    id: str
+    kind: Literal["join"]
+    label: Label
+    left: list[Label]
+    right: list[Label]
+    not_from: list[str] = []  # sources that never make the left part (gpe.deictic)
+    priority: int = 50
+    description: str
+    examples: list[Example] = []
+
+
 class Veto(StrictModel):
     id: str
     labels: list[Label]
@@ -82,7 +98,7 @@ class Veto(StrictModel):
     examples: list[str] = []
 
 
-Rule = Annotated[Union[RegexRule, ExtendRule], Field(discriminator="kind")]
+Rule = Annotated[Union[RegexRule, ExtendRule, JoinRule], Field(discriminator="kind")]
 
 
 class EntityRuleFile(StrictModel):
@@ -140,7 +156,10 @@ class EntityRules:
 
         self.regex: list[tuple[RegexRule, re.Pattern[str]]] = []
         self.extend: list[tuple[ExtendRule, re.Pattern[str]]] = []
+        self.join: list[JoinRule] = [r for r in spec.rules if isinstance(r, JoinRule)]
         for i, rule in enumerate(spec.rules):
+            if isinstance(rule, JoinRule):
+                continue
             compiled = compile_at(rule.pattern, ("rules", i, "pattern"))
             (self.regex if isinstance(rule, RegexRule) else self.extend).append((rule, compiled))  # type: ignore[arg-type]
         self.vetoes = [(v, compile_at(v.pattern, ("vetoes", i, "pattern"))) for i, v in enumerate(spec.vetoes)]
@@ -228,11 +247,48 @@ class EntityRules:
                         continue
                     seen.add(key)
                     new.append(Candidate(cand.start, m.end(), rule.label, rule.id, rule.priority, attrs={"base": cand.source}))
+            known = list(bases) + list(found) + out + new
+            for rule in self.join:
+                for left in known:
+                    if left.label not in rule.left or left.source in rule.not_from or left.length < 2:
+                        continue
+                    if word_starts is not None and left.start not in word_starts:
+                        continue
+                    for right in known:
+                        if right.start != left.end or right.label not in rule.right:
+                            continue
+                        # a name that starts with its own place keeps the outer place apart
+                        # (江苏 | 丹阳供电局, 北京市 | 怀柔县民政局)
+                        if any(c.start == right.start and c.label in rule.left and c is not right for c in known):
+                            continue
+                        if _OWN_PLACE.search(text, right.start + 2, min(right.start + 5, right.end)):
+                            continue  # 怀柔县民政局, 金坛市文物管理委员会: a place the gazetteer lacks
+                        if any(right is b for b in bases) and not self._model_part_ok(text, right, known, bases):
+                            continue
+                        if self.veto(text, Candidate(left.start, right.end, rule.label, rule.id)):
+                            continue
+                        key = (left.start, right.end, rule.label)
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        new.append(Candidate(left.start, right.end, rule.label, rule.id, rule.priority,
+                                             attrs={"base": right.source}))
             if not new:
                 break
             out.extend(new)
             frontier = new
         return out
+
+    def _model_part_ok(self, text: str, part: Candidate, known: list[Candidate], bases) -> bool:
+        """A model span may be joined only if no veto removes it and no rule candidate crosses it."""
+        if self.veto(text, part):
+            return False
+        for c in known:
+            if any(c is b for b in bases) or c.end <= part.start or c.start >= part.end:
+                continue
+            if not (part.start <= c.start and c.end <= part.end) and not (c.start <= part.start and part.end <= c.end):
+                return False
+        return True
 
     def veto(self, text: str, cand: Candidate) -> str | None:
         span = text[cand.start:cand.end]

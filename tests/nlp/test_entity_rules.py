@@ -137,3 +137,21 @@ def test_duplicate_ids_rejected(tmp_path):
     p, _ = _broken(tmp_path, "id: fac.gas_field", "id: fac.well")
     with pytest.raises(RuleFileError, match="duplicate id 'fac.well'"):
         load_entity_rules(p)
+
+
+@pytest.mark.parametrize("text,left,right", [
+    ("北京市怀柔县民政局", (0, 3), (3, 9)),  # the name has its own place: MSRA and the guidelines keep 北京市 apart
+    ("进京北京大学", (1, 2), (2, 6)),  # a one-character abbreviation is no prefix
+])
+def test_place_prefix_join_keeps_places_apart(text, left, right):
+    given = [Candidate(*left, "GPE", "given"), Candidate(*right, "ORG", "given")]
+    assert not [c for c in RULES.extend_candidates(text, given) if c.source == "org.place_prefix"]
+
+
+def test_place_prefix_join_skips_a_vetoed_or_crossed_model_span():
+    # the model's 政协督查教育类提案 has no organisation head: no 大足区政协督查教育类提案
+    text = "大足区政协督查教育类提案办理情况"
+    gpe = Candidate(0, 3, "GPE", "gpe.admin.full")
+    model = Candidate(3, 12, "ORG", "model", 50)
+    found = RULES.extend_candidates(text, [gpe], bases=[model])
+    assert "org.place_prefix" not in {c.source for c in found}
