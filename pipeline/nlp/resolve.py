@@ -86,8 +86,9 @@ def _conflicts(cand: Candidate, rules: list[Candidate], starts: set[int] | None,
     aligned = starts is None or ends is None or (
         (cand.start in starts or any(r.start == cand.start for r in inner))
         and (cand.end in ends or any(r.end == cand.end for r in inner)))
-    # 川东石 around 川东: a one-character slip, or not on word boundaries
-    return not aligned or any(cand.length - r.length == 1 for r in inner)
+    # 川东石 around 川东: a one-character slip past the rule's end, or not on word
+    # boundaries (a character before it is a name of its own: 白俄罗斯 around 俄罗斯)
+    return not aligned or any(cand.length - r.length == 1 and r.start == cand.start for r in inner)
 
 
 def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_rules: EntityRules,

@@ -70,3 +70,10 @@ def test_districts_named_with_common_nouns_are_linked_but_not_matched():
     text = "矿区职工和城区居民"
     assert GAZ.candidates(text, {0, 2, 4, 5, 7}, {2, 4, 5, 7, 9}) == []
     assert [c.source for c in GAZ.candidates("云阳县", {0}, {3})] == ["gpe.admin.full"]
+
+
+def test_a_character_before_a_rule_name_can_belong_to_the_models_name():
+    # 白俄罗斯 is no one-character slip around 俄罗斯 (the slip is past the end: 川东石)
+    text = "欧盟国家对白俄罗斯方面"
+    out = _final(text, [_model(text, "白俄罗斯", "LOC")], ["欧盟", "国家", "对", "白俄罗斯", "方面"])
+    assert [o[0] for o in out if o[1] in ("GPE", "LOC")] == ["白俄罗斯"]
