@@ -229,6 +229,7 @@ class EntityRules:
         out: list[Candidate] = []
         seen = {(c.start, c.end, c.label) for c in found}
         frontier = list(bases) + list(found)
+        everything = list(frontier)
         for _round in range(3):
             new: list[Candidate] = []
             for cand in frontier:
@@ -241,6 +242,10 @@ class EntityRules:
                     if not m or m.end() == cand.end:
                         continue
                     if word_ends is not None and rule.end == "word" and m.end() not in word_ends:
+                        continue
+                    # no extension runs over other words onto a name of its own
+                    # (旅行者集团 | 预定同 | 花旗集团, 欧盟外长理事会 | 通过 | 欧盟委员会)
+                    if any(cand.end < c.start and c.end == m.end() and c.label == rule.label for c in everything):
                         continue
                     key = (cand.start, m.end(), rule.label)
                     if key in seen:

@@ -155,3 +155,13 @@ def test_place_prefix_join_skips_a_vetoed_or_crossed_model_span():
     model = Candidate(3, 12, "ORG", "model", 50)
     found = RULES.extend_candidates(text, [gpe], bases=[model])
     assert "org.place_prefix" not in {c.source for c in found}
+
+
+@pytest.mark.parametrize("text,base,inner,rule_id", [
+    ("今年秋天，旅行者集团预定同花旗集团合并", "旅行者集团", "花旗集团", "org.company_of_group"),
+    ("欧盟外长理事会通过欧盟委员会去年的建议", "欧盟外长理事会", "欧盟委员会", "org.unit_of_org"),
+])
+def test_extensions_do_not_run_onto_another_name(text, base, inner, rule_id):
+    b, i = text.index(base), text.index(inner)
+    given = [Candidate(b, b + len(base), "ORG", "model"), Candidate(i, i + len(inner), "ORG", "model")]
+    assert not [c for c in RULES.extend_candidates(text, given) if c.source == rule_id and c.end == i + len(inner)]
