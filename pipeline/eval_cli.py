@@ -28,6 +28,8 @@ def add_parser(sub) -> None:
     seg = evsub.add_parser("seg", help="word segmentation P/R/F against a SIGHAN gold file")
     seg.add_argument("--gold", required=True, help="gold file: words separated by spaces, one sentence per line")
     seg.add_argument("--model", default=None, help="pkuseg model directory (default: the shipped one)")
+    seg.add_argument("--words", default=None,
+                     help="the bakeoff's training word list (e.g. pku_training_words.utf8): adds OOV rate, R_oov, R_iv")
     seg.add_argument("--json", action="store_true")
     ner = evsub.add_parser("ner", help="NER P/R/F per label and micro")
     src = ner.add_mutually_exclusive_group(required=True)
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.what == "ner" and args.without:
         _apply_ablation(args.without)
     if args.what == "seg":
-        report = eval_seg(args.gold, args.model)
+        report = eval_seg(args.gold, args.model, args.words)
     elif args.what == "relations":
         report = eval_relations_gold(args.gold, args.text, args.by_rule)
         if not args.errors and not args.json:
@@ -77,12 +79,15 @@ def _apply_ablation(prefixes: list[str]) -> None:
         nlp.disable_pipe("ner")
 
 
-def eval_seg(gold: str, model: str | None = None) -> dict:
+def eval_seg(gold: str, model: str | None = None, words: str | None = None) -> dict:
     from pipeline.nlp.segmenter import default_model_dir
     from pipeline.training.segmenter import evaluate
 
-    prf = evaluate(model or default_model_dir(), gold)
-    return {"p": round(prf.p, 4), "r": round(prf.r, 4), "f": round(prf.f, 4)}
+    if words is None:
+        prf, extra = evaluate(model or default_model_dir(), gold), {}
+    else:
+        prf, extra = evaluate(model or default_model_dir(), gold, words_file=words)
+    return {"p": round(prf.p, 4), "r": round(prf.r, 4), "f": round(prf.f, 4), **extra}
 
 
 def eval_ner_corpus(name: str, path: str, with_rules: bool = False, limit: int = 0, nlp=None) -> dict:
@@ -255,6 +260,8 @@ def quantity_attribute_accuracy(gold_rows: dict, entities) -> dict:
 def print_report(report: dict) -> None:
     if "labels" not in report:
         print(f"P {report['p']:.4f}  R {report['r']:.4f}  F1 {report['f']:.4f}")
+        if "oov_rate" in report:
+            print(f"OOV rate {report['oov_rate']:.4f}  R_oov {report['r_oov']:.4f}  R_iv {report['r_iv']:.4f}")
         return
     print(f"{'label':<10}{'P':>8}{'R':>8}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}")
     for label, s in report["labels"].items():

@@ -54,6 +54,26 @@ def segmentation_prf(gold: Iterable[Sequence[str]], pred: Iterable[Sequence[str]
     return score
 
 
+def oov_recall(gold: Iterable[Sequence[str]], pred: Iterable[Sequence[str]], known: set[str]) -> dict:
+    """The SIGHAN scorer's extra figures: the share of gold words not in the
+    training word list (OOV rate) and the recall of those (R_oov) and of the
+    others (R_iv)."""
+    n = {True: 0, False: 0}
+    hit = {True: 0, False: 0}
+    for g, p in zip(gold, pred, strict=True):
+        found = word_spans(p)
+        pos = 0
+        for w in g:
+            oov = w not in known
+            n[oov] += 1
+            hit[oov] += (pos, pos + len(w)) in found
+            pos += len(w)
+    total = n[True] + n[False]
+    return {"oov_rate": round(n[True] / total, 4) if total else 0.0,
+            "r_oov": round(hit[True] / n[True], 4) if n[True] else 0.0,
+            "r_iv": round(hit[False] / n[False], 4) if n[False] else 0.0}
+
+
 # -- NER ----------------------------------------------------------------------
 
 #: Our labels -> the PER/LOC/ORG of MSRA and People's Daily (guidelines).
