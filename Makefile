@@ -47,10 +47,11 @@ models: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pipeline train
 
-## regenerate rules/gazetteers/admin_divisions.jsonl from cpca
+## regenerate rules/gazetteers/admin_divisions.jsonl (from cpca) and countries.jsonl (from pycountry)
 rules: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pipeline.training.gazetteers
+	$(BIN)/python -m pipeline.training.countries
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis .benchmarks

@@ -82,3 +82,32 @@ def test_two_character_organisation_names_are_whole_words():
     nlp = load_nlp()
     assert [e.text for e in nlp("河北约有100万人参加").ents if e.label_ == "ORG"] == []
     assert ("北约", "org.nato") in [(e.text, e._.source) for e in nlp("北约东扩引起俄罗斯不满").ents]
+
+
+def test_countries_come_from_the_generated_gazetteer_with_iso_codes():
+    from pipeline.nlp.gazetteer import default_gazetteer
+
+    gaz = default_gazetteer()
+    by = gaz.lookup("白俄罗斯")
+    assert by is not None and by.kb_ids == ("BY",) and by.normalized == "白俄罗斯共和国"
+    assert gaz.lookup("中非共和国").kb_ids == ("CF",)
+    assert gaz.lookup("中非") is None  # China-Africa in People's Daily, not a country name
+    assert gaz.lookup("香港").source.startswith("gpe.admin")  # a division of China, not an ISO "country"
+    # two-character names must be whole words: no Mali in 马里奥
+    assert [c.source for c in gaz.candidates("马里奥说", {0, 3}, {3, 4})] == []
+    assert [c.source for c in gaz.candidates("马里总统", {0, 2}, {2, 4})] == ["gpe.country.ml"]
+
+
+def test_country_ids_clash_with_places_yaml_fails(tmp_path):
+    import shutil
+
+    from pipeline.nlp.gazetteer import load_gazetteer
+    from pipeline.rules import rule_path
+
+    root = tmp_path / "rules"
+    shutil.copytree(rule_path("gazetteers").parent, root)
+    with open(root / "gazetteers" / "countries.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"id": "gpe.country.china", "code": "CN", "official": "中华人民共和国", "names": []}\n')
+    with pytest.raises(RuleFileError) as err:
+        load_gazetteer(root)
+    assert "countries.jsonl" in str(err.value) and "gpe.country.china" in str(err.value)

@@ -5,7 +5,9 @@ Sources (all data in ``rules/``):
 * ``gazetteers/admin_divisions.jsonl`` -- 3,219 divisions of county level and
   above (code, full name, parents, short forms with their evidence,
   coordinates), generated from cpca by :mod:`pipeline.training.gazetteers`;
-* ``gazetteers/places.yaml`` -- abbreviations, groups, regions, countries;
+* ``gazetteers/places.yaml`` -- abbreviations, groups, regions, the main countries;
+* ``gazetteers/countries.jsonl`` -- the other countries (ISO 3166-1 with Chinese
+  names), generated from pycountry by :mod:`pipeline.training.countries`;
 * ``gazetteers/organizations.yaml`` and the agencies of ``bylines.yaml``.
 
 :class:`Gazetteer` finds their names in text (longest-first dictionary
@@ -59,6 +61,20 @@ class Place(StrictModel):
     not_followed_by: list[str] = []
 
 
+class CountryName(StrictModel):
+    text: str
+    ns: int
+    words: int
+    keep: bool
+
+
+class Country(StrictModel):
+    id: str
+    code: str
+    official: str
+    names: list[CountryName]
+
+
 class PlaceFile(StrictModel):
     version: int
     places: list[Place]
@@ -91,7 +107,8 @@ class Entry:
 
 
 class Gazetteer:
-    def __init__(self, divisions: list[Division], places: list[Place], orgs: list[Organization], agencies: list[tuple[str, str]]):
+    def __init__(self, divisions: list[Division], places: list[Place], orgs: list[Organization], agencies: list[tuple[str, str]],
+                 countries: list[Country] = ()):
         self.divisions = {d.code: d for d in divisions}
         self.entries: dict[str, list[Entry]] = defaultdict(list)
         for d in divisions:
@@ -104,6 +121,11 @@ class Gazetteer:
         for p in places:
             kb = (p.kb_id,) if p.kb_id else ()
             self._add(Entry(p.text, p.label, p.id, 72, kb, p.normalized, p.context, tuple(p.not_followed_by)))
+        for c in countries:
+            for n in c.names:
+                if n.keep:
+                    # two-character names must be whole words (马里 in 马里奥 is no country)
+                    self._add(Entry(n.text, "GPE", c.id, 72, (c.code,), c.official, "whole_word" if len(n.text) <= 2 else "any"))
         for o in orgs:
             for text in [o.text, *o.aliases]:
                 self._add(Entry(text, "ORG", o.id, 72, (), o.text))
@@ -177,19 +199,25 @@ def load_gazetteer(root: Path | None = None) -> Gazetteer:
     admin_path = (root / "gazetteers" / "admin_divisions.jsonl") if root else rule_path("gazetteers/admin_divisions.jsonl")
     places_path = (root / "gazetteers" / "places.yaml") if root else rule_path("gazetteers/places.yaml")
     orgs_path = (root / "gazetteers" / "organizations.yaml") if root else rule_path("gazetteers/organizations.yaml")
+    countries_path = (root / "gazetteers" / "countries.jsonl") if root else rule_path("gazetteers/countries.jsonl")
     divisions = load_jsonl(admin_path, Division)
     check_unique_ids(admin_path, divisions)
     places = load_yaml(places_path, PlaceFile).places
     check_unique_ids(places_path, places)
     orgs = load_yaml(orgs_path, OrganizationFile).organizations
     check_unique_ids(orgs_path, orgs)
+    countries = load_jsonl(countries_path, Country)
+    check_unique_ids(countries_path, countries)
+    clash = {c.id for c in countries} & {p.id for p in places}
+    if clash:
+        raise RuleFileError(countries_path, None, f"ids also in {places_path.name}: {sorted(clash)}")
     for d in divisions:
         for p in d.parents:
             if not re.fullmatch(r"\d{6}", p):
                 raise RuleFileError(admin_path, None, f"{d.id}: bad parent code {p!r}")
     byl = load_byline_rules()
     agencies = [(f"org.{a.id}", name) for a in byl.agencies for name in [a.name, *a.aliases]]
-    return Gazetteer(divisions, places, orgs, agencies)
+    return Gazetteer(divisions, places, orgs, agencies, countries)
 
 
 @lru_cache(maxsize=2)
