@@ -165,3 +165,13 @@ def test_extensions_do_not_run_onto_another_name(text, base, inner, rule_id):
     b, i = text.index(base), text.index(inner)
     given = [Candidate(b, b + len(base), "ORG", "model"), Candidate(i, i + len(inner), "ORG", "model")]
     assert not [c for c in RULES.extend_candidates(text, given) if c.source == rule_id and c.end == i + len(inner)]
+
+
+@pytest.mark.parametrize("text,vetoed", [
+    ("北京教育学院美术系", False),  # a department of a college
+    ("西安大学师范学院外语系", False),
+    ("川东石炭系", True),  # a geological system, no university before 系
+    ("民生", True),
+])
+def test_org_head_veto_takes_university_departments(text, vetoed):
+    assert (RULES.veto(text, Candidate(0, len(text), "ORG", "model")) == "veto.org_without_head") is vetoed
