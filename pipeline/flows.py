@@ -430,9 +430,10 @@ def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> 
 
 @task(name="build-gazetteer", **BATCH_TASK)
 def build_gazetteer_task() -> dict:
-    from pipeline.training import corpora, gazetteers
+    from pipeline.training import corpora, countries, gazetteers
 
-    return gazetteers.build(corpora.peoples_daily_1998())
+    pd1998 = corpora.peoples_daily_1998()
+    return {**gazetteers.build(pd1998), **countries.build(pd1998)}
 
 
 @task(name="train-ner", **BATCH_TASK)
