@@ -111,3 +111,11 @@ def test_country_ids_clash_with_places_yaml_fails(tmp_path):
     with pytest.raises(RuleFileError) as err:
         load_gazetteer(root)
     assert "countries.jsonl" in str(err.value) and "gpe.country.china" in str(err.value)
+
+
+def test_two_character_country_names_start_a_word():
+    from pipeline.nlp import load_nlp
+
+    nlp = load_nlp()
+    assert [e.text for e in nlp("广大发展中国家").ents] == []  # 发展中国家 is one word
+    assert ("中国", "GPE") in [(e.text, e.label_) for e in nlp("以中国式现代化全面推进").ents]

@@ -102,7 +102,7 @@ class Entry:
     priority: int
     kb_ids: tuple[str, ...] = ()
     normalized: str | None = None
-    context: str = "any"  # "any", "after_verb" (places.yaml), "whole_word" (set by Gazetteer._add) or "lookup_only"
+    context: str = "any"  # "any", "after_verb" (places.yaml), "whole_word" / "word_start" (set by Gazetteer._add) or "lookup_only"
     not_followed_by: tuple[str, ...] = ()
 
 
@@ -141,6 +141,9 @@ class Gazetteer:
             # short forms and two-character organisation names must be whole words of
             # the segmentation (南岸 in 长江南岸 is not a place, 北约 in 河北约有 no alliance)
             entry.context = "whole_word"
+        elif entry.context == "any" and entry.source.startswith("gpe.country.") and len(entry.text) <= 2:
+            # a two-character country name starts a word (中国 in 中国式现代化, not in 发展中国家)
+            entry.context = "word_start"
         self.entries[entry.text].append(entry)
 
     def _merge_duplicates(self) -> None:
@@ -192,6 +195,8 @@ class Gazetteer:
             return i > 0 and text[i - 1] in _AFTER_VERB
         if e.context == "whole_word" and starts is not None and ends is not None:
             return i in starts and j in ends
+        if e.context == "word_start" and starts is not None:
+            return i in starts
         return True
 
 
