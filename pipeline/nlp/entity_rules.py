@@ -140,7 +140,9 @@ class EntityRules:
         function_chars = "".join(w for w in spec.lexicons.get("FUNCTION_CHARS", []) if len(w) == 1)
         lex["NAME_CHAR"] = f"(?:(?![{re.escape(function_chars)}])[{HAN}])" if function_chars else f"[{HAN}]"
         self.stop_start = tuple(sorted(spec.lexicons.get("STOP_START", []), key=len, reverse=True))
-        self.surnames = tuple(sorted(spec.lexicons.get("SURNAME", []), key=len, reverse=True))
+        self.surnames: dict[str, tuple[str, ...]] = {}  # by first character, longest first
+        for name in sorted(spec.lexicons.get("SURNAME", []), key=len, reverse=True):
+            self.surnames[name[0]] = self.surnames.get(name[0], ()) + (name,)
 
         def compile_at(pattern: str, loc: tuple) -> re.Pattern[str]:
             def expand(m: re.Match[str]) -> str:
@@ -177,7 +179,7 @@ class EntityRules:
     # -- matching -------------------------------------------------------
     def surname_at(self, text: str, start: int) -> int:
         """Length of the surname (``SURNAME`` lexicon) that begins at ``start``, 0 if none."""
-        for name in self.surnames:
+        for name in self.surnames.get(text[start:start + 1], ()):
             if text.startswith(name, start):
                 return len(name)
         return 0
@@ -229,7 +231,11 @@ class EntityRules:
         out: list[Candidate] = []
         seen = {(c.start, c.end, c.label) for c in found}
         frontier = list(bases) + list(found)
-        everything = list(frontier)
+        # where the given names start, by (end, label): an extension must not run onto one
+        starts_by_end: dict[tuple[int, str], list[int]] = {}
+        for c in frontier:
+            starts_by_end.setdefault((c.end, c.label), []).append(c.start)
+        base_ids = {id(b) for b in bases}
         for _round in range(3):
             new: list[Candidate] = []
             for cand in frontier:
@@ -245,7 +251,7 @@ class EntityRules:
                         continue
                     # no extension runs over other words onto a name of its own
                     # (旅行者集团 | 预定同 | 花旗集团, 欧盟外长理事会 | 通过 | 欧盟委员会)
-                    if any(cand.end < c.start and c.end == m.end() and c.label == rule.label for c in everything):
+                    if any(cand.end < start for start in starts_by_end.get((m.end(), rule.label), ())):
                         continue
                     key = (cand.start, m.end(), rule.label)
                     if key in seen:
@@ -253,22 +259,26 @@ class EntityRules:
                     seen.add(key)
                     new.append(Candidate(cand.start, m.end(), rule.label, rule.id, rule.priority, attrs={"base": cand.source}))
             known = list(bases) + list(found) + out + new
+            by_start: dict[int, list[Candidate]] = {}
+            for c in known:
+                by_start.setdefault(c.start, []).append(c)
             for rule in self.join:
                 for left in known:
                     if left.label not in rule.left or left.source in rule.not_from or left.length < 2:
                         continue
                     if word_starts is not None and left.start not in word_starts:
                         continue
-                    for right in known:
-                        if right.start != left.end or right.label not in rule.right:
+                    there = by_start.get(left.end, ())
+                    for right in there:
+                        if right.label not in rule.right:
                             continue
                         # a name that starts with its own place keeps the outer place apart
                         # (江苏 | 丹阳供电局, 北京市 | 怀柔县民政局)
-                        if any(c.start == right.start and c.label in rule.left and c is not right for c in known):
+                        if any(c.label in rule.left and c is not right for c in there):
                             continue
                         if _OWN_PLACE.search(text, right.start + 2, min(right.start + 5, right.end)):
                             continue  # 怀柔县民政局, 金坛市文物管理委员会: a place the gazetteer lacks
-                        if any(right is b for b in bases) and not self._model_part_ok(text, right, known, bases):
+                        if id(right) in base_ids and not self._model_part_ok(text, right, known, base_ids):
                             continue
                         if self.veto(text, Candidate(left.start, right.end, rule.label, rule.id)):
                             continue
@@ -284,12 +294,12 @@ class EntityRules:
             frontier = new
         return out
 
-    def _model_part_ok(self, text: str, part: Candidate, known: list[Candidate], bases) -> bool:
+    def _model_part_ok(self, text: str, part: Candidate, known: list[Candidate], base_ids: set[int]) -> bool:
         """A model span may be joined only if no veto removes it and no rule candidate crosses it."""
         if self.veto(text, part):
             return False
         for c in known:
-            if any(c is b for b in bases) or c.end <= part.start or c.start >= part.end:
+            if id(c) in base_ids or c.end <= part.start or c.start >= part.end:
                 continue
             if not (part.start <= c.start and c.end <= part.end) and not (c.start <= part.start and part.end <= c.end):
                 return False
