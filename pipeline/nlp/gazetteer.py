@@ -124,7 +124,8 @@ class Gazetteer:
         for c in countries:
             for n in c.names:
                 if n.keep:
-                    # two-character names must be whole words (马里 in 马里奥 is no country)
+                    # two-character names must be whole words (马里 in 马里奥 is no country); the
+                    # main countries of places.yaml need only start a word (中国 in 中国式现代化)
                     self._add(Entry(n.text, "GPE", c.id, 72, (c.code,), c.official, "whole_word" if len(n.text) <= 2 else "any"))
         for o in orgs:
             for text in [o.text, *o.aliases]:
