@@ -140,6 +140,10 @@ class EntityRules:
         function_chars = "".join(w for w in spec.lexicons.get("FUNCTION_CHARS", []) if len(w) == 1)
         lex["NAME_CHAR"] = f"(?:(?![{re.escape(function_chars)}])[{HAN}])" if function_chars else f"[{HAN}]"
         self.stop_start = tuple(sorted(spec.lexicons.get("STOP_START", []), key=len, reverse=True))
+        # two-character titles that begin with an organisation's head (部长, 局长, 院长)
+        heads = set(spec.lexicons.get("ORG_HEAD_CHAR_LIST", []))
+        self.head_titles = frozenset(t for t in spec.lexicons.get("TITLE", []) if len(t) == 2 and t[0] in heads)
+        self.place_suffix_chars = frozenset(c for c in spec.lexicons.get("PLACE_SUFFIX_CHAR", []) if len(c) == 1)
         self.surnames: dict[str, tuple[str, ...]] = {}  # by first character, longest first
         for name in sorted(spec.lexicons.get("SURNAME", []), key=len, reverse=True):
             self.surnames[name[0]] = self.surnames.get(name[0], ()) + (name,)

@@ -77,3 +77,16 @@ def test_a_character_before_a_rule_name_can_belong_to_the_models_name():
     text = "欧盟国家对白俄罗斯方面"
     out = _final(text, [_model(text, "白俄罗斯", "LOC")], ["欧盟", "国家", "对", "白俄罗斯", "方面"])
     assert [o[0] for o in out if o[1] in ("GPE", "LOC")] == ["白俄罗斯"]
+
+
+def test_an_organisation_head_that_begins_a_title_is_a_boundary():
+    # 部长 is one word; the model's 委内瑞拉能矿部 ends inside it, at the head 部
+    text = "委内瑞拉能矿部长阿列塔"
+    out = _final(text, [_model(text, "委内瑞拉能矿部", "ORG")], ["委内瑞拉", "能矿", "部长", "阿列塔"])
+    assert ("委内瑞拉能矿部", "ORG", "model") in out
+
+
+def test_a_place_suffix_after_a_name_is_no_slip():
+    text = "墨西哥城空气污染"
+    out = _final(text, [_model(text, "墨西哥城", "LOC")], ["墨西哥城", "空气", "污染"])
+    assert [o[0] for o in out] == ["墨西哥城"]
