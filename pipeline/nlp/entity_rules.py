@@ -263,39 +263,46 @@ class EntityRules:
                     seen.add(key)
                     new.append(Candidate(cand.start, m.end(), rule.label, rule.id, rule.priority, attrs={"base": cand.source}))
             known = list(bases) + list(found) + out + new
-            by_start: dict[int, list[Candidate]] = {}
-            for c in known:
-                by_start.setdefault(c.start, []).append(c)
-            for rule in self.join:
-                for left in known:
-                    if left.label not in rule.left or left.source in rule.not_from or left.length < 2:
-                        continue
-                    if word_starts is not None and left.start not in word_starts:
-                        continue
-                    there = by_start.get(left.end, ())
-                    for right in there:
-                        if right.label not in rule.right:
-                            continue
-                        # a name that starts with its own place keeps the outer place apart
-                        # (江苏 | 丹阳供电局, 北京市 | 怀柔县民政局)
-                        if any(c.label in rule.left and c is not right for c in there):
-                            continue
-                        if _OWN_PLACE.search(text, right.start + 2, min(right.start + 5, right.end)):
-                            continue  # 怀柔县民政局, 金坛市文物管理委员会: a place the gazetteer lacks
-                        if id(right) in base_ids and not self._model_part_ok(text, right, known, base_ids):
-                            continue
-                        if self.veto(text, Candidate(left.start, right.end, rule.label, rule.id)):
-                            continue
-                        key = (left.start, right.end, rule.label)
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                        new.append(Candidate(left.start, right.end, rule.label, rule.id, rule.priority,
-                                             attrs={"base": right.source}))
+            new += self._join_candidates(text, known, seen, base_ids, word_starts)
             if not new:
                 break
             out.extend(new)
             frontier = new
+        return out
+
+    def _join_candidates(self, text: str, known: list[Candidate], seen: set, base_ids: set[int],
+                         word_starts: set[int] | None) -> list[Candidate]:
+        """Entities made of two adjacent candidates by the ``join`` rules (山西 + 海鑫集团)."""
+        out: list[Candidate] = []
+        by_start: dict[int, list[Candidate]] = {}
+        for c in known:
+            by_start.setdefault(c.start, []).append(c)
+        for rule in self.join:
+            for left in known:
+                if left.label not in rule.left or left.source in rule.not_from or left.length < 2:
+                    continue
+                if word_starts is not None and left.start not in word_starts:
+                    continue
+                there = by_start.get(left.end, ())
+                for right in there:
+                    if right.label not in rule.right:
+                        continue
+                    # a name that starts with its own place keeps the outer place apart
+                    # (江苏 | 丹阳供电局, 北京市 | 怀柔县民政局)
+                    if any(c.label in rule.left and c is not right for c in there):
+                        continue
+                    if _OWN_PLACE.search(text, right.start + 2, min(right.start + 5, right.end)):
+                        continue  # 怀柔县民政局, 金坛市文物管理委员会: a place the gazetteer lacks
+                    if id(right) in base_ids and not self._model_part_ok(text, right, known, base_ids):
+                        continue
+                    if self.veto(text, Candidate(left.start, right.end, rule.label, rule.id)):
+                        continue
+                    key = (left.start, right.end, rule.label)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.append(Candidate(left.start, right.end, rule.label, rule.id, rule.priority,
+                                         attrs={"base": right.source}))
         return out
 
     def _model_part_ok(self, text: str, part: Candidate, known: list[Candidate], base_ids: set[int]) -> bool:
