@@ -19,7 +19,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
-from pipeline.evaluate import CORPUS_LABELS, PLACE_LABELS, Mention, by_rule, score_mentions
+from pipeline.evaluate import CORPUS_LABELS, PLACE_LABELS, Mention, by_rule, oov_recall, score_mentions, segmentation_prf
 
 
 def add_parser(sub) -> None:
@@ -80,14 +80,17 @@ def _apply_ablation(prefixes: list[str]) -> None:
 
 
 def eval_seg(gold: str, model: str | None = None, words: str | None = None) -> dict:
-    from pipeline.nlp.segmenter import default_model_dir
-    from pipeline.training.segmenter import evaluate
+    """SIGHAN P/R/F; with ``words`` (the bakeoff's training word list) also OOV rate, R_oov, R_iv."""
+    from pipeline.nlp.segmenter import default_model_dir, normalize
+    from pipeline.training.segmenter import segment_gold
 
-    if words is None:
-        prf, extra = evaluate(model or default_model_dir(), gold), {}
-    else:
-        prf, extra = evaluate(model or default_model_dir(), gold, words_file=words)
-    return {"p": round(prf.p, 4), "r": round(prf.r, 4), "f": round(prf.f, 4), **extra}
+    gold_words, pred = segment_gold(model or default_model_dir(), gold)
+    prf = segmentation_prf(gold_words, pred)
+    report = {"p": round(prf.p, 4), "r": round(prf.r, 4), "f": round(prf.f, 4)}
+    if words is not None:
+        lines = Path(words).read_text(encoding="utf-8").splitlines()
+        report.update(oov_recall(gold_words, pred, {normalize(w.strip()) for w in lines if w.strip()}))
+    return report
 
 
 def eval_ner_corpus(name: str, path: str, with_rules: bool = False, limit: int = 0, nlp=None) -> dict:

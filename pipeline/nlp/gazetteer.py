@@ -30,6 +30,8 @@ from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_js
 
 
 class ShortForm(StrictModel):
+    """A name with its People's Daily evidence (see pipeline.training.gazetteers.name_evidence)."""
+
     text: str
     ns: int
     words: int
@@ -61,18 +63,11 @@ class Place(StrictModel):
     not_followed_by: list[str] = []
 
 
-class CountryName(StrictModel):
-    text: str
-    ns: int
-    words: int
-    keep: bool
-
-
 class Country(StrictModel):
     id: str
     code: str
     official: str
-    names: list[CountryName]
+    names: list[ShortForm]
 
 
 class PlaceFile(StrictModel):

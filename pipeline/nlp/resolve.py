@@ -66,8 +66,8 @@ def _split_at_spaces(text: str, cand: Candidate) -> list[Candidate]:
     return out
 
 
-def _conflicts(cand: Candidate, rules: list[Candidate], starts: set[int] | None, ends: set[int] | None,
-               text: str = "", entity_rules: EntityRules | None = None) -> bool:
+def _conflicts(text: str, cand: Candidate, rules: list[Candidate], entity_rules: EntityRules,
+               starts: set[int] | None, ends: set[int] | None) -> bool:
     if any(r.start == cand.start and r.end == cand.end for r in rules):
         return False
     inner = []
@@ -85,17 +85,15 @@ def _conflicts(cand: Candidate, rules: list[Candidate], starts: set[int] | None,
     # a boundary is sound where a word or a rule inside the span starts or ends
     # (美国财政部 in 美国财政部长: the rule's 财政部 ends where the model's span does)
     # and where an organisation's head begins a title (委内瑞拉能矿部 in 委内瑞拉能矿部长)
-    titled = (entity_rules is not None and cand.label == "ORG"
-              and text[cand.end - 1:cand.end + 1] in entity_rules.head_titles)
+    titled = cand.label == "ORG" and text[cand.end - 1:cand.end + 1] in entity_rules.head_titles
     aligned = starts is None or ends is None or (
         (cand.start in starts or any(r.start == cand.start for r in inner))
         and (cand.end in ends or titled or any(r.end == cand.end for r in inner)))
     # 川东石 around 川东: a one-character slip past the rule's end, or not on word
     # boundaries (a character before it is a name of its own: 白俄罗斯 around 俄罗斯;
     # a place suffix after it makes another place: 墨西哥城 around 墨西哥)
-    suffixes = entity_rules.place_suffix_chars if entity_rules is not None else frozenset()
     return not aligned or any(cand.length - r.length == 1 and r.start == cand.start
-                              and text[cand.end - 1:cand.end] not in suffixes for r in inner)
+                              and text[cand.end - 1:cand.end] not in entity_rules.place_suffix_chars for r in inner)
 
 
 def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_rules: EntityRules,
@@ -109,7 +107,7 @@ def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_ru
     if names:
         rules = [r for r in rules if not (r.source in _SHORT_PLACE_SOURCES and any(
             n.start <= r.start and r.end <= n.end for n in names))]
-    model = [c for c in model if not _conflicts(c, rules, word_starts, word_ends, text, entity_rules)]
+    model = [c for c in model if not _conflicts(text, c, rules, entity_rules, word_starts, word_ends)]
     for cand in model:
         veto = entity_rules.veto(text, cand)
         if veto and not veto.startswith(disabled or ("\0",)):

@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline import settings
-from pipeline.training.gazetteers import word_tag_counts
+from pipeline.training.gazetteers import name_evidence, word_tag_counts
 
 
 def _iso_names() -> list[dict]:
@@ -60,9 +60,9 @@ def _admin_names() -> set[str]:
     return names
 
 
-def build(pd1998: Path, out: Path | None = None) -> dict[str, int]:
+def build(pd1998: Path, out: Path | None = None, evidence: dict[str, Counter] | None = None) -> dict[str, int]:
     out = out or settings.rules_dir() / "gazetteers" / "countries.jsonl"
-    evidence = word_tag_counts(pd1998)
+    evidence = evidence if evidence is not None else word_tag_counts(pd1998)
     known = _places_yaml_codes()
     admin = _admin_names()
     written = dropped = 0
@@ -74,11 +74,10 @@ def build(pd1998: Path, out: Path | None = None) -> dict[str, int]:
                 continue
             names = []
             for name in c["names"]:
-                tags = evidence.get(name, Counter())
-                total = sum(tags.values())
-                keep = len(name) >= 2 and (total == 0 or tags.get("ns", 0) / total >= 0.5)
-                names.append({"text": name, "ns": tags.get("ns", 0), "words": total, "keep": keep})
-                dropped += not keep
+                ev = name_evidence(name, evidence)
+                ev["keep"] = ev["keep"] and len(name) >= 2
+                names.append({"text": name, **ev})
+                dropped += not ev["keep"]
             row = {"id": f"gpe.country.{c['code'].lower()}", "code": c["code"], "official": c["official"], "names": names}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             written += 1

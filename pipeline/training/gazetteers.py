@@ -87,7 +87,16 @@ def word_tag_counts(pd1998: Path) -> dict[str, Counter]:
     return counts
 
 
-def build(pd1998: Path, out: Path | None = None) -> dict[str, int]:
+def name_evidence(text: str, evidence: dict[str, Counter]) -> dict:
+    """How the corpus tags ``text`` as a word, and whether that makes it a place name:
+    tagged ``ns`` in at least half of its occurrences as a word, or never a word at all."""
+    tags = evidence.get(text, Counter())
+    total = sum(tags.values())
+    ns = tags.get("ns", 0)
+    return {"ns": ns, "words": total, "keep": total == 0 or ns / total >= 0.5}
+
+
+def build(pd1998: Path, out: Path | None = None, evidence: dict[str, Counter] | None = None) -> dict[str, int]:
     out = out or settings.rules_dir() / "gazetteers" / "admin_divisions.jsonl"
     nations = nationalities()
     rows = []
@@ -96,7 +105,7 @@ def build(pd1998: Path, out: Path | None = None) -> dict[str, int]:
             code = row["adcode"][:6]
             rows.append((code, row["name"], row["longitude"], row["latitude"]))
     names = {code: name for code, name, _, _ in rows}
-    evidence = word_tag_counts(pd1998)
+    evidence = evidence if evidence is not None else word_tag_counts(pd1998)
     written = kept = dropped = 0
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
@@ -112,25 +121,19 @@ def build(pd1998: Path, out: Path | None = None) -> dict[str, int]:
                     parents.append(pcode)
             shorts = []
             for short in short_forms(name, nations):
-                tags = evidence.get(short, Counter())
-                total = sum(tags.values())
-                ns = tags.get("ns", 0)
-                ok = total == 0 or ns / total >= 0.5
-                shorts.append({"text": short, "ns": ns, "words": total, "keep": ok})
-                kept += ok
-                dropped += not ok
-            tags = evidence.get(name, Counter())
-            total = sum(tags.values())
-            name_ns = tags.get("ns", 0)
+                shorts.append({"text": short, **name_evidence(short, evidence)})
+                kept += shorts[-1]["keep"]
+                dropped += not shorts[-1]["keep"]
+            full = name_evidence(name, evidence)
             entry = {
                 "id": f"gpe.{code}",
                 "code": code,
                 "name": name,
                 "level": level,
                 "parents": parents,
-                "name_ns": name_ns,
-                "name_words": total,
-                "name_keep": total == 0 or name_ns / total >= 0.5,
+                "name_ns": full["ns"],
+                "name_words": full["words"],
+                "name_keep": full["keep"],
                 "short": shorts,
                 "lon": float(lon) if lon else None,
                 "lat": float(lat) if lat else None,

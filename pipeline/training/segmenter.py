@@ -140,23 +140,19 @@ def read_gold(path: str | Path) -> list[list[str]]:
     return out
 
 
-def evaluate(model_dir: str | Path, gold_file: str | Path, user_dict: str | Path | None = None,
-             words_file: str | Path | None = None) -> PRF | tuple[PRF, dict]:
-    """Segment the gold's text with the model; SIGHAN word P/R/F.
+def segment_gold(model_dir: str | Path, gold_file: str | Path, user_dict: str | Path | None = None) -> tuple[list[list[str]], list[list[str]]]:
+    """The gold's words and the model's words for the same text.
 
     Input is normalised to half-width as at inference; gold words are
     normalised the same way (one character for one, boundaries unchanged).
-    With ``words_file`` (the bakeoff's training word list, one word per line)
-    the OOV rate and the OOV / in-vocabulary recall come too.
     """
-    from pipeline.evaluate import oov_recall
     from pipeline.nlp.segmenter import Segmenter
 
     seg = Segmenter(model_dir, user_dict)  # exactly what the tokenizer runs
     gold = [[normalize(w) for w in words] for words in read_gold(gold_file)]
-    pred = [seg.cut("".join(words)) for words in gold]
-    prf = segmentation_prf(gold, pred)
-    if words_file is None:
-        return prf
-    known = {normalize(w.strip()) for w in Path(words_file).read_text(encoding="utf-8").splitlines() if w.strip()}
-    return prf, oov_recall(gold, pred, known)
+    return gold, [seg.cut("".join(words)) for words in gold]
+
+
+def evaluate(model_dir: str | Path, gold_file: str | Path, user_dict: str | Path | None = None) -> PRF:
+    """Segment the gold's text with the model; SIGHAN word P/R/F."""
+    return segmentation_prf(*segment_gold(model_dir, gold_file, user_dict))
