@@ -7,7 +7,10 @@ finds:
   must start at a word start of the pkuseg segmentation (``both``: and end at
   a word end). Which start: the whole match when punctuation precedes it,
   else where the statistical model begins an entity, else the shortest
-  name; a name never starts with a ``STOP_START`` word.
+  name; a name never starts with a ``STOP_START`` word. A pattern with a
+  named group ``ent`` (context outside the entity) yields that group; its
+  ``boundary`` applies to the whole match (中方 is one word: its 中 is a
+  place; 其中方法 has no word 中方).
 * ``extend`` -- a pattern matched right after an entity already found (by
   the model, the gazetteer or another rule) with one of ``from_labels``; the
   entity and the match become one longer entity (大足区 + 政协 -> 大足区政协).
@@ -200,8 +203,13 @@ class EntityRules:
                 if end == m.start():
                     continue
                 if "ent" in pat.groupindex:  # context outside the entity
-                    if m.start("ent") >= 0 and m.end("ent") > m.start("ent"):
-                        out.append(Candidate(m.start("ent"), m.end("ent"), rule.label, rule.id, rule.priority))
+                    if m.start("ent") < 0 or m.end("ent") == m.start("ent"):
+                        continue
+                    if rule.boundary != "none" and word_starts is not None and m.start() not in word_starts:
+                        continue
+                    if rule.boundary == "both" and word_ends is not None and end not in word_ends:
+                        continue
+                    out.append(Candidate(m.start("ent"), m.end("ent"), rule.label, rule.id, rule.priority))
                     continue
                 if rule.boundary == "none" or word_starts is None:
                     if self._starts_ok(text, m.start()) or rule.boundary == "none":

@@ -19,13 +19,27 @@ def tiny_segmenter(tmp_path_factory):
     pd = work / "pd.txt"
     pd.write_text("\n".join(PD_LINES) + "\n", encoding="utf-8")
     words = work / "words.txt"
-    words.write_text("中华人民共和国\n科技局\n", encoding="utf-8")
+    words.write_text("中华人民共和国\n科技局\n美\n丽\n", encoding="utf-8")
     counts = segmenter.prepare(pd, work / "data", dev_every=5, extra_words=words)
-    assert counts == {"train_sentences": 24, "dev_sentences": 6, "extra_words": 2}
+    assert counts == {"train_sentences": 24, "dev_sentences": 6, "extra_words": 4, "split_types": 1, "split_tokens": 6}
+    train_text = (work / "data" / "train.txt").read_text(encoding="utf-8")
+    assert "美 丽" in train_text and "美丽" not in train_text  # the bakeoff's list splits it
     segmenter.train(work / "data" / "train.txt", work / "data" / "dev.txt", work / "full", iterations=1, threads=1)
     stats = segmenter.prune(work / "full", work / "pruned", threshold=0.0001)
     assert 0 < stats["features_after"] <= stats["features_before"]
     return work
+
+
+def test_bakeoff_splits_only_frequent_common_words_the_list_can_spell(tmp_path):
+    from pipeline.training import segmenter
+
+    pd = tmp_path / "pd.txt"
+    lines = ["我们/r  放在/v  桌上/s  。/w", "江/nr  泽民/nr  看/v  北京市/ns", "新/a  篇章/n  新篇章/n"]
+    pd.write_text("\n".join(lines * 3) + "\n", encoding="utf-8")
+    vocabulary = {"放", "在", "泽", "民", "北京", "市", "新", "篇章", "我们", "桌上", "看", "江", "。"}
+    assert segmenter.bakeoff_splits(pd, vocabulary) == {"放在": ["放", "在"], "新篇章": ["新", "篇章"]}
+    # a name (nr/ns) is not split, nor a word seen fewer than min_count times
+    assert segmenter.bakeoff_splits(pd, vocabulary, min_count=4) == {}
 
 
 def test_segmenter_trains_prunes_and_scores(tiny_segmenter):
