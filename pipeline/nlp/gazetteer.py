@@ -59,7 +59,7 @@ class Place(StrictModel):
     label: Literal["GPE", "LOC", "FAC", "ORG"]
     kb_id: str | None = None
     normalized: str | None = None
-    context: Literal["any", "after_verb"] = "any"
+    context: Literal["any", "after_verb", "whole_word"] = "any"
     not_followed_by: list[str] = []
 
 
