@@ -110,6 +110,11 @@ class EntityRulesComponent:
         if self.disabled:
             found = [c for c in found if not c.source.startswith(self.disabled)]
         final, vetoed = resolve(text, model, found, self.rules, self.gazetteer, starts, ends, self.disabled)
+        listed = self.rules.list_candidates(text, final)
+        if self.disabled:
+            listed = [c for c in listed if not c.source.startswith(self.disabled)]
+        if listed:
+            final = sorted(final + listed, key=lambda c: c.start)
         spans = []
         for c in final:
             span = doc.char_span(c.start, c.end, label=c.label, alignment_mode="expand")

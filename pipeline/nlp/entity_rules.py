@@ -92,6 +92,19 @@ class JoinRule(StrictModel):
     examples: list[Example] = []
 
 
+class ListRule(StrictModel):
+    """An item of a list whose neighbour is an entity of ``label`` is one too (王楠、杨影、邬娜、孙晋)."""
+
+    id: str
+    kind: Literal["list"]
+    label: Label
+    separators: str  # characters that separate the items (、)
+    item: str  # pattern an item must match whole ({SURNAME}{NAME_CHAR}{1,2})
+    priority: int = 50
+    description: str
+    examples: list[Example] = []
+
+
 class Veto(StrictModel):
     id: str
     labels: list[Label]
@@ -101,7 +114,7 @@ class Veto(StrictModel):
     examples: list[str] = []
 
 
-Rule = Annotated[Union[RegexRule, ExtendRule, JoinRule], Field(discriminator="kind")]
+Rule = Annotated[Union[RegexRule, ExtendRule, JoinRule, ListRule], Field(discriminator="kind")]
 
 
 class EntityRuleFile(StrictModel):
@@ -166,8 +179,12 @@ class EntityRules:
         self.regex: list[tuple[RegexRule, re.Pattern[str]]] = []
         self.extend: list[tuple[ExtendRule, re.Pattern[str]]] = []
         self.join: list[JoinRule] = [r for r in spec.rules if isinstance(r, JoinRule)]
+        self.lists: list[tuple[ListRule, re.Pattern[str]]] = []
         for i, rule in enumerate(spec.rules):
             if isinstance(rule, JoinRule):
+                continue
+            if isinstance(rule, ListRule):
+                self.lists.append((rule, compile_at(rule.item, ("rules", i, "item"))))
                 continue
             compiled = compile_at(rule.pattern, ("rules", i, "pattern"))
             (self.regex if isinstance(rule, RegexRule) else self.extend).append((rule, compiled))  # type: ignore[arg-type]
@@ -312,6 +329,58 @@ class EntityRules:
                     out.append(Candidate(left.start, right.end, rule.label, rule.id, rule.priority,
                                          attrs={"base": right.source}))
         return out
+
+    def list_candidates(self, text: str, final: list[Candidate]) -> list[Candidate]:
+        """Items of a list next to an entity of the rule's label (applied until nothing new appears).
+
+        An item is the text between two separators, or between a separator and
+        a character outside the item pattern; it must match the rule's
+        ``item`` pattern whole and overlap no entity.
+        """
+        out: list[Candidate] = []
+        taken = sorted((c.start, c.end) for c in final)
+
+        def free(a: int, b: int) -> bool:
+            return all(e <= a or s >= b for s, e in taken)
+
+        for rule, item in self.lists:
+            frontier = [c for c in final if c.label == rule.label]
+            while frontier:
+                new = []
+                for c in frontier:
+                    for a, b in self._neighbour_items(text, c, rule.separators):
+                        if item.fullmatch(text, a, b) and free(a, b):
+                            cand = Candidate(a, b, rule.label, rule.id, rule.priority)
+                            taken.append((a, b))
+                            new.append(cand)
+                out.extend(new)
+                frontier = new
+        return out
+
+    @staticmethod
+    def _neighbour_items(text: str, c: Candidate, separators: str, longest: int = 4) -> list[tuple[int, int]]:
+        """The items right before and right after ``c`` in a list separated by ``separators``.
+
+        An item is a run of CJK characters; the last item of a list may be
+        followed by 等 (王益、王仿子、万名盈等).
+        """
+        def han(ch: str) -> bool:
+            return "\u4e00" <= ch <= "\u9fff" and ch not in separators
+
+        items = []
+        if c.start >= 2 and text[c.start - 1] in separators:
+            end = start = c.start - 1
+            while start > 0 and end - start < longest and han(text[start - 1]):
+                start -= 1
+            if start < end and (start == 0 or not han(text[start - 1])):
+                items.append((start, end))
+        if c.end + 1 < len(text) and text[c.end] in separators:
+            start = end = c.end + 1
+            while end < len(text) and end - start < longest and han(text[end]) and text[end] != "等":
+                end += 1
+            if start < end and (end == len(text) or not han(text[end]) or text[end] == "等"):
+                items.append((start, end))
+        return items
 
     def _model_part_ok(self, text: str, part: Candidate, known: list[Candidate], base_ids: set[int]) -> bool:
         """A model span may be joined only if no veto removes it and no rule candidate crosses it."""

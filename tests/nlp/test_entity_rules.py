@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.nlp.entity_rules import Candidate, RegexRule, load_entity_rules
+from pipeline.nlp.entity_rules import Candidate, ListRule, RegexRule, load_entity_rules
 from pipeline.rules import RuleFileError, rule_path
 
 RULES = load_entity_rules()
@@ -38,10 +38,24 @@ def test_rule_examples(rule, example, word_boundaries):
     if isinstance(rule, RegexRule):
         starts, ends = word_boundaries(text)
         found = [text[c.start:c.end] for c in RULES.regex_candidates(text, starts, ends) if c.source == rule.id]
+    elif isinstance(rule, ListRule):
+        given = [Candidate(s, e, label, "given") for s, e, label in example.given]
+        found = [text[c.start:c.end] for c in RULES.list_candidates(text, given) if c.source == rule.id]
     else:
         given = [Candidate(s, e, label, "given") for s, e, label in example.given]
         found = [text[c.start:c.end] for c in RULES.extend_candidates(text, given) if c.source == rule.id]
     assert example.expect in found, (rule.id, found)
+
+
+@pytest.mark.parametrize("text,given,expected", [
+    ("王益、王仿子、万名盈等出版界耆宿", [(0, 2, "PERSON")], ["王仿子", "万名盈"]),  # along the list
+    ("王益、教练员等", [(0, 2, "PERSON")], []),  # no surname
+    ("王益、王仿子、万名盈", [(0, 2, "PERSON"), (3, 6, "ORG")], []),  # the item is taken
+    ("北京、王仿子", [(0, 2, "GPE")], []),  # a neighbour of another label
+])
+def test_list_rule_spreads_along_lists_of_names(text, given, expected):
+    found = RULES.list_candidates(text, [Candidate(s, e, label, "given") for s, e, label in given])
+    assert [text[c.start:c.end] for c in found] == expected
 
 
 def test_extend_rules_chain():
