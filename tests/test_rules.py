@@ -119,3 +119,12 @@ def test_two_character_country_names_start_a_word():
     nlp = load_nlp()
     assert [e.text for e in nlp("广大发展中国家").ents] == []  # 发展中国家 is one word
     assert ("中国", "GPE") in [(e.text, e.label_) for e in nlp("以中国式现代化全面推进").ents]
+
+
+def test_official_country_names_are_names_from_four_characters():
+    from pipeline.nlp.gazetteer import default_gazetteer
+
+    gaz = default_gazetteer()
+    assert gaz.lookup("中华人民共和国").kb_ids == ("CN",)  # places.yaml's normalized name
+    assert gaz.lookup("白俄罗斯共和国").kb_ids == ("BY",)  # countries.jsonl's official name
+    assert gaz.lookup("日本国") is None  # would take the 国 of 日本国会

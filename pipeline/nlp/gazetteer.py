@@ -116,12 +116,15 @@ class Gazetteer:
         for p in places:
             kb = (p.kb_id,) if p.kb_id else ()
             self._add(Entry(p.text, p.label, p.id, 72, kb, p.normalized, p.context, tuple(p.not_followed_by)))
+            if p.id.startswith("gpe.country.") and p.normalized:
+                self._add_official(p.normalized, p.id, kb)
         for c in countries:
             for n in c.names:
                 if n.keep:
                     # two-character names must be whole words (马里 in 马里奥 is no country); the
                     # main countries of places.yaml need only start a word (中国 in 中国式现代化)
                     self._add(Entry(n.text, "GPE", c.id, 72, (c.code,), c.official, "whole_word" if len(n.text) <= 2 else "any"))
+            self._add_official(c.official, c.id, (c.code,))
         for o in orgs:
             for text in [o.text, *o.aliases]:
                 self._add(Entry(text, "ORG", o.id, 72, (), o.text))
@@ -131,6 +134,12 @@ class Gazetteer:
         self.max_len = max((len(k) for k in self.entries), default=0)
         self.first_chars = {k[0] for k in self.entries}
         self.prefixes = prefixes_of(self.entries)
+
+    def _add_official(self, official: str, source: str, kb: tuple[str, ...]) -> None:
+        """A country's official name is one of its names (中华人民共和国), from four characters
+        on: 日本国 would take the 国 of 日本国会."""
+        if len(official) >= 4 and official not in self.entries:
+            self._add(Entry(official, "GPE", source, 72, kb, official))
 
     def _add(self, entry: Entry) -> None:
         if entry.context == "any" and (entry.source == "gpe.admin.short" or (entry.label == "ORG" and len(entry.text) <= 2)):
