@@ -1,7 +1,7 @@
 """Entity rules as data (``rules/entities.yaml``): loading, validation, matching.
 
-Three kinds of rule, each with an id that becomes the ``source`` of what it
-finds:
+Four kinds of rule, and vetoes, each with an id that becomes the ``source``
+of what it finds:
 
 * ``regex``  -- a pattern over the text. With ``boundary: word`` the match
   must start at a word start of the pkuseg segmentation (``both``: and end at
@@ -16,6 +16,13 @@ finds:
   entity and the match become one longer entity (大足区 + 政协 -> 大足区政协).
   The longer entity must end at a word end of the segmentation (``end:
   word``, the default: not 中国大学 in 中国大学生) unless ``end: any``.
+* ``join``   -- two adjacent candidates, ``left`` then ``right`` labels, make
+  one entity (山西 + 海鑫集团).
+* ``list``   -- run last, on the resolved entities: the item right before or
+  after an entity of the rule's label in a list (items separated by
+  ``separators``, the last one possibly followed by 等) that matches the
+  ``item`` pattern whole and overlaps no entity gets the label too, and so
+  on along the list (王益、王仿子、万名盈等).
 * vetoes   -- model spans whose text matches are dropped (meetings are not
   organisations).
 
@@ -93,7 +100,7 @@ class JoinRule(StrictModel):
 
 
 class ListRule(StrictModel):
-    """An item of a list whose neighbour is an entity of ``label`` is one too (王楠、杨影、邬娜、孙晋)."""
+    """An item of a list whose neighbour is an entity of ``label`` is one too (王益、王仿子、万名盈等)."""
 
     id: str
     kind: Literal["list"]
@@ -333,9 +340,9 @@ class EntityRules:
     def list_candidates(self, text: str, final: list[Candidate]) -> list[Candidate]:
         """Items of a list next to an entity of the rule's label (applied until nothing new appears).
 
-        An item is the text between two separators, or between a separator and
-        a character outside the item pattern; it must match the rule's
-        ``item`` pattern whole and overlap no entity.
+        An item is a run of CJK characters between a separator and another
+        separator, a non-CJK character, the text's edge or a final 等; it must
+        match the rule's ``item`` pattern whole and overlap no entity.
         """
         out: list[Candidate] = []
         taken = sorted((c.start, c.end) for c in final)
