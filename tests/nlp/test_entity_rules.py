@@ -189,3 +189,15 @@ def test_extensions_do_not_run_onto_another_name(text, base, inner, rule_id):
 ])
 def test_org_head_veto_takes_university_departments(text, vetoed):
     assert (RULES.veto(text, Candidate(0, len(text), "ORG", "model")) == "veto.org_without_head") is vetoed
+
+
+@pytest.mark.parametrize("text,rule_id", [
+    ("其中方法很多，集中方式也多", "gpe.country_abbr_side"),  # no word 中方
+    ("在华东地区和在华人社区", "gpe.china_abbr_after_verb"),  # 华 does not end a word
+    ("印方空喊恢复两国会谈是没用的", "org.legislature"),  # 国会 is not a word here
+    ("演员丹尼斯·霍珀等藏家", "person.foreign_with_dot"),  # 珀 is no name character: no 丹尼斯·霍
+])
+def test_context_patterns_need_their_words(text, rule_id, word_boundaries):
+    starts, ends = word_boundaries(text)
+    found = [text[c.start:c.end] for c in RULES.regex_candidates(text, starts, ends) if c.source == rule_id]
+    assert found == []
