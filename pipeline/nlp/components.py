@@ -95,6 +95,12 @@ class EntityRulesComponent:
                 out.append(Candidate(i, i + len(agency), "ORG", "byline.agency", 100))
         return out
 
+    def _enabled(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates of rules not switched off (``eval ner --without``)."""
+        if not self.disabled:
+            return candidates
+        return [c for c in candidates if not c.source.startswith(self.disabled)]
+
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         starts, ends = word_boundaries(doc)
@@ -107,12 +113,8 @@ class EntityRulesComponent:
         if doc._.kind in BYLINE_KINDS:
             found += self._byline_candidates(doc)
         found += self.rules.extend_candidates(text, found, bases=model, word_ends=ends, word_starts=starts)
-        if self.disabled:
-            found = [c for c in found if not c.source.startswith(self.disabled)]
-        final, vetoed = resolve(text, model, found, self.rules, self.gazetteer, starts, ends, self.disabled)
-        listed = self.rules.list_candidates(text, final)
-        if self.disabled:
-            listed = [c for c in listed if not c.source.startswith(self.disabled)]
+        final, vetoed = resolve(text, model, self._enabled(found), self.rules, self.gazetteer, starts, ends, self.disabled)
+        listed = self._enabled(self.rules.list_candidates(text, final))
         if listed:
             final = sorted(final + listed, key=lambda c: c.start)
         spans = []

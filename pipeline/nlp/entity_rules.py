@@ -49,6 +49,7 @@ from pipeline.rules import RuleFileError, StrictModel, _node_line, check_unique_
 
 Label = Literal["ORG", "GPE", "LOC", "FAC", "PERSON", "QUANTITY", "MONEY", "PERCENT", "DATE"]
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_HAN_CHAR = re.compile(f"[{HAN}]")
 _PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 # an administrative suffix a few characters into a name: the name starts with its own place
 _OWN_PLACE = re.compile(r"[省市县区州]")
@@ -372,7 +373,7 @@ class EntityRules:
         followed by 等 (王益、王仿子、万名盈等).
         """
         def han(ch: str) -> bool:
-            return "\u4e00" <= ch <= "\u9fff" and ch not in separators
+            return _HAN_CHAR.match(ch) is not None and ch not in separators
 
         items = []
         if c.start >= 2 and text[c.start - 1] in separators:

@@ -22,37 +22,32 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.cleaning.normalize import _HALF_WIDTH
+from pipeline.cleaning.normalize import _HALF_WIDTH, CJK
 from pipeline.evaluate import PRF, segmentation_prf
+from pipeline.training.gazetteers import word_tag_counts
 
 
 def normalize(text: str) -> str:
     return text.translate(_HALF_WIDTH)
 
 
-def read_pd1998_tagged(path: str | Path) -> Iterator[list[tuple[str, str]]]:
-    """(word, tag) lists of the People's Daily corpus, words normalised."""
+def read_pd1998(path: str | Path) -> Iterator[list[str]]:
+    """Word lists of the People's Daily corpus, normalised (tags dropped)."""
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             words = []
             for token in line.split():
-                word, _, tag = token.rpartition("/")
+                word, _, _tag = token.rpartition("/")
                 word = word or token
                 # bracketed compounds ("[中央/n", "电台/n]nt") lose their brackets
                 if word.startswith("[") and len(word) > 1:
                     word = word[1:]
-                words.append((normalize(word), tag.split("]")[0]))
+                words.append(normalize(word))
             if words:
                 yield words
 
 
-def read_pd1998(path: str | Path) -> Iterator[list[str]]:
-    """Word lists of the People's Daily corpus, normalised (tags dropped)."""
-    for words in read_pd1998_tagged(path):
-        yield [word for word, _tag in words]
-
-
-_HAN_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
+_HAN_ONLY = re.compile(f"^[{CJK}]+$")
 _PROPER_TAGS = frozenset({"nr", "ns", "nt", "nz"})
 
 
@@ -81,16 +76,10 @@ def bakeoff_splits(pd_path: str | Path, vocabulary: set[str], min_count: int = 3
     words of Han characters, not proper nouns (the names differ by sentence,
     not by standard), and only where the list has every part.
     """
-    counts: dict[str, int] = {}
-    proper: set[str] = set()
-    for words in read_pd1998_tagged(pd_path):
-        for word, tag in words:
-            counts[word] = counts.get(word, 0) + 1
-            if tag in _PROPER_TAGS:
-                proper.add(word)
+    # Han-only words are the same normalised or not, so the corpus's own tag counts serve
     splits = {}
-    for word, count in counts.items():
-        if count < min_count or word in vocabulary or word in proper or not _HAN_ONLY.match(word):
+    for word, tags in word_tag_counts(pd_path).items():
+        if sum(tags.values()) < min_count or word in vocabulary or _PROPER_TAGS & tags.keys() or not _HAN_ONLY.match(word):
             continue
         parts = _split_into(word, vocabulary)
         if parts:
