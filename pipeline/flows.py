@@ -422,7 +422,9 @@ def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> 
     w = Path(work) / "pkuseg"
     words = corpora.pku_training_words()
     counts = segmenter.prepare(corpora.peoples_daily_1998(), w / "data", extra_words=words)
-    segmenter.train(w / "data" / "train.txt", w / "data" / "dev.txt", w / "full", iterations=iterations)
+    counts.update(segmenter.build_lexicon(w / "data" / "lexicon.txt"))
+    segmenter.train(w / "data" / "train.txt", w / "data" / "dev.txt", w / "full", iterations=iterations,
+                    lexicon=w / "data" / "lexicon.txt")
     counts.update(segmenter.prune(w / "full", w / "pruned", prune_threshold))
     counts["model_dir"] = str(w / "pruned")
     return counts

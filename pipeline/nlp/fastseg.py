@@ -18,6 +18,11 @@ strings:
 * node scores are summed with numpy, and pkuseg's own compiled Viterbi
   (``spacy_pkuseg.inference.run_viterbi``) decodes them.
 
+A model trained with a word lexicon (``lexicon.txt`` beside the weights, see
+``pipeline.nlp.seglexicon``) has four more features per character, computed
+from the same ``seglexicon.spans``; its reference decoder is spacy-pkuseg with
+the lexicon feature extractor in place of its own.
+
 A test checks that it cuts the SIGHAN PKU test text exactly as spacy-pkuseg
 does. It covers ``pkuseg(model_name=..., user_dict=None).cut``: no user
 dictionary, no POS tags. Text containing the private characters it maps to
@@ -31,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import srsly
 
+from pipeline.nlp import seglexicon
 from pipeline.nlp.prefixes import name_ends, prefixes_of
 
 _NUM, _LETTER, _NOWORD = "\ue000", "\ue001", "\ue002"
@@ -95,8 +101,20 @@ class FastPkuseg:
         self.w_start: dict[str, int] = {}
         self.ww_l: dict[tuple[str, str], int] = {}
         self.ww_r: dict[tuple[str, str], int] = {}
+        # lexicon features: ids by capped length (lxB, lxE, lxM) and by the triple (lxS)
+        self.lexicon = seglexicon.model_lexicon(model_dir, feats["feature_to_idx"])
+        self.lx_side = seglexicon.CAP + 1
+        self.lx = {t: np.full(self.lx_side, self.null, dtype=np.int64) for t in ("lxB", "lxE", "lxM")}
+        self.lx_triple = np.full(self.lx_side ** 3, self.null, dtype=np.int64)
         for name, idx in feats["feature_to_idx"].items():
             template, _, rest = name.partition(".")
+            if template in self.lx:
+                self.lx[template][int(rest)] = idx
+                continue
+            if template == "lxS":
+                b, e, m = (int(x) for x in rest.split("."))
+                self.lx_triple[(b * self.lx_side + e) * self.lx_side + m] = idx
+                continue
             rest = _encode(rest)
             k = slot1.get(template)
             if k is not None:
@@ -152,6 +170,9 @@ class FastPkuseg:
             import spacy_pkuseg
 
             self._stock_seg = spacy_pkuseg.pkuseg(model_name=str(self.model_dir), user_dict=None)
+            if self.lexicon is not None:
+                self._stock_seg.feature_extractor = seglexicon.with_lexicon(self._stock_seg.feature_extractor,
+                                                                            self.lexicon)
         return self._stock_seg._cut(raw)
 
     def _scores(self, t: str) -> np.ndarray:
@@ -176,6 +197,12 @@ class FastPkuseg:
             cols[2:, 7] = bi[:-1, 2]
             cols[:-2, 8] = uni[2:, 4]
         scores = self.node_w[cols].sum(axis=1)
+        if self.lexicon is not None:
+            begin, end, inside = seglexicon.spans(t, self.lexicon)
+            side = self.lx_side
+            lx = np.stack([self.lx["lxB"][begin], self.lx["lxE"][end], self.lx["lxM"][inside],
+                           self.lx_triple[(begin * side + end) * side + inside]], axis=1)
+            scores += self.node_w[lx].sum(axis=1)
 
         # dictionary words of length 6..2 (pkuseg: get_slice_str(...) in unigram)
         unigram = self.unigram

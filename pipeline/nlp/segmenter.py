@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline import settings
 from pipeline.cleaning.normalize import _HALF_WIDTH
+from pipeline.nlp import seglexicon
 
 
 def default_model_dir() -> Path:
@@ -67,6 +68,9 @@ class Segmenter:
             self._seg = FastPkuseg(self.model_dir)  # the same words, 3 times faster
         else:
             self._seg = spacy_pkuseg.pkuseg(model_name=str(self.model_dir), user_dict=str(self.user_dict) if self.user_dict else None)
+            lexicon = seglexicon.model_lexicon(self.model_dir, self._seg.feature_extractor.feature_to_idx)
+            if lexicon is not None:  # a model trained with lexicon features needs them at inference too
+                self._seg.feature_extractor = seglexicon.with_lexicon(self._seg.feature_extractor, lexicon)
 
     def cut(self, text: str) -> list[str]:
         """Words of ``text``; their concatenation is ``normalize(text)`` minus whitespace runs."""

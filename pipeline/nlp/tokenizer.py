@@ -28,6 +28,7 @@ from spacy.tokens import Doc
 from spacy.util import ensure_path
 from spacy.vocab import Vocab
 
+from pipeline.nlp import seglexicon
 from pipeline.nlp.lexicon import Lexicon
 from pipeline.nlp.segmenter import Segmenter, default_model_dir, normalize
 
@@ -206,6 +207,11 @@ class CharWordTokenizer:
                 dst.mkdir(exist_ok=True)
                 for name in ("features.msgpack", "weights.npz"):
                     shutil.copy(seg_dir / name, dst / name)
+                lexicon = seglexicon.LEXICON_FILE  # a segmenter trained with lexicon features needs it
+                if (seg_dir / lexicon).is_file():
+                    shutil.copy(seg_dir / lexicon, dst / lexicon)
+                elif (dst / lexicon).is_file():  # no stale lexicon beside a model without one
+                    (dst / lexicon).unlink()
             if self.user_dict and self.user_dict.resolve() != (path / "user_dict.txt").resolve():
                 shutil.copy(self.user_dict, path / "user_dict.txt")
 

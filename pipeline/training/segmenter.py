@@ -24,6 +24,7 @@ import numpy as np
 
 from pipeline.cleaning.normalize import _HALF_WIDTH, CJK
 from pipeline.evaluate import PRF, segmentation_prf
+from pipeline.nlp import seglexicon
 from pipeline.training.gazetteers import word_tag_counts
 
 
@@ -126,14 +127,36 @@ def prepare(pd_path: str | Path, out_dir: str | Path, dev_every: int = 50, extra
             "split_types": len(splits), "split_tokens": n_split}
 
 
-def train(train_file: str | Path, dev_file: str | Path, model_dir: str | Path, iterations: int = 10, threads: int = 2) -> Path:
-    """Train a pkuseg model into ``model_dir`` (features.msgpack + weights.npz)."""
+def build_lexicon(out: str | Path, source: str | Path | None = None) -> dict[str, str | int]:
+    """Write the segmenter's word lexicon (``pipeline.nlp.seglexicon``) from
+    jieba's dictionary (MIT; the sha256-checked copy of ``corpora.jieba_dictionary``).
+    Its words do not come from the training text, so the model learns how far
+    a lexicon can be trusted on text it has not seen."""
+    from pipeline.training import corpora
+
+    source = Path(source) if source else corpora.jieba_dictionary()
+    with open(source, encoding="utf-8") as fh:
+        words = [normalize(line.split()[0]) for line in fh if line.strip()]
+    return {"lexicon_source": str(source), "lexicon_words": seglexicon.write_lexicon(words, out),
+            "lexicon_source_words": len(words)}
+
+
+def train(train_file: str | Path, dev_file: str | Path, model_dir: str | Path, iterations: int = 10, threads: int = 2,
+          lexicon: str | Path | None = None) -> Path:
+    """Train a pkuseg model into ``model_dir`` (features.msgpack + weights.npz).
+
+    With ``lexicon`` (a word list, see ``pipeline.nlp.seglexicon``) the model
+    also has the lexicon features, and the list is saved beside the weights.
+    """
     import spacy_pkuseg
     from spacy_pkuseg import trainer
     from spacy_pkuseg.config import config
 
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
+    if lexicon is not None:
+        words = seglexicon.read_lexicon(lexicon)
+        shutil.copy(lexicon, model_dir / seglexicon.LEXICON_FILE)
     os.makedirs(config.tempFile, exist_ok=True)
     os.makedirs(os.path.join(config.tempFile, "output"), exist_ok=True)
     config.trainFile = str(train_file)
@@ -143,7 +166,13 @@ def train(train_file: str | Path, dev_file: str | Path, model_dir: str | Path, i
     config.ttlIter = iterations
     config.init_model = None
     assert spacy_pkuseg  # the package config above is the one the trainer reads
-    trainer.train(config)
+    stock = trainer.FeatureExtractor
+    if lexicon is not None:
+        trainer.FeatureExtractor = seglexicon.extractor_class(words)  # the trainer calls FeatureExtractor()
+    try:
+        trainer.train(config)
+    finally:
+        trainer.FeatureExtractor = stock
     return model_dir
 
 
@@ -175,7 +204,7 @@ def prune(src: str | Path, dst: str | Path, threshold: float = 0.05) -> dict[str
     feats["feature_to_idx"] = new_feature_to_idx
     srsly.write_msgpack(dst / "features.msgpack", feats)
     np.savez_compressed(dst / "weights.npz", sizes=np.array([n_tag, len(kept_rows)]), w=new_w)
-    for extra in ("README.md", "meta.json"):
+    for extra in ("README.md", "meta.json", seglexicon.LEXICON_FILE):
         if (src / extra).exists() and src != dst:
             shutil.copy(src / extra, dst / extra)
     return {"features_before": n_feature, "features_after": len(kept_rows)}

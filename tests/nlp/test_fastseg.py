@@ -1,4 +1,5 @@
-"""FastPkuseg cuts text exactly as spacy-pkuseg does with the same model."""
+"""FastPkuseg cuts text exactly as spacy-pkuseg does with the same model (and the
+same lexicon features, ``pipeline.nlp.seglexicon``, where the model has a lexicon)."""
 
 from pathlib import Path
 
@@ -22,11 +23,11 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def segs():
-    import spacy_pkuseg
-
     from pipeline.nlp.fastseg import FastPkuseg
+    from pipeline.nlp.segmenter import Segmenter
 
-    return spacy_pkuseg.pkuseg(model_name=str(default_model_dir()), user_dict=None), FastPkuseg(default_model_dir())
+    # the reference: spacy-pkuseg itself, with the lexicon features where the model has a lexicon
+    return Segmenter(default_model_dir(), fast=False)._seg, FastPkuseg(default_model_dir())
 
 
 def _same(segs, lines):

@@ -30,6 +30,57 @@ def tiny_segmenter(tmp_path_factory):
     return work
 
 
+@pytest.fixture(scope="module")
+def tiny_lexicon_segmenter(tiny_segmenter):
+    from pipeline.training import segmenter
+
+    work = tiny_segmenter
+    lexicon = work / "lexicon.txt"
+    # "一九九八年" holds digits of pkuseg's node map: it can never match and is left out
+    assert segmenter.seglexicon.write_lexicon(["城市", "美丽", "北京大学", "人民广播电台", "一九九八年", "x"], lexicon) == 4
+    segmenter.train(work / "data" / "train.txt", work / "data" / "dev.txt", work / "lex_full", iterations=1,
+                    threads=1, lexicon=lexicon)
+    segmenter.prune(work / "lex_full", work / "lex_pruned", threshold=0.0001)
+    return work / "lex_pruned"
+
+
+def test_lexicon_features_are_trained_saved_and_decoded_alike(tiny_lexicon_segmenter):
+    import srsly
+
+    from pipeline.nlp import seglexicon
+    from pipeline.nlp.fastseg import FastPkuseg
+    from pipeline.nlp.segmenter import Segmenter
+
+    model = tiny_lexicon_segmenter
+    assert seglexicon.model_lexicon(model) == {"城市", "美丽", "北京大学", "人民广播电台"}
+    names = srsly.read_msgpack(model / "features.msgpack")["feature_to_idx"]
+    assert {"lxB.2", "lxE.2", "lxS.0.0.0"} <= names.keys()
+    fast, stock = FastPkuseg(model), Segmenter(model, fast=False)._seg
+    assert type(stock.feature_extractor).__name__ == "LexiconFeatureExtractor"
+    texts = ["北京大学的学生来到美丽的城市。", "中央人民广播电台播出讲话", "1998年12月31日", "\ue000北京大学",
+             "ＡＢ-城市|美丽:人民", "城" * 50]
+    for text in texts:
+        assert fast.cut(text) == stock.cut(text), text
+    # a model with lexicon features refuses to load without its lexicon
+    bare = model.parent / "lex_bare"
+    bare.mkdir()
+    for name in ("features.msgpack", "weights.npz"):
+        (bare / name).write_bytes((model / name).read_bytes())
+    for load in (FastPkuseg, lambda d: Segmenter(d, fast=False)):
+        with pytest.raises(FileNotFoundError, match="lexicon.txt"):
+            load(bare)
+    # the lexicon features change the scores, so a decoder without them would differ
+    plain = FastPkuseg(model)
+    plain.lexicon = None
+    assert not np_equal(plain._scores("美丽的城市"), fast._scores("美丽的城市"))
+
+
+def np_equal(a, b):
+    import numpy as np
+
+    return a.shape == b.shape and np.allclose(a, b)
+
+
 def test_bakeoff_splits_only_frequent_common_words_the_list_can_spell(tmp_path):
     from pipeline.training import segmenter
 
@@ -119,3 +170,20 @@ def test_silver_reader_rebuilds_compound_orgs_on_request(tmp_path):
     assert "".join(s.text[a:b] for a, b in s.missing) == "中央人民广播电台"
     (loc_only,) = read_pd1998_silver(pd, labels=("LOC",), org_compounds=True)
     assert loc_only.spans == [] and "中国国际广播电台" in "".join(loc_only.text[a:b] for a, b in loc_only.missing)
+
+
+def test_the_tokenizer_saves_the_segmenter_lexicon_with_it(tiny_lexicon_segmenter, tiny_segmenter, tmp_path):
+    import spacy
+
+    from pipeline.nlp.tokenizer import CharWordTokenizer
+
+    nlp = spacy.blank("zh")
+    tok = CharWordTokenizer(nlp.vocab, segmenter_dir=tiny_lexicon_segmenter)
+    tok.to_disk(tmp_path / "tok")
+    assert (tmp_path / "tok" / "pkuseg" / "lexicon.txt").is_file()
+    loaded = CharWordTokenizer(nlp.vocab).from_disk(tmp_path / "tok")
+    text = "北京大学的学生来到美丽的城市"
+    assert [t.lemma_ for t in loaded(text)] == [t.lemma_ for t in tok(text)]
+    # saving a model without a lexicon over it leaves no stale lexicon behind
+    CharWordTokenizer(nlp.vocab, segmenter_dir=tiny_segmenter / "pruned").to_disk(tmp_path / "tok")
+    assert not (tmp_path / "tok" / "pkuseg" / "lexicon.txt").exists()
