@@ -46,14 +46,17 @@ def usable(word: str) -> bool:
 
     if not MIN_LEN <= len(word) <= MAX_LEN:
         return False
-    banned = FeatureExtractor.num | FeatureExtractor.letter
-    return not any(c in banned or c in FeatureExtractor.keywords or c.isspace() for c in word)
+    banned = FeatureExtractor.num | FeatureExtractor.letter | set(FeatureExtractor.keywords) | set(NODE_CHARS.values())
+    return not any(c in banned or c.isspace() for c in word)
 
 
 def write_lexicon(words: Iterable[str], path: str | Path) -> int:
-    """Write the usable ``words`` (sorted, unique) to ``path``; return how many."""
+    """Write the usable ``words`` (sorted, unique) to ``path`` atomically; return how many."""
     kept = sorted({w for w in words if usable(w)})
-    Path(path).write_text("".join(w + "\n" for w in kept), encoding="utf-8")
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(w + "\n" for w in kept), encoding="utf-8")
+    tmp.replace(path)
     return len(kept)
 
 
