@@ -7,6 +7,9 @@
   and at inference, with the same table as the cleaning stage.
 * ``spacy_pkuseg.train()`` forces one thread; we set the package config
   ourselves and call ``spacy_pkuseg.trainer.train``.
+* With a word lexicon (``build_lexicon``: jieba's dictionary), the model also
+  has the lexicon features of ``pipeline.nlp.seglexicon`` (PKU test F1 0.947
+  -> 0.958); the lexicon is saved beside the weights.
 * Pruning drops features whose largest absolute weight is below a threshold
   (80 MB -> about 24 MB at 0.05 with the same F1); weights stay float64,
   which the stock loader needs.
