@@ -42,7 +42,7 @@ bench: setup
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest benchmarks -q -p no:cacheprovider --benchmark-json=.benchmarks/ner.json --benchmark-columns=mean,stddev,rounds
 	$(BIN)/python -m benchmarks.report .benchmarks/ner.json
 
-## train the segmenter and NER from the public corpora, assemble models/zh_news (long: about an hour on 2 cores)
+## train the segmenter and NER from the public corpora, assemble models/zh_news (long: about 75 min on 2 cores)
 models: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pipeline train
