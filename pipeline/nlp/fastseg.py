@@ -39,7 +39,8 @@ import srsly
 from pipeline.nlp import seglexicon
 from pipeline.nlp.prefixes import name_ends, prefixes_of
 
-_NUM, _LETTER, _NOWORD = "\ue000", "\ue001", "\ue002"
+_NUM, _LETTER = seglexicon.NODE_CHARS["**Num"], seglexicon.NODE_CHARS["**Letter"]
+_NOWORD = "\ue002"
 _SPECIAL = (("**noWord", _NOWORD), ("**Num", _NUM), ("**Letter", _LETTER))
 _TEMPLATES_1 = ("c", "c-1", "c1", "c-2", "c2")
 _TEMPLATES_2 = ("c-1c", "cc1", "c-2c-1")
@@ -167,12 +168,7 @@ class FastPkuseg:
     def _stock_cut(self, raw: str) -> list[str]:
         """spacy-pkuseg itself, for text holding the characters this decoder maps to."""
         if self._stock_seg is None:
-            import spacy_pkuseg
-
-            self._stock_seg = spacy_pkuseg.pkuseg(model_name=str(self.model_dir), user_dict=None)
-            if self.lexicon is not None:
-                self._stock_seg.feature_extractor = seglexicon.with_lexicon(self._stock_seg.feature_extractor,
-                                                                            self.lexicon)
+            self._stock_seg = seglexicon.stock_pkuseg(self.model_dir, lexicon=self.lexicon)
         return self._stock_seg._cut(raw)
 
     def _scores(self, t: str) -> np.ndarray:

@@ -29,24 +29,32 @@ same :func:`spans`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 LEXICON_FILE = "lexicon.txt"
 MIN_LEN, MAX_LEN, CAP = 2, 8, 6
-#: pkuseg's node placeholders, as single characters (the same as fastseg's)
+#: pkuseg's node placeholders as single characters (fastseg's node string uses the same)
 NODE_CHARS = {"**Num": "\ue000", "**Letter": "\ue001"}
+
+
+@lru_cache(maxsize=1)
+def _banned() -> frozenset[str]:
+    """Characters pkuseg's node string never holds as themselves."""
+    from spacy_pkuseg.feature_extractor import FeatureExtractor
+
+    return frozenset(FeatureExtractor.num | FeatureExtractor.letter | set(FeatureExtractor.keywords)
+                     | set(NODE_CHARS.values()))
 
 
 def usable(word: str) -> bool:
     """Whether ``word`` can ever match pkuseg's node string (no digit,
     full-width letter or keyword character), with a length the features use."""
-    from spacy_pkuseg.feature_extractor import FeatureExtractor
-
     if not MIN_LEN <= len(word) <= MAX_LEN:
         return False
-    banned = FeatureExtractor.num | FeatureExtractor.letter | set(FeatureExtractor.keywords) | set(NODE_CHARS.values())
+    banned = _banned()
     return not any(c in banned or c.isspace() for c in word)
 
 
@@ -143,6 +151,19 @@ def with_lexicon(base, lexicon: frozenset[str]):
     ext = cls.__new__(cls)
     ext.__dict__.update(vars(base))
     return ext
+
+
+def stock_pkuseg(model_dir: str | Path, user_dict: str | Path | None = None, lexicon: frozenset[str] | None = None):
+    """spacy-pkuseg's own segmenter for the model in ``model_dir``, with the
+    lexicon features where the model has them (``lexicon``: already read)."""
+    import spacy_pkuseg
+
+    seg = spacy_pkuseg.pkuseg(model_name=str(model_dir), user_dict=str(user_dict) if user_dict else None)
+    if lexicon is None:
+        lexicon = model_lexicon(model_dir, seg.feature_extractor.feature_to_idx)
+    if lexicon is not None:
+        seg.feature_extractor = with_lexicon(seg.feature_extractor, lexicon)
+    return seg
 
 
 def model_lexicon(model_dir: str | Path, feature_names: Iterable[str] | None = None) -> frozenset[str] | None:
