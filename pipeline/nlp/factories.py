@@ -3,6 +3,8 @@
 Registered here:
 
 * tokenizer ``zhnews.char_word_tokenizer.v1`` (:mod:`pipeline.nlp.tokenizer`)
+* component ``zhnews_ner``: spaCy's ``ner`` with a batch-vectorised greedy
+  decoder (:mod:`pipeline.nlp.fastner`; same weights, same config, same entities)
 * component ``zhnews_entity_rules`` (gazetteers, patterns, precedence)
 * component ``zhnews_quantities`` (numbers, units, values, qualifiers)
 * component ``zhnews_linker`` (admin codes, deictic places)
@@ -15,10 +17,15 @@ installed, without importing anything first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from spacy.language import Language
+from spacy.pipeline.ner import DEFAULT_NER_MODEL
 from spacy.util import registry
+from thinc.api import Model
 
 from pipeline.nlp.components import EntityRulesComponent, LinkerComponent, QuantitiesComponent, register_extensions
+from pipeline.nlp.fastner import FastEntityRecognizer
 from pipeline.nlp.tokenizer import create_tokenizer
 
 
@@ -26,6 +33,26 @@ from pipeline.nlp.tokenizer import create_tokenizer
 def char_word_tokenizer(segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True,
                         bigrams: bool = False, lexicon: str | None = None):
     return create_tokenizer(segmenter_dir, user_dict, use_words, bigrams, lexicon)
+
+
+@Language.factory(
+    "zhnews_ner",
+    assigns=["doc.ents", "token.ent_iob", "token.ent_type"],
+    default_config={  # spaCy's own "ner" defaults: a config of one loads into the other
+        "moves": None,
+        "update_with_oracle_cut_size": 100,
+        "model": DEFAULT_NER_MODEL,
+        "incorrect_spans_key": None,
+        "scorer": {"@scorers": "spacy.ner_scorer.v1"},
+    },
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
+)
+def make_ner(nlp: Language, name: str, model: Model, moves, update_with_oracle_cut_size: int,
+             incorrect_spans_key: str | None, scorer: Callable | None):
+    return FastEntityRecognizer(
+        nlp.vocab, model, name=name, moves=moves, update_with_oracle_cut_size=update_with_oracle_cut_size,
+        incorrect_spans_key=incorrect_spans_key, scorer=scorer,
+    )
 
 
 @Language.factory("zhnews_entity_rules", default_config={"model_source": "ner"})

@@ -3,7 +3,9 @@
 tokenizer (char tokens + our pkuseg model, and the name lexicon when the
 model was trained with one) -> tok2vec -> ner (statistical)
 -> zhnews_entity_rules -> zhnews_quantities -> zhnews_linker. The pkuseg model is stored once,
-inside the pipeline's tokenizer directory.
+inside the pipeline's tokenizer directory. A NER trained with spaCy's own ``ner``
+factory is shipped as ``zhnews_ner`` (the same component with the vectorised
+decoder of :mod:`pipeline.nlp.fastner`; its weights load unchanged).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import spacy
+from spacy import Config
 
 import pipeline.nlp.factories  # noqa: F401
 from pipeline import __version__
@@ -53,7 +56,16 @@ def assemble(ner_model: str | Path, segmenter_dir: str | Path, out: str | Path, 
     if tmp.exists():
         shutil.rmtree(tmp)
     nlp.to_disk(tmp)
+    _use_fast_ner(tmp / "config.cfg")
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
     return out
+
+
+def _use_fast_ner(config_path: Path) -> None:
+    """Point the ``ner`` component at our ``zhnews_ner`` factory (same config keys)."""
+    cfg = Config().from_disk(config_path, interpolate=False)
+    if cfg["components"].get("ner", {}).get("factory") == "ner":
+        cfg["components"]["ner"]["factory"] = "zhnews_ner"
+        cfg.to_disk(config_path)

@@ -1,0 +1,217 @@
+"""spaCy's greedy NER, decoded with numpy over the whole batch: same model, same entities.
+
+spaCy's ``EntityRecognizer`` decodes each state step by step in Cython, but
+every step calls BLIS's ``saxpy``/``sgemm`` through function pointers that
+take and drop the GIL (in the spaCy 3.8 / blis 1.x wheels): profiled with
+``perf`` on our model, lock and GIL handling take more time than the
+arithmetic, and the component runs at 65-75 K chars/s whatever the model's
+width. This decoder reads the same weights and makes the same moves:
+
+* the listener's token vectors go through the model's ``lower`` layer once
+  (spaCy's own precomputation, ``(tokens + 1, nF, nO, nP)`` with the padding
+  vector in row 0);
+* the biluo transition system consumes exactly one token per move, so step
+  ``t`` of every document is its token ``t``: all the documents still running
+  are advanced together, with their three state features (the buffer's first
+  token, the open entity's first token, the token before the buffer) gathered
+  as rows of that table, the maxout and the output layer computed as arrays;
+* the valid moves are spaCy's ``is_valid`` rules for documents without preset
+  entities: ``B``/``U`` only outside an entity and never on whitespace, ``B``
+  and ``I`` never on the last token or across a sentence start, ``I``/``L``
+  only inside an entity of their label, ``O`` only outside one; the best
+  valid move wins, the first one on a tie, as in spaCy's ``arg_max_if_valid``.
+
+Documents that carry preset entities, beam search, or a model shape other
+than spaCy's ``TransitionBasedParser`` for NER (three state features, an
+output layer) go through spaCy's own decoder. A test checks that both give the
+same entities on the sample page, on the People's Daily test text and on
+generated text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from spacy.attrs import IS_SPACE, SENT_START
+from spacy.pipeline.ner import EntityRecognizer
+from spacy.tokens import Doc, Span
+from spacy.util import minibatch
+
+_B, _I, _L, _U, _O = range(5)
+_MOVE = {"B": _B, "I": _I, "L": _L, "U": _U, "O": _O}
+
+
+class Entities(list):
+    """What :meth:`FastEntityRecognizer.predict` returns for a batch: per document,
+    its ``(start, end, label)`` token spans (a list type of its own, so that
+    :meth:`set_annotations` tells it from spaCy's parse states)."""
+
+
+class FastEntityRecognizer(EntityRecognizer):
+    """spaCy's ``ner`` component with the batch-vectorised greedy decoder.
+
+    Training, scoring and serialisation are spaCy's; only ``predict`` and
+    ``set_annotations`` differ, and only where :meth:`decodable` says so.
+    """
+
+    def decodable(self, docs: list[Doc]) -> bool:
+        """Whether the vectorised decoder makes exactly spaCy's moves for these docs."""
+        if self.cfg.get("beam_width", 1) != 1 or not self.model.attrs.get("has_upper", False):
+            return False
+        lower = self.model.get_ref("lower")
+        if lower.get_dim("nF") != 3:  # extra_state_tokens = true uses 6 features
+            return False
+        return not any(doc.has_annotation("ENT_IOB") for doc in docs)
+
+    def predict(self, docs: Iterable[Doc]):
+        docs = list(docs)
+        if not self.decodable(docs):
+            return super().predict(docs)
+        if not any(len(doc) for doc in docs):
+            return Entities([] for _ in docs)
+        return Entities(self._decode(docs))
+
+    def set_annotations(self, docs: Iterable[Doc], states_or_entities) -> None:
+        if not isinstance(states_or_entities, Entities):
+            return super().set_annotations(docs, states_or_entities)
+        for doc, ents in zip(docs, states_or_entities):
+            doc.set_ents([Span(doc, s, e, label=label) for s, e, label in ents], default="outside")
+            for hook in self.postprocesses:
+                hook(doc)
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 256):
+        """As spaCy's, without its sub-batches of ``batch_size // 4``: the decoder's
+        cost is per step (the longest document), so a batch is decoded at once."""
+        error_handler = self.get_error_handler()
+        for batch in minibatch(stream, size=batch_size):
+            batch = list(batch)
+            try:
+                self.set_annotations(batch, self.predict(batch))
+                yield from batch
+            except Exception as e:
+                error_handler(self.name, self, batch, e)
+
+    # -- the decoder ----------------------------------------------------
+    def _tables(self) -> _Tables:
+        n = self.moves.n_moves
+        if getattr(self, "_fast_tables", None) is None or self._fast_tables.n_class != n:
+            self._fast_tables = _Tables([self.moves.get_class_name(i) for i in range(n)], self.vocab.strings)
+        return self._fast_tables
+
+    def _decode(self, docs: list[Doc]) -> list[list[tuple[int, int, int]]]:
+        tok2vec, lower, upper = (self.model.get_ref(name) for name in ("tok2vec", "lower", "upper"))
+        tables = self._tables()
+        # feats[f][1 + token] is state feature f's contribution of a token, row 0 its
+        # padding; pieces first, so that the maxout is an elementwise maximum of slices
+        table = lower.predict(tok2vec.predict(docs))
+        n_o, n_p = table.shape[2], table.shape[3]
+        feats = [np.ascontiguousarray(table[:, f].transpose(0, 2, 1)).reshape(len(table), n_p * n_o) for f in range(3)]
+        bias = np.ascontiguousarray(lower.get_param("b").T).reshape(n_p * n_o)
+        w_out = np.ascontiguousarray(upper.get_param("W").T)
+        b_out = upper.get_param("b")
+        unseen = sorted(self.model.attrs.get("unseen_classes", ()))
+
+        lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        order = np.argsort(-lengths, kind="stable")  # running documents stay a prefix
+        len_s, off_s = lengths[order], offsets[order]
+        # per token of the batch: 1 if whitespace, 2 if it is the last of its document
+        # or the next token starts a sentence (no B or I there)
+        where = np.zeros(int(lengths.sum()), dtype=np.int64)
+        for doc, off in zip(docs, offsets):
+            if len(doc):
+                arr = doc.to_array([IS_SPACE, SENT_START])
+                where[off:off + len(doc)] = arr[:, 0] == 1
+                where[off:off + len(doc) - 1] += 2 * (arr[1:, 1] == 1)
+                where[off + len(doc) - 1] += 2
+
+        n_docs = len(docs)
+        state = np.zeros(n_docs, dtype=np.int64)  # 0: outside an entity, k + 1: inside one of label k
+        ent_start = np.zeros(n_docs, dtype=np.int64)
+        n_steps = int(len_s[0]) if n_docs else 0
+        moves = np.full((n_docs, n_steps), -1, dtype=np.int64)
+        running = n_docs
+        for t in range(n_steps):
+            while len_s[running - 1] <= t:
+                running -= 1
+            m = running
+            b0 = off_s[:m] + t
+            st = state[:m]
+            inside = st > 0
+            e0 = np.where(inside, off_s[:m] + ent_start[:m], -1)
+            before = np.where(inside, b0 - 1, -1)
+            unmaxed = feats[0][b0 + 1]
+            unmaxed += feats[1][e0 + 1]
+            unmaxed += feats[2][before + 1]
+            unmaxed += bias
+            hidden = unmaxed[:, :n_o]
+            for k in range(1, n_p):
+                hidden = np.maximum(hidden, unmaxed[:, k * n_o:(k + 1) * n_o])
+            scores = hidden @ w_out
+            scores += b_out
+            if unseen:
+                scores[:, unseen] = scores.min()
+            scores += tables.penalty[st * 4 + where[b0]]
+            guess = scores.argmax(axis=1)
+            moves[:m, t] = guess
+            begins = tables.kind[guess] == _B
+            ent_start[:m][begins] = t
+            state[:m] = tables.next_state[guess]
+        return tables.entities(moves, order, n_docs)
+
+
+class _Tables:
+    """The transition system as lookup tables over the move ids."""
+
+    def __init__(self, names: list[str], strings):
+        self.n_class = len(names)
+        self.kind = np.array([_MOVE[name.partition("-")[0]] for name in names], dtype=np.int64)
+        label_names = [name.partition("-")[2] for name in names]
+        self.labels = sorted({lab for lab in label_names if lab})
+        index = {lab: k for k, lab in enumerate(self.labels)}
+        self.label_hash = [strings.add(lab) for lab in self.labels]
+        self.move_label = np.array([index.get(lab, -1) for lab in label_names], dtype=np.int64)
+        # the state after a move: outside (0) or inside an entity of label k (k + 1)
+        self.next_state = np.where(np.isin(self.kind, (_B, _I)), self.move_label + 1, 0)
+        # penalty[state * 4 + where]: 0 for a valid move, -inf for the others, where
+        # the token's bit 1 is whitespace and bit 2 "no B or I here" (spaCy's is_valid
+        # for documents without preset entities)
+        n_states = len(self.labels) + 1
+        valid = np.zeros((n_states * 4, self.n_class), dtype=bool)
+        labelled = self.move_label >= 0
+        for st in range(n_states):
+            for where in range(4):
+                blank, stop = bool(where & 1), bool(where & 2)
+                row = valid[st * 4 + where]
+                if st == 0:
+                    row |= self.kind == _O
+                    if not blank:
+                        row |= (self.kind == _U) & labelled
+                        if not stop:
+                            row |= (self.kind == _B) & labelled
+                else:
+                    same = self.move_label == st - 1
+                    row |= (self.kind == _L) & same
+                    if not stop:
+                        row |= (self.kind == _I) & same
+        self.penalty = np.where(valid, 0.0, -np.inf).astype(np.float32)
+
+    def entities(self, moves: np.ndarray, order: np.ndarray, n_docs: int) -> list[list[tuple[int, int, int]]]:
+        """(start, end, label hash) per document from the moves made (rows in ``order``)."""
+        per_doc: list[list[tuple[int, int, int]]] = [[] for _ in range(n_docs)]
+        taken = moves >= 0
+        kind = np.where(taken, self.kind[np.where(taken, moves, 0)], -1)
+        # a well-formed biluo sequence pairs each B with the next L of its row
+        b_rows, b_cols = np.nonzero(kind == _B)
+        l_rows, l_cols = np.nonzero(kind == _L)
+        u_rows, u_cols = np.nonzero(kind == _U)
+        labs = self.move_label[moves[b_rows, b_cols]].tolist() + self.move_label[moves[u_rows, u_cols]].tolist()
+        rows = b_rows.tolist() + u_rows.tolist()
+        starts = b_cols.tolist() + u_cols.tolist()
+        ends = (l_cols + 1).tolist() + (u_cols + 1).tolist()
+        for r, s, e, lab in zip(rows, starts, ends, labs):
+            per_doc[order[r]].append((s, e, self.label_hash[lab]))
+        for ents in per_doc:
+            ents.sort()
+        return per_doc
