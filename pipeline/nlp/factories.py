@@ -24,7 +24,12 @@ from spacy.pipeline.ner import DEFAULT_NER_MODEL
 from spacy.util import registry
 from thinc.api import Model
 
-from pipeline.nlp.components import EntityRulesComponent, LinkerComponent, QuantitiesComponent, register_extensions
+from pipeline.nlp.components import (
+    EntityRulesComponent,
+    LinkerComponent,
+    QuantitiesComponent,
+    register_extensions,
+)
 from pipeline.nlp.fastner import FastEntityRecognizer
 from pipeline.nlp.tokenizer import create_tokenizer
 

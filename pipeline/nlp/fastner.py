@@ -89,7 +89,7 @@ class FastEntityRecognizer(EntityRecognizer):
             try:
                 self.set_annotations(batch, self.predict(batch))
                 yield from batch
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - spaCy's own contract: the pipeline's error handler decides
                 error_handler(self.name, self, batch, e)
 
     # -- the decoder ----------------------------------------------------
@@ -204,7 +204,7 @@ class _Tables:
         kind = np.where(taken, self.kind[np.where(taken, moves, 0)], -1)
         # a well-formed biluo sequence pairs each B with the next L of its row
         b_rows, b_cols = np.nonzero(kind == _B)
-        l_rows, l_cols = np.nonzero(kind == _L)
+        _, l_cols = np.nonzero(kind == _L)
         u_rows, u_cols = np.nonzero(kind == _U)
         labs = self.move_label[moves[b_rows, b_cols]].tolist() + self.move_label[moves[u_rows, u_cols]].tolist()
         rows = b_rows.tolist() + u_rows.tolist()

@@ -93,7 +93,7 @@ def test_preset_entities_go_through_spacys_decoder(parts):
     doc = nlp.make_doc("重庆市人民政府在北京召开会议")
     doc.ents = [Span(doc, 7, 9, label="LOC")]
     assert not fast.decodable([doc])
-    doc = list(fast.pipe(nlp.get_pipe("tok2vec").pipe([doc])))[0]
+    doc = next(fast.pipe(nlp.get_pipe("tok2vec").pipe([doc])))
     assert (7, 9, "LOC") in [(e.start, e.end, e.label_) for e in doc.ents]
 
 
