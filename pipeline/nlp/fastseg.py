@@ -18,6 +18,11 @@ strings:
 * node scores are summed with numpy, and pkuseg's own compiled Viterbi
   (``spacy_pkuseg.inference.run_viterbi``) decodes them.
 
+The feature loops are compiled (``_fastseg.pyx``, Cython, built by ``pip
+install``); ``_scores_py`` is the same computation in plain Python, used where
+the extension was not built (a warning says so) and by the tests as a second
+reference.
+
 A model trained with a word lexicon (``lexicon.txt`` beside the weights, see
 ``pipeline.nlp.seglexicon``) has four more features per character, computed
 from the same ``seglexicon.spans``; its reference decoder is spacy-pkuseg with
@@ -31,6 +36,7 @@ is handed to spacy-pkuseg itself.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +45,12 @@ import srsly
 from pipeline.nlp import seglexicon
 from pipeline.nlp.prefixes import name_ends, prefixes_of
 
+try:
+    from pipeline.nlp._fastseg import Scorer
+except ImportError:  # built by `pip install` where a C compiler is present
+    Scorer = None
+
+log = logging.getLogger(__name__)
 _NUM, _LETTER = seglexicon.NODE_CHARS["**Num"], seglexicon.NODE_CHARS["**Letter"]
 _NOWORD = "\ue002"
 _SPECIAL = (("**noWord", _NOWORD), ("**Num", _NUM), ("**Letter", _LETTER))
@@ -55,7 +67,7 @@ def _encode(word: str) -> str:
 
 
 class FastPkuseg:
-    def __init__(self, model_dir: str | Path):
+    def __init__(self, model_dir: str | Path, compiled: bool = True):
         from spacy_pkuseg.config import config
         from spacy_pkuseg.feature_extractor import FeatureExtractor
         from spacy_pkuseg.inference import run_viterbi
@@ -142,6 +154,12 @@ class FastPkuseg:
         self.prefixes = prefixes_of(self.unigram, self.word_min)  # the word scan stops early
         self.ww_l_none = self.ww_l.get((_NOWORD, _NOWORD))
         self.ww_r_none = self.ww_r.get((_NOWORD, _NOWORD))
+        self._scores = self._scores_py
+        if Scorer is not None and compiled:
+            self._scores = Scorer(self, seglexicon.MIN_LEN, seglexicon.MAX_LEN, seglexicon.CAP, _NOWORD).scores
+        elif Scorer is None:
+            log.warning("pipeline.nlp._fastseg is not built (no C compiler at install?): "
+                        "segmenting with the plain-Python scorer, about 3x slower")
 
     # -- public API ------------------------------------------------------
     def cut(self, text: str) -> list[str]:
@@ -171,7 +189,7 @@ class FastPkuseg:
             self._stock_seg = seglexicon.stock_pkuseg(self.model_dir, lexicon=self.lexicon)
         return self._stock_seg._cut(raw)
 
-    def _scores(self, t: str) -> np.ndarray:
+    def _scores_py(self, t: str) -> np.ndarray:
         """Node scores (characters x tags): the sum of the weights of each
         character's features, the multiset pkuseg's feature extractor forms."""
         n = len(t)

@@ -22,12 +22,27 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def segs():
-    from pipeline.nlp.fastseg import FastPkuseg
+def stock():
     from pipeline.nlp.segmenter import Segmenter
 
     # the reference: spacy-pkuseg itself, with the lexicon features where the model has a lexicon
-    return Segmenter(default_model_dir(), fast=False)._seg, FastPkuseg(default_model_dir())
+    return Segmenter(default_model_dir(), fast=False)._seg
+
+
+@pytest.fixture(scope="module", params=["compiled", "python"])
+def segs(request, stock):
+    """FastPkuseg with the compiled scorer (``_fastseg.pyx``) and with the plain-Python one."""
+    from pipeline.nlp.fastseg import FastPkuseg
+
+    return stock, FastPkuseg(default_model_dir(), compiled=request.param == "compiled")
+
+
+def test_the_compiled_scorer_is_built_and_used():
+    # `pip install` builds it (setup.py, Cython); the plain-Python scorer is the fallback
+    from pipeline.nlp import fastseg
+
+    assert fastseg.Scorer is not None, "pipeline/nlp/_fastseg.pyx was not compiled: reinstall with a C compiler"
+    assert fastseg.FastPkuseg(default_model_dir())._scores.__self__.__class__ is fastseg.Scorer
 
 
 def _same(segs, lines):
