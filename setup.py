@@ -1,8 +1,9 @@
-"""Build step for the one compiled module: pkuseg's node scores (pipeline/nlp/_fastseg.pyx).
+"""Build step for the one compiled module, pipeline/nlp/_compiled.pyx (pkuseg's
+node scores, dictionary matching).
 
 Everything else is in pyproject.toml. The extension is optional: without a C
-compiler the install still succeeds and ``pipeline.nlp.fastseg`` uses its
-plain-Python scorer (same words, about 3x slower), saying so in a warning.
+compiler the install still succeeds and the modules that use it fall back to
+their plain-Python loops (same results, slower), saying so in a warning.
 """
 
 from Cython.Build import cythonize
@@ -10,7 +11,7 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=cythonize(
-        [Extension("pipeline.nlp._fastseg", ["pipeline/nlp/_fastseg.pyx"], optional=True)],
+        [Extension("pipeline.nlp._compiled", ["pipeline/nlp/_compiled.pyx"], optional=True)],
         language_level=3,
     ),
 )

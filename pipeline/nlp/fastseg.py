@@ -18,7 +18,7 @@ strings:
 * node scores are summed with numpy, and pkuseg's own compiled Viterbi
   (``spacy_pkuseg.inference.run_viterbi``) decodes them.
 
-The feature loops are compiled (``_fastseg.pyx``, Cython, built by ``pip
+The feature loops are compiled (``_compiled.pyx``, Cython, built by ``pip
 install``); ``_scores_py`` is the same computation in plain Python, used where
 the extension was not built (a warning says so) and by the tests as a second
 reference.
@@ -46,7 +46,7 @@ from pipeline.nlp import seglexicon
 from pipeline.nlp.prefixes import name_ends, prefixes_of
 
 try:
-    from pipeline.nlp._fastseg import Scorer
+    from pipeline.nlp._compiled import Scorer
 except ImportError:  # built by `pip install` where a C compiler is present
     Scorer = None
 
@@ -158,7 +158,7 @@ class FastPkuseg:
         if Scorer is not None and compiled:
             self._scores = Scorer(self, seglexicon.MIN_LEN, seglexicon.MAX_LEN, seglexicon.CAP, _NOWORD).scores
         elif Scorer is None:
-            log.warning("pipeline.nlp._fastseg is not built (no C compiler at install?): "
+            log.warning("pipeline.nlp._compiled is not built (no C compiler at install?): "
                         "segmenting with the plain-Python scorer, about 3x slower")
 
     # -- public API ------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Literal
 
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.nlp.entity_rules import Candidate
-from pipeline.nlp.prefixes import name_ends, prefixes_of
+from pipeline.nlp.prefixes import find_names, prefixes_of
 from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_jsonl, load_yaml, rule_path
 
 
@@ -132,7 +132,6 @@ class Gazetteer:
             self._add(Entry(name, "ORG", agency_id, 72, (), None))
         self._merge_duplicates()
         self.max_len = max((len(k) for k in self.entries), default=0)
-        self.first_chars = {k[0] for k in self.entries}
         self.prefixes = prefixes_of(self.entries)
 
     def _add_official(self, official: str, source: str, kb: tuple[str, ...]) -> None:
@@ -179,15 +178,12 @@ class Gazetteer:
     def candidates(self, text: str, word_starts: set[int] | None = None, word_ends: set[int] | None = None) -> list[Candidate]:
         """Every gazetteer name in ``text`` that fits the segmentation and its context."""
         out = []
-        for i, ch in enumerate(text):
-            if ch not in self.first_chars:
-                continue
-            for j in reversed(name_ends(text, i, self.prefixes, self.entries, 1, self.max_len)):  # longest first
-                for e in self.entries[text[i:j]]:
-                    if not self._context_ok(text, i, j, e, word_starts, word_ends):
-                        continue
-                    out.append(Candidate(i, j, e.label, e.source, e.priority, kb_id=e.kb_ids[0] if len(e.kb_ids) == 1 else None,
-                                         normalized=e.normalized, attrs={"kb_ids": e.kb_ids} if e.kb_ids else {}))
+        for i, j in find_names(text, self.prefixes, self.entries, 1, self.max_len):  # longest first at each start
+            for e in self.entries[text[i:j]]:
+                if not self._context_ok(text, i, j, e, word_starts, word_ends):
+                    continue
+                out.append(Candidate(i, j, e.label, e.source, e.priority, kb_id=e.kb_ids[0] if len(e.kb_ids) == 1 else None,
+                                     normalized=e.normalized, attrs={"kb_ids": e.kb_ids} if e.kb_ids else {}))
         return out
 
     @staticmethod

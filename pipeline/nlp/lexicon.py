@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.nlp.prefixes import name_ends, prefixes_of
+from pipeline.nlp.prefixes import find_names, prefixes_of
 
 TYPES = ("nr", "ns", "nt")
 
@@ -48,14 +48,13 @@ class Lexicon:
         text = "".join(c if len(c) == 1 else "\0" for c in chars)
         best: list[dict[str, tuple[int, int]]] = [dict() for _ in range(n)]
         entries, prefixes, max_len = self.entries, self.prefixes, self.max_len
-        for i in range(n):
-            for j in reversed(name_ends(text, i, prefixes, entries, 2, max_len)):  # the longest name first
-                typ = entries[text[i:j]]
-                length = j - i
-                for k in range(i, j):
-                    cur = best[k].get(typ)
-                    if cur is None or cur[1] - cur[0] < length:
-                        best[k][typ] = (i, j)
+        for i, j in find_names(text, prefixes, entries, 2, max_len):  # the longest name first at each start
+            typ = entries[text[i:j]]
+            length = j - i
+            for k in range(i, j):
+                cur = best[k].get(typ)
+                if cur is None or cur[1] - cur[0] < length:
+                    best[k][typ] = (i, j)
         out = []
         for k in range(n):
             if not best[k]:

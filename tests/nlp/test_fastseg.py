@@ -31,7 +31,7 @@ def stock():
 
 @pytest.fixture(scope="module", params=["compiled", "python"])
 def segs(request, stock):
-    """FastPkuseg with the compiled scorer (``_fastseg.pyx``) and with the plain-Python one."""
+    """FastPkuseg with the compiled scorer (``_compiled.pyx``) and with the plain-Python one."""
     from pipeline.nlp.fastseg import FastPkuseg
 
     return stock, FastPkuseg(default_model_dir(), compiled=request.param == "compiled")
@@ -41,7 +41,7 @@ def test_the_compiled_scorer_is_built_and_used():
     # `pip install` builds it (setup.py, Cython); the plain-Python scorer is the fallback
     from pipeline.nlp import fastseg
 
-    assert fastseg.Scorer is not None, "pipeline/nlp/_fastseg.pyx was not compiled: reinstall with a C compiler"
+    assert fastseg.Scorer is not None, "pipeline/nlp/_compiled.pyx was not compiled: reinstall with a C compiler"
     assert fastseg.FastPkuseg(default_model_dir())._scores.__self__.__class__ is fastseg.Scorer
 
 

@@ -1,11 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""The node scores of :class:`pipeline.nlp.fastseg.FastPkuseg`, compiled.
+"""The project's compiled loops (Cython), each with a plain-Python twin that
+the tests hold it to.
 
-The same features as ``FastPkuseg._scores_py`` (the reference, in plain
-Python) from the same tables, with the loops over characters, n-grams and
-candidate words in C: the n-gram and word lookups stay Python ``dict`` /
-``frozenset`` lookups of ``str`` slices, and each feature found adds its
-weight row to the score matrix directly.
+* :class:`Scorer`: the node scores of :class:`pipeline.nlp.fastseg.FastPkuseg`,
+  the same features as ``FastPkuseg._scores_py`` from the same tables, with
+  the loops over characters, n-grams and candidate words in C; each feature
+  found adds its weight row to the score matrix directly.
+* :func:`find_names`: every dictionary name in a text by prefix scan, the
+  loop of :func:`pipeline.nlp.prefixes.find_names_py`.
+
+Lookups stay Python ``dict`` / ``frozenset`` lookups of ``str`` slices.
 """
 
 import numpy as np
@@ -188,3 +192,23 @@ cdef inline void _push(list slots, Py_ssize_t i, str w):
         slots[i] = [w]
     else:
         (<list>cur).append(w)
+
+
+def find_names(str text, prefixes, names, Py_ssize_t min_len, Py_ssize_t max_len):
+    """(start, end) of every name of ``names`` in ``text``, ``min_len`` to ``max_len``
+    long: starts ascending, and at each start the longest name first."""
+    cdef Py_ssize_t n = len(text), s, length, top, k, first
+    cdef list out = []
+    cdef str piece
+    for s in range(n - min_len + 1):
+        top = min(max_len, n - s)
+        first = len(out)
+        for length in range(min_len, top + 1):
+            piece = text[s:s + length]
+            if piece not in prefixes:
+                break
+            if piece in names:
+                out.append((s, s + length))
+        if len(out) - first > 1:
+            out[first:] = out[first:][::-1]
+    return out

@@ -1,0 +1,39 @@
+"""Dictionary matching by prefix scan: the compiled loop, its Python twin and a
+brute-force definition agree."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.nlp import prefixes
+from pipeline.nlp.prefixes import find_names, find_names_py, prefixes_of
+
+ALPHABET = "重庆市云阳县北京人民政府长江a1 "
+
+
+def brute(text, names, min_len, max_len):
+    out = []
+    for i in range(len(text)):
+        ends = [j for j in range(i + min_len, min(len(text), i + max_len) + 1) if text[i:j] in names]
+        out += [(i, j) for j in sorted(ends, reverse=True)]
+    return out
+
+
+def test_the_compiled_loop_is_built():
+    assert prefixes._find_names_c is not None, "pipeline/nlp/_compiled.pyx was not compiled: reinstall with a C compiler"
+
+
+@given(st.text(alphabet=ALPHABET, max_size=40),
+       st.sets(st.text(alphabet=ALPHABET, min_size=1, max_size=6), max_size=25),
+       st.integers(1, 3), st.integers(1, 8))
+def test_find_names_agrees_with_brute_force(text, names, min_len, extra):
+    max_len = min_len + extra - 1
+    names = frozenset(names)
+    pre = prefixes_of(names, min_len)
+    want = brute(text, names, min_len, max_len)
+    assert find_names_py(text, pre, names, min_len, max_len) == want
+    assert find_names(text, pre, names, min_len, max_len) == want
+
+
+def test_longest_first_at_each_start():
+    names = frozenset({"重庆", "重庆市", "庆市", "市"})
+    assert find_names("重庆市", prefixes_of(names), names, 1, 5) == [(0, 3), (0, 2), (1, 3), (2, 3)]
