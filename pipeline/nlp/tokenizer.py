@@ -19,11 +19,14 @@ The segmenter model and user dictionary are saved with the pipeline.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import srsly
+from spacy.attrs import LEMMA, MORPH, TAG
 from spacy.tokens import Doc
 from spacy.util import ensure_path
 from spacy.vocab import Vocab
@@ -39,6 +42,27 @@ WORD_BOUNDARIES = "zhnews.word_boundaries"
 #: ``doc.user_data`` key of the input text (equal to ``doc.text``, which spaCy
 #: rebuilds from every token on each access)
 TEXT = "zhnews.text"
+
+
+_HAS_SPACE = re.compile(r"\s").search
+
+
+def _chars_and_spaces(text: str) -> tuple[list[str], list[bool]]:
+    """Every non-space character a token; a single " " after one becomes its
+    ``whitespace_``, other whitespace a token of its own."""
+    chars: list[str] = []
+    spaces: list[bool] = []
+    for ch in text:
+        if ch.isspace():
+            if chars and not spaces[-1] and ch == " ":
+                spaces[-1] = True
+            else:
+                chars.append(ch)
+                spaces.append(False)
+        else:
+            chars.append(ch)
+            spaces.append(False)
+    return chars, spaces
 
 
 def cached_text(doc: Doc) -> str | None:
@@ -102,6 +126,8 @@ class CharWordTokenizer:
         self.lexicon_path = Path(lexicon) if lexicon else None
         self._segmenter: Segmenter | None = None
         self._lexicon: Lexicon | None = None
+        self._morph_keys: dict[str, int] = {}  # MORPH string -> its key in this vocab
+        self._tag_keys: dict[int, list[int]] = {}  # word length -> TAG keys of its characters
 
     @property
     def lexicon(self) -> Lexicon | None:
@@ -117,36 +143,69 @@ class CharWordTokenizer:
         return self._segmenter
 
     def __call__(self, text: str) -> Doc:
-        chars: list[str] = []
-        spaces: list[bool] = []
-        for ch in text:
-            if ch.isspace():
-                if chars and not spaces[-1] and ch == " ":
-                    spaces[-1] = True
-                else:
-                    chars.append(ch)
-                    spaces.append(False)
-            else:
-                chars.append(ch)
-                spaces.append(False)
-        morphs = self._morphs(chars)
-        if not self.use_words:
-            doc = Doc(self.vocab, words=chars, spaces=spaces, morphs=morphs)
+        if text and not _HAS_SPACE(text):  # most sentences: one token per character, no spaces
+            chars = list(text)
+            spaces = [False] * len(chars)
         else:
-            lemmas, tags, bounds = self._word_features(text, chars, spaces)
-            doc = Doc(self.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=morphs)
+            chars, spaces = _chars_and_spaces(text)
+        doc = Doc(self.vocab, words=chars, spaces=spaces)
+        attrs: list[int] = []
+        cols: list[list[int]] = []
+        morphs = self._morphs(chars)
+        if morphs is not None:
+            morph_key = self._morph_keys
+            for m in morphs:
+                if m not in morph_key:
+                    morph_key[m] = self.vocab.morphology.add(m)
+            attrs.append(MORPH)
+            cols.append([morph_key[m] for m in morphs])
+        if self.use_words and chars:
+            lemmas, tags, bounds = self._word_keys(text, chars, spaces)
+            attrs += [LEMMA, TAG]
+            cols += [lemmas, tags]
             if bounds[0]:
                 doc.user_data[WORD_BOUNDARIES] = bounds
+        if attrs and chars:
+            doc.from_array(attrs, np.array(cols, dtype=np.uint64).T)
         doc.user_data[TEXT] = text
         return doc
+
+    def _word_keys(self, text: str, chars: list[str], spaces: list[bool]) -> tuple[list[int], list[int], tuple[set[int], set[int]]]:
+        """LEMMA and TAG string keys of each token, and the word boundaries."""
+        add = self.vocab.strings.add
+        if len(chars) == len(text) and not any(spaces) and not _HAS_SPACE(text):
+            # no whitespace: the words cover the tokens one for one
+            lemmas: list[int] = []
+            tags: list[int] = []
+            starts: set[int] = set()
+            ends: set[int] = set()
+            pos = 0
+            tag_keys = self._tag_keys
+            for w in self.segmenter.cut(text):
+                n = len(w)
+                lemmas += [add(w)] * n
+                keys = tag_keys.get(n)
+                if keys is None:
+                    keys = tag_keys[n] = [add(t) for t in position_tags([w])]
+                tags += keys
+                starts.add(pos)
+                pos += n
+                ends.add(pos)
+            if pos == len(chars):
+                return lemmas, tags, (starts, ends)
+        lemma_strs, tag_strs, bounds = self._word_features(text, chars, spaces)
+        return [add(x) for x in lemma_strs], [add(x) for x in tag_strs], bounds
 
     def _morphs(self, chars: list[str]) -> list[str] | None:
         lex = self.lexicon
         if not self.bigrams and lex is None:
             return None
-        bi = self._bigrams(chars) if self.bigrams else [""] * len(chars)
-        lx = lex.features([normalize(c) for c in chars]) if lex is not None else [""] * len(chars)
-        return ["|".join(p for p in pair if p) for pair in zip(bi, lx)]
+        # tokens are single characters and normalize maps one character to one
+        lx = lex.features(list(normalize("".join(chars)))) if lex is not None else None
+        if not self.bigrams:
+            return lx
+        bi = self._bigrams(chars)
+        return bi if lx is None else ["|".join(p for p in pair if p) for pair in zip(bi, lx)]
 
     @staticmethod
     def _bigrams(chars: list[str]) -> list[str]:

@@ -82,3 +82,44 @@ def test_lexicon_prefix_scan_equals_the_definition():
     for _ in range(300):
         chars = [rng.choice(alphabet) for _ in range(rng.randint(0, 20))]
         assert lex.features(chars) == _features_brute_force(lex, chars), "".join(chars)
+
+
+def _reference_doc(tok, text):
+    """The token annotations spelled out as strings (the tokenizer sets them as keys)."""
+    from pipeline.nlp.tokenizer import _chars_and_spaces
+
+    chars, spaces = _chars_and_spaces(text)
+    lemmas = tags = None
+    bounds = (set(), set())
+    if tok.use_words and chars:
+        lemmas, tags, bounds = tok._word_features(text, chars, spaces)
+    doc = spacy.tokens.Doc(tok.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=tok._morphs(chars))
+    return doc, bounds
+
+
+_ATTRS = ["ORTH", "NORM", "LEMMA", "TAG", "MORPH", "SPACY", "SHAPE", "IS_SPACE"]
+_TEXTS = ["重庆市科技局局长明炬表示", "", " ", "a", "江泽民访问北京大学", "科研机构 and 企业\n下一段", "  前后  有空格 ",
+          "中\t国\n人\u3000民", "2022年1—6月增长2.3%，云阳县", "ＡＢＣ１２３", "😀表情🇨🇳"]
+
+
+@pytest.mark.skipif(not (default_model_dir() / "weights.npz").is_file(), reason="no shipped segmenter (run `make models`)")
+@pytest.mark.parametrize("use_words", [True, False])
+def test_annotations_equal_the_string_spelled_reference(tmp_path, use_words):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    lex = tmp_path / "lexicon.txt"
+    lex.write_text("江泽民\tnr\n北京\tns\n北京大学\tnt\n重庆市\tns\n科技局\tnt\n", encoding="utf-8")
+    nlp = spacy.blank("zh")
+    tok = CharWordTokenizer(nlp.vocab, segmenter_dir=default_model_dir(), use_words=use_words, lexicon=lex)
+
+    def check(text):
+        doc = tok(text)
+        ref, bounds = _reference_doc(tok, text)
+        assert doc.text == text
+        assert doc.to_array(_ATTRS).tolist() == ref.to_array(_ATTRS).tolist()
+        assert doc.user_data.get("zhnews.word_boundaries", (set(), set())) == bounds
+
+    for text in _TEXTS:
+        check(text)
+    settings(max_examples=60)(given(st.text(alphabet="重庆市科技局江泽民访问北京大学的了 \n\t1２Ａa，。", max_size=40))(check))()
