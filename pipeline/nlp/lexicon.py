@@ -42,27 +42,31 @@ class Lexicon:
                 entries.setdefault(word, typ)
         return cls(entries)
 
-    def features(self, chars: list[str]) -> list[str]:
-        """One MORPH string per character (``""`` where no name covers it)."""
+    def features(self, chars: list[str] | str) -> list[str]:
+        """One MORPH string per character (``""`` where no name covers it); ``chars``
+        is the token texts, or a string of one-character tokens."""
         n = len(chars)
-        text = "".join(c if len(c) == 1 else "\0" for c in chars)
-        best: list[dict[str, tuple[int, int]]] = [dict() for _ in range(n)]
-        entries, prefixes, max_len = self.entries, self.prefixes, self.max_len
-        for i, j in find_names(text, prefixes, entries, 2, max_len):  # the longest name first at each start
+        text = chars if isinstance(chars, str) else "".join(c if len(c) == 1 else "\0" for c in chars)
+        out = [""] * n
+        found = find_names(text, self.prefixes, self.entries, 2, self.max_len)  # the longest name first at each start
+        if not found:
+            return out
+        best: dict[int, dict[str, tuple[int, int]]] = {}  # only the characters some name covers
+        entries = self.entries
+        for i, j in found:
             typ = entries[text[i:j]]
             length = j - i
             for k in range(i, j):
-                cur = best[k].get(typ)
+                by_type = best.get(k)
+                if by_type is None:
+                    best[k] = {typ: (i, j)}
+                    continue
+                cur = by_type.get(typ)
                 if cur is None or cur[1] - cur[0] < length:
-                    best[k][typ] = (i, j)
-        out = []
-        for k in range(n):
-            if not best[k]:
-                out.append("")
-                continue
+                    by_type[typ] = (i, j)
+        for k, by_type in best.items():
             vals = []
-            for typ, (i, j) in sorted(best[k].items()):
-                pos = "B" if k == i else ("E" if k == j - 1 else "I")
-                vals.append(typ + pos)
-            out.append("Lex=" + ",".join(vals))
+            for typ, (i, j) in sorted(by_type.items()):
+                vals.append(typ + ("B" if k == i else ("E" if k == j - 1 else "I")))
+            out[k] = "Lex=" + ",".join(vals)
         return out

@@ -201,7 +201,7 @@ class CharWordTokenizer:
         if not self.bigrams and lex is None:
             return None
         # tokens are single characters and normalize maps one character to one
-        lx = lex.features(list(normalize("".join(chars)))) if lex is not None else None
+        lx = lex.features(normalize("".join(chars))) if lex is not None else None
         if not self.bigrams:
             return lx
         bi = self._bigrams(chars)
