@@ -23,7 +23,7 @@ cdef inline void _add(double[:, ::1] out, Py_ssize_t row, const double[:, ::1] w
 
 
 cdef class Scorer:
-    cdef dict by_char, by_pair, w_end, w_start, ww_l, ww_r
+    cdef dict by_char, by_pair, w_end, w_start, ww_l, ww_r, lex_reach
     cdef frozenset unigram, prefixes, lexicon
     cdef const double[:, ::1] node_w
     cdef const long long[::1] lx_b, lx_e, lx_m, lx_s
@@ -50,8 +50,16 @@ cdef class Scorer:
         self.ww_r_none = -1 if fast.ww_r_none is None else fast.ww_r_none
         self.noword = noword
         self.lexicon = frozenset(fast.lexicon) if fast.lexicon is not None else None
+        # the longest lexicon word beginning with each two characters (every word has two)
+        self.lex_reach = {}
+        if self.lexicon is not None:
+            for w in self.lexicon:
+                if len(w) > self.lex_reach.get(w[:2], 0):
+                    self.lex_reach[w[:2]] = len(w)
         self.lx_side = fast.lx_side
         self.lx_min, self.lx_max, self.lx_cap = lx_min, lx_max, lx_cap
+        if lx_min < 2:
+            raise ValueError("the lexicon scan keys words by their first two characters: lx_min must be >= 2")
         self.lx_b = np.ascontiguousarray(fast.lx["lxB"], dtype=np.int64)
         self.lx_e = np.ascontiguousarray(fast.lx["lxE"], dtype=np.int64)
         self.lx_m = np.ascontiguousarray(fast.lx["lxM"], dtype=np.int64)
@@ -101,8 +109,11 @@ cdef class Scorer:
             end_a = np.zeros(n, dtype=np.int64)
             inside_a = np.zeros(n, dtype=np.int64)
             begin, end, inside = begin_a, end_a, inside_a
-            for s in range(n):
-                top = min(self.lx_max, n - s)
+            for s in range(n - 1):
+                reach = self.lex_reach.get(t[s:s + 2])
+                if reach is None:
+                    continue
+                top = min(self.lx_max, n - s, <Py_ssize_t>reach)
                 for length in range(self.lx_min, top + 1):
                     if t[s:s + length] in self.lexicon:
                         k = min(length, self.lx_cap)
