@@ -61,6 +61,7 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
     entities: list[Entity] = []
     for sent, doc in zip(sentences, nlp.pipe(docs, batch_size=batch_size)):
         for ent in doc.ents:
+            x = ent._  # one Underscore view per entity (each `ent._` makes a new one)
             raw_start, raw_end = sent.offsets.raw_span(ent.start_char, ent.end_char)
             start = sent.start + ent.start_char if sent.start is not None else None
             end = sent.start + ent.end_char if sent.start is not None else None
@@ -76,11 +77,11 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
                     end=end,
                     raw_start=raw_start,
                     raw_end=raw_end,
-                    source=ent._.source or "unknown",
-                    score=ent._.score,
-                    normalized=ent._.normalized,
-                    kb_id=ent._.kb_id,
-                    **{name: getattr(ent._, name) for name in QUANTITY_ATTRS},
+                    source=x.source or "unknown",
+                    score=x.score,
+                    normalized=x.normalized,
+                    kb_id=x.kb_id,
+                    **{name: getattr(x, name) for name in QUANTITY_ATTRS},
                 )
             )
     resolve_local_deictics(entities)
