@@ -42,7 +42,7 @@ def word_boundaries(doc: Doc) -> tuple[set[int] | None, set[int] | None]:
     """Character offsets where pkuseg words start and end (None without word features)."""
     cached = doc.user_data.get(WORD_BOUNDARIES)
     if cached is not None and cached_text(doc) is not None:
-        return cached
+        return set(cached[0]), set(cached[1])
     tagged = [(tok.idx, tok.idx + len(tok.text), tok.tag_) for tok in doc if tok.tag_]
     if not tagged:
         return None, None

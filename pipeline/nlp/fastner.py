@@ -21,7 +21,8 @@ width. This decoder reads the same weights and makes the same moves:
   only inside an entity of their label, ``O`` only outside one; the best
   valid move wins, the first one on a tie, as in spaCy's ``arg_max_if_valid``.
 
-Documents that carry preset entities, beam search, or a model shape other
+Documents that carry preset entities, beam search, a model on other ops
+than numpy's (a GPU), or a model shape other
 than spaCy's ``TransitionBasedParser`` for NER (three state features, an
 output layer) go through spaCy's own decoder. A test checks that both give the
 same entities on the sample page, on the People's Daily test text and on
@@ -37,6 +38,7 @@ from spacy.attrs import IS_SPACE, SENT_START
 from spacy.pipeline.ner import EntityRecognizer
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
+from thinc.api import NumpyOps
 
 _B, _I, _L, _U, _O = range(5)
 _MOVE = {"B": _B, "I": _I, "L": _L, "U": _U, "O": _O}
@@ -58,6 +60,8 @@ class FastEntityRecognizer(EntityRecognizer):
     def decodable(self, docs: list[Doc]) -> bool:
         """Whether the vectorised decoder makes exactly spaCy's moves for these docs."""
         if self.cfg.get("beam_width", 1) != 1 or not self.model.attrs.get("has_upper", False):
+            return False
+        if not isinstance(self.model.ops, NumpyOps):  # a GPU's arrays stay with spaCy's decoder
             return False
         lower = self.model.get_ref("lower")
         if lower.get_dim("nF") != 3:  # extra_state_tokens = true uses 6 features

@@ -36,8 +36,10 @@ from pipeline.nlp.lexicon import Lexicon
 from pipeline.nlp.segmenter import Segmenter, default_model_dir, normalize
 
 _MAX_LEN = 4
-#: ``doc.user_data`` key of the pkuseg word boundaries, (starts, ends) as character
-#: offsets, which the entity rules read (saves them a pass over the tokens)
+#: ``doc.user_data`` key of the pkuseg word boundaries, (starts, ends) as ascending
+#: lists of character offsets, which the entity rules read (saves them a pass over the
+#: tokens); lists, not sets, so that ``Doc.to_bytes`` (and ``nlp.pipe(n_process=...)``,
+#: which ships docs between processes that way) can serialise them
 WORD_BOUNDARIES = "zhnews.word_boundaries"
 #: ``doc.user_data`` key of the input text (equal to ``doc.text``, which spaCy
 #: rebuilds from every token on each access)
@@ -170,15 +172,15 @@ class CharWordTokenizer:
         doc.user_data[TEXT] = text
         return doc
 
-    def _word_keys(self, text: str, chars: list[str], spaces: list[bool]) -> tuple[list[int], list[int], tuple[set[int], set[int]]]:
-        """LEMMA and TAG string keys of each token, and the word boundaries."""
+    def _word_keys(self, text: str, chars: list[str], spaces: list[bool]) -> tuple[list[int], list[int], tuple[list[int], list[int]]]:
+        """LEMMA and TAG string keys of each token, and the word boundaries (ascending)."""
         add = self.vocab.strings.add
         if len(chars) == len(text) and not any(spaces) and not _HAS_SPACE(text):
             # no whitespace: the words cover the tokens one for one
             lemmas: list[int] = []
             tags: list[int] = []
-            starts: set[int] = set()
-            ends: set[int] = set()
+            starts: list[int] = []
+            ends: list[int] = []
             pos = 0
             tag_keys = self._tag_keys
             for w in self.segmenter.cut(text):
@@ -188,13 +190,13 @@ class CharWordTokenizer:
                 if keys is None:
                     keys = tag_keys[n] = [add(t) for t in position_tags([w])]
                 tags += keys
-                starts.add(pos)
+                starts.append(pos)
                 pos += n
-                ends.add(pos)
+                ends.append(pos)
             if pos == len(chars):
                 return lemmas, tags, (starts, ends)
-        lemma_strs, tag_strs, bounds = self._word_features(text, chars, spaces)
-        return [add(x) for x in lemma_strs], [add(x) for x in tag_strs], bounds
+        lemma_strs, tag_strs, (starts_set, ends_set) = self._word_features(text, chars, spaces)
+        return [add(x) for x in lemma_strs], [add(x) for x in tag_strs], (sorted(starts_set), sorted(ends_set))
 
     def _morphs(self, chars: list[str]) -> list[str] | None:
         lex = self.lexicon

@@ -68,3 +68,19 @@ def test_numpy_blas_gemm_equals_blis_gemm():
     out = np.zeros((50, 20), dtype=np.float32)
     assert fast.gemm(x, y, trans2=True, out=out) is out
     np.testing.assert_allclose(out, blis.gemm(x, y, trans2=True), rtol=1e-5)
+
+
+@pytest.mark.skipif(not pipeline_dir().is_dir(), reason="models/zh_news is missing: run `make models`")
+def test_docs_serialise_and_nlp_pipe_runs_in_two_processes():
+    from spacy.tokens import Doc
+
+    from pipeline.nlp import load_nlp
+
+    nlp = load_nlp()
+    texts = ["2022年，重庆市技术合同成交额630.5亿元，云阳县", "新华社北京1月1日电 记者王小明报道", "中国人民银行在北京召开会议"] * 4
+    one = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+    doc = nlp(texts[0])
+    again = Doc(nlp.vocab).from_bytes(doc.to_bytes())  # user data included
+    assert [(e.start_char, e.end_char, e.label_) for e in again.ents] == one[0]
+    two = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts, n_process=2, batch_size=4)]
+    assert two == one
