@@ -134,7 +134,7 @@ class FastEntityRecognizer(EntityRecognizer):
         state = np.zeros(n_docs, dtype=np.int64)  # 0: outside an entity, k + 1: inside one of label k
         ent_start = np.zeros(n_docs, dtype=np.int64)
         n_steps = int(len_s[0]) if n_docs else 0
-        moves = np.full((n_docs, n_steps), -1, dtype=np.int64)
+        made: list[np.ndarray] = []  # the moves of step t, one per running document (memory ~ tokens)
         running = n_docs
         for t in range(n_steps):
             while len_s[running - 1] <= t:
@@ -158,11 +158,11 @@ class FastEntityRecognizer(EntityRecognizer):
                 scores[:, unseen] = scores.min()
             scores += tables.penalty[st * 4 + where[b0]]
             guess = scores.argmax(axis=1)
-            moves[:m, t] = guess
+            made.append(guess)
             begins = tables.kind[guess] == _B
             ent_start[:m][begins] = t
             state[:m] = tables.next_state[guess]
-        return tables.entities(moves, order, n_docs)
+        return tables.entities(made, order, n_docs)
 
 
 class _Tables:
@@ -201,20 +201,25 @@ class _Tables:
                         row |= (self.kind == _I) & same
         self.penalty = np.where(valid, 0.0, -np.inf).astype(np.float32)
 
-    def entities(self, moves: np.ndarray, order: np.ndarray, n_docs: int) -> list[list[tuple[int, int, int]]]:
-        """(start, end, label hash) per document from the moves made (rows in ``order``)."""
+    def entities(self, made: list[np.ndarray], order: np.ndarray, n_docs: int) -> list[list[tuple[int, int, int]]]:
+        """(start, end, label hash) per document from the moves made at each step
+        (``made[t][r]``: the move of the document in row ``r`` of ``order``)."""
         per_doc: list[list[tuple[int, int, int]]] = [[] for _ in range(n_docs)]
-        taken = moves >= 0
-        kind = np.where(taken, self.kind[np.where(taken, moves, 0)], -1)
+        if not made:
+            return per_doc
+        moves = np.concatenate(made)
+        rows = np.concatenate([np.arange(len(g)) for g in made])
+        cols = np.repeat(np.arange(len(made)), [len(g) for g in made])
+        by_row = np.lexsort((cols, rows))  # row by row, in token order
+        moves, rows, cols = moves[by_row], rows[by_row], cols[by_row]
+        kind = self.kind[moves]
         # a well-formed biluo sequence pairs each B with the next L of its row
-        b_rows, b_cols = np.nonzero(kind == _B)
-        _, l_cols = np.nonzero(kind == _L)
-        u_rows, u_cols = np.nonzero(kind == _U)
-        labs = self.move_label[moves[b_rows, b_cols]].tolist() + self.move_label[moves[u_rows, u_cols]].tolist()
-        rows = b_rows.tolist() + u_rows.tolist()
-        starts = b_cols.tolist() + u_cols.tolist()
-        ends = (l_cols + 1).tolist() + (u_cols + 1).tolist()
-        for r, s, e, lab in zip(rows, starts, ends, labs):
+        begin, last, unit = kind == _B, kind == _L, kind == _U
+        labs = self.move_label[moves[begin]].tolist() + self.move_label[moves[unit]].tolist()
+        ent_rows = rows[begin].tolist() + rows[unit].tolist()
+        starts = cols[begin].tolist() + cols[unit].tolist()
+        ends = (cols[last] + 1).tolist() + (cols[unit] + 1).tolist()
+        for r, s, e, lab in zip(ent_rows, starts, ends, labs):
             per_doc[order[r]].append((s, e, self.label_hash[lab]))
         for ents in per_doc:
             ents.sort()
