@@ -1,9 +1,10 @@
 """spaCy's greedy NER, decoded with numpy over the whole batch: same model, same entities.
 
 spaCy's ``EntityRecognizer`` decodes each state step by step in Cython, but
-every step calls BLIS's ``saxpy``/``sgemm`` through function pointers that
-take and drop the GIL (in the spaCy 3.8 / blis 1.x wheels): profiled with
-``perf`` on our model, lock and GIL handling take more time than the
+in the spaCy 3.8 wheels that loop takes and drops the GIL inside its
+per-state helpers (``perf`` call graphs on our model: ``PyGILState_Ensure``
+under ``StateC::B_`` in the moves' validity checks and under
+``predict_states``): lock and GIL handling take more time than the
 arithmetic, and the component runs at 65-75 K chars/s whatever the model's
 width. This decoder reads the same weights and makes the same moves:
 
