@@ -31,7 +31,7 @@ def test_word_boundaries_from_the_tokenizer_equal_a_pass_over_the_tokens(docs):
         recomputed = word_boundaries(doc)
         if cached is not None:
             stored += 1
-            assert cached == recomputed, doc.text
+            assert cached == (sorted(recomputed[0]), sorted(recomputed[1])), doc.text  # ascending lists
         doc.user_data[WORD_BOUNDARIES] = cached
     assert stored >= len(docs) - 2  # all but the empty and blank texts
 
