@@ -37,3 +37,35 @@ def test_find_names_agrees_with_brute_force(text, names, min_len, extra):
 def test_longest_first_at_each_start():
     names = frozenset({"重庆", "重庆市", "庆市", "市"})
     assert find_names("重庆市", prefixes_of(names), names, 1, 5) == [(0, 3), (0, 2), (1, 3), (2, 3)]
+
+
+def test_without_the_compiled_module_the_python_loops_run(tmp_path):
+    """As after an install without a C compiler: same words, same names, and a warning."""
+    import subprocess
+    import sys
+
+    from pipeline.nlp.segmenter import default_model_dir
+
+    if not (default_model_dir() / "weights.npz").is_file():
+        import pytest
+
+        pytest.skip("no shipped segmenter (run `make models`)")
+    code = (
+        "import sys, logging\n"
+        "sys.modules['pipeline.nlp._compiled'] = None  # import of it raises ImportError\n"
+        "logging.basicConfig()\n"
+        "from pipeline.nlp import prefixes, fastseg\n"
+        "from pipeline.nlp.segmenter import default_model_dir\n"
+        "assert prefixes._find_names_c is None and fastseg.Scorer is None\n"
+        "seg = fastseg.FastPkuseg(default_model_dir())\n"
+        "print(seg.cut('重庆市科技局局长明炬表示'))\n"
+        "names = frozenset({'重庆', '重庆市'})\n"
+        "print(prefixes.find_names('重庆市', prefixes.prefixes_of(names), names, 1, 5))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    from pipeline.nlp.fastseg import FastPkuseg
+
+    assert str(FastPkuseg(default_model_dir()).cut("重庆市科技局局长明炬表示")) in out.stdout
+    assert "[(0, 3), (0, 2)]" in out.stdout
+    assert "_compiled is not built" in out.stderr
