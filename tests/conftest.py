@@ -75,3 +75,17 @@ def write_numbered_pages(directory: Path, count: int, text_of) -> Path:
     for i in range(count):
         (directory / f"{i:0{width}d}.txt").write_text(text_of(i), encoding="utf-8")
     return directory
+
+
+@pytest.fixture(scope="session")
+def fresh_python():
+    """Run a snippet in a fresh interpreter; fail with its stderr unless it exits 0."""
+    import subprocess
+    import sys
+
+    def run(code: str) -> subprocess.CompletedProcess:
+        out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out
+
+    return run

@@ -1,13 +1,10 @@
-import subprocess
-import sys
-
 import pytest
 
 from pipeline.nlp import pipeline_dir
 
 
 @pytest.mark.skipif(not pipeline_dir().is_dir(), reason="models/zh_news is missing: run `make models`")
-def test_spacy_load_finds_our_factories_through_entry_points():
+def test_spacy_load_finds_our_factories_through_entry_points(fresh_python):
     """A fresh interpreter that never imports `pipeline` can still spacy.load the directory."""
     code = (
         "import spacy, sys\n"
@@ -17,8 +14,7 @@ def test_spacy_load_finds_our_factories_through_entry_points():
         "print(nlp.pipe_names)\n"
         "print([(e.text, e.label_, e._.kb_id, e._.value) for e in doc.ents])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
+    out = fresh_python(code)
     assert "zhnews_entity_rules" in out.stdout and "zhnews_quantities" in out.stdout and "zhnews_linker" in out.stdout
     assert "('630.5亿元', 'MONEY', None, 63050000000.0)" in out.stdout
     assert "('云阳县', 'GPE', '500235', None)" in out.stdout

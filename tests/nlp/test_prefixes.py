@@ -39,11 +39,8 @@ def test_longest_first_at_each_start():
     assert find_names("重庆市", prefixes_of(names), names, 1, 5) == [(0, 3), (0, 2), (1, 3), (2, 3)]
 
 
-def test_without_the_compiled_module_the_python_loops_run(tmp_path):
+def test_without_the_compiled_module_the_python_loops_run(fresh_python):
     """As after an install without a C compiler: same words, same names, and a warning."""
-    import subprocess
-    import sys
-
     from pipeline.nlp.segmenter import default_model_dir
 
     if not (default_model_dir() / "weights.npz").is_file():
@@ -62,8 +59,7 @@ def test_without_the_compiled_module_the_python_loops_run(tmp_path):
         "names = frozenset({'重庆', '重庆市'})\n"
         "print(prefixes.find_names('重庆市', prefixes.prefixes_of(names), names, 1, 5))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
+    out = fresh_python(code)
     from pipeline.nlp.fastseg import FastPkuseg
 
     assert str(FastPkuseg(default_model_dir()).cut("重庆市科技局局长明炬表示")) in out.stdout
