@@ -1,5 +1,7 @@
 """The training code, exercised end to end on a tiny sample (real training: `make models`)."""
 
+from pathlib import Path
+
 import pytest
 
 PD_LINES = [
@@ -151,6 +153,7 @@ def test_ner_trains_and_assembles(tiny_segmenter, tmp_path):
     out = assemble(best, tiny_segmenter / "pruned", tmp_path / "pipeline")
     loaded = spacy.load(out)
     assert loaded.pipe_names == ["tok2vec", "ner", "zhnews_entity_rules", "zhnews_quantities", "zhnews_linker"]
+    assert type(loaded.get_pipe("ner")).__name__ == "FastEntityRecognizer"
     doc = loaded("2022年，重庆市研发投入强度预计2.3%")
     labels = {(e.text, e.label_) for e in doc.ents}
     assert ("2.3%", "PERCENT") in labels and ("重庆市", "GPE") in labels
@@ -188,3 +191,18 @@ def test_the_tokenizer_saves_the_segmenter_lexicon_with_it(tiny_lexicon_segmente
     # saving a model without a lexicon over it leaves no stale lexicon behind
     CharWordTokenizer(nlp.vocab, segmenter_dir=tiny_segmenter / "pruned").to_disk(tmp_path / "tok")
     assert not (tmp_path / "tok" / "pkuseg" / "lexicon.txt").exists()
+
+
+def test_assembly_switches_a_spacy_ner_to_the_fast_component(tmp_path):
+    from spacy import Config
+
+    from pipeline.training.assemble import _use_fast_ner
+
+    shipped = Path(__file__).resolve().parents[2] / "models" / "zh_news" / "config.cfg"
+    text = shipped.read_text(encoding="utf-8").replace('factory = "zhnews_ner"', 'factory = "ner"')
+    path = tmp_path / "config.cfg"
+    path.write_text(text, encoding="utf-8")
+    _use_fast_ner(path)
+    cfg = Config().from_disk(path, interpolate=False)
+    assert cfg["components"]["ner"]["factory"] == "zhnews_ner"
+    assert cfg["components"]["ner"]["model"] == Config().from_disk(shipped, interpolate=False)["components"]["ner"]["model"]
