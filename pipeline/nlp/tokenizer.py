@@ -145,7 +145,8 @@ class CharWordTokenizer:
         return self._segmenter
 
     def __call__(self, text: str) -> Doc:
-        if text and not _HAS_SPACE(text):  # most sentences: one token per character, no spaces
+        plain = bool(text) and not _HAS_SPACE(text)  # most sentences: one token per character, no spaces
+        if plain:
             chars = list(text)
             spaces = [False] * len(chars)
         else:
@@ -162,7 +163,7 @@ class CharWordTokenizer:
             attrs.append(MORPH)
             cols.append([morph_key[m] for m in morphs])
         if self.use_words and chars:
-            lemmas, tags, bounds = self._word_keys(text, chars, spaces)
+            lemmas, tags, bounds = self._word_keys(text, chars, spaces, plain)
             attrs += [LEMMA, TAG]
             cols += [lemmas, tags]
             if bounds[0]:
@@ -172,11 +173,12 @@ class CharWordTokenizer:
         doc.user_data[TEXT] = text
         return doc
 
-    def _word_keys(self, text: str, chars: list[str], spaces: list[bool]) -> tuple[list[int], list[int], tuple[list[int], list[int]]]:
-        """LEMMA and TAG string keys of each token, and the word boundaries (ascending)."""
+    def _word_keys(self, text: str, chars: list[str], spaces: list[bool],
+                   plain: bool) -> tuple[list[int], list[int], tuple[list[int], list[int]]]:
+        """LEMMA and TAG string keys of each token, and the word boundaries (ascending);
+        ``plain``: ``text`` has no whitespace, so its tokens are its characters."""
         add = self.vocab.strings.add
-        if len(chars) == len(text) and not any(spaces) and not _HAS_SPACE(text):
-            # no whitespace: the words cover the tokens one for one
+        if plain:  # the words cover the tokens one for one
             lemmas: list[int] = []
             tags: list[int] = []
             starts: list[int] = []
