@@ -14,6 +14,9 @@ Lookups stay Python ``dict`` / ``frozenset`` lookups of ``str`` slices.
 
 import numpy as np
 
+from libc.math cimport sqrt
+from libc.stdlib cimport free, malloc
+
 
 cdef inline void _add(double[:, ::1] out, Py_ssize_t row, const double[:, ::1] w, Py_ssize_t f, double times,
                       Py_ssize_t n_tag) noexcept nogil:
@@ -223,3 +226,125 @@ def find_names(str text, prefixes, names, Py_ssize_t min_len, Py_ssize_t max_len
         if len(out) - first > 1:
             out[first:] = out[first:][::-1]
     return out
+
+
+# --- tok2vec inference (pipeline.nlp.fasttok2vec) -------------------------------------------------
+
+cdef inline void _maxout_norm(float* h, Py_ssize_t n_out, Py_ssize_t n_piece, const float* gain,
+                              const float* shift, float* y, float* dest, bint add) noexcept nogil:
+    """Max over each output's pieces of ``h`` (``n_out * n_piece``, output-major), then thinc's
+    LayerNorm (mean and variance over the outputs, 1e-8 added to the variance), scaled by
+    ``gain`` and shifted; written to ``dest`` or, with ``add``, added to it (a residual)."""
+    cdef Py_ssize_t o, p
+    cdef float best
+    cdef double mean = 0.0, var = 0.0, d
+    for o in range(n_out):
+        best = h[o * n_piece]
+        for p in range(1, n_piece):
+            if h[o * n_piece + p] > best:
+                best = h[o * n_piece + p]
+        y[o] = best
+        mean += best
+    mean /= n_out
+    for o in range(n_out):
+        d = y[o] - mean
+        var += d * d
+    cdef float scale = <float>(1.0 / sqrt(var / n_out + 1e-8))
+    cdef float m = <float>mean
+    if add:
+        for o in range(n_out):
+            dest[o] += (y[o] - m) * scale * gain[o] + shift[o]
+    else:
+        for o in range(n_out):
+            dest[o] = (y[o] - m) * scale * gain[o] + shift[o]
+
+
+def embed_maxout_norm(const float[:, ::1] table, const unsigned int[:, ::1] rows, const float[::1] bias,
+                      Py_ssize_t n_piece, const float[::1] gain, const float[::1] shift, float[:, ::1] out):
+    """Each token's first tok2vec layer: the sum of its ``rows`` of ``table`` (every hash
+    embedding row already multiplied by its block of the mixing weights), plus ``bias``,
+    then maxout and layer norm into ``out``."""
+    cdef Py_ssize_t n = rows.shape[0], n_rows = rows.shape[1], width = table.shape[1]
+    cdef Py_ssize_t n_out = out.shape[1], i, r, j
+    cdef const float* src
+    cdef float* h
+    cdef float* y
+    if width != n_out * n_piece or bias.shape[0] != width:
+        raise ValueError("embed_maxout_norm: table, bias and output widths disagree")
+    h = <float*>malloc(width * sizeof(float))
+    y = <float*>malloc(n_out * sizeof(float))
+    if h == NULL or y == NULL:
+        free(h)
+        free(y)
+        raise MemoryError()
+    with nogil:
+        for i in range(n):
+            for j in range(width):
+                h[j] = bias[j]
+            for r in range(n_rows):
+                src = &table[rows[i, r], 0]
+                for j in range(width):
+                    h[j] += src[j]
+            _maxout_norm(h, n_out, n_piece, &gain[0], &shift[0], y, &out[i, 0], False)
+    free(h)
+    free(y)
+
+
+def window_maxout_norm(const float[:, ::1] z, const float[::1] bias, Py_ssize_t n_piece,
+                       const float[::1] gain, const float[::1] shift, float[:, ::1] out,
+                       Py_ssize_t first, Py_ssize_t stop):
+    """A window-1 maxout layer with layer norm, added to ``out`` (the residual), for the rows
+    ``first`` to ``stop`` of ``out``. ``z`` holds ``x @ [W_prev; W_cur; W_next].T`` for the rows
+    ``first - 1`` to ``stop`` (one row of context each side where the array has one): row t
+    sums the previous row's first block, its own middle block and the next row's last block,
+    which is ``seq2col`` followed by the maxout's product."""
+    cdef Py_ssize_t width = bias.shape[0], n_out = out.shape[1], t, j, zi
+    cdef Py_ssize_t total = out.shape[0]
+    cdef Py_ssize_t z0 = first - 1 if first > 0 else 0
+    cdef float* h
+    cdef float* y
+    if width != n_out * n_piece or z.shape[1] != 3 * width:
+        raise ValueError("window_maxout_norm: weight and output widths disagree")
+    if first < 0 or stop > total or first > stop:
+        raise ValueError("window_maxout_norm: rows out of range")
+    if z.shape[0] != min(stop + 1, total) - z0:
+        raise ValueError("window_maxout_norm: z does not cover the rows and their neighbours")
+    h = <float*>malloc(width * sizeof(float))
+    y = <float*>malloc(n_out * sizeof(float))
+    if h == NULL or y == NULL:
+        free(h)
+        free(y)
+        raise MemoryError()
+    with nogil:
+        for t in range(first, stop):
+            zi = t - z0
+            for j in range(width):
+                h[j] = bias[j] + z[zi, width + j]
+            if t > 0:
+                for j in range(width):
+                    h[j] += z[zi - 1, j]
+            if t + 1 < total:
+                for j in range(width):
+                    h[j] += z[zi + 1, 2 * width + j]
+            _maxout_norm(h, n_out, n_piece, &gain[0], &shift[0], y, &out[t, 0], True)
+    free(h)
+    free(y)
+
+
+def sum_rows(const float[:, ::1] table, const unsigned int[:, ::1] rows, float[:, ::1] out):
+    """``out[i] = table[rows[i, 0]] + table[rows[i, 1]] + ...``"""
+    cdef Py_ssize_t n = rows.shape[0], n_rows = rows.shape[1], width = table.shape[1], i, r, j
+    cdef const float* src
+    cdef float* dest
+    if out.shape[0] != n or out.shape[1] != width:
+        raise ValueError("sum_rows: output shape disagrees")
+    with nogil:
+        for i in range(n):
+            dest = &out[i, 0]
+            src = &table[rows[i, 0], 0]
+            for j in range(width):
+                dest[j] = src[j]
+            for r in range(1, n_rows):
+                src = &table[rows[i, r], 0]
+                for j in range(width):
+                    dest[j] += src[j]

@@ -3,6 +3,8 @@
 Registered here:
 
 * tokenizer ``zhnews.char_word_tokenizer.v1`` (:mod:`pipeline.nlp.tokenizer`)
+* component ``zhnews_tok2vec``: spaCy's ``tok2vec`` whose inference runs fused
+  compiled loops (:mod:`pipeline.nlp.fasttok2vec`; same weights, same config)
 * component ``zhnews_ner``: spaCy's ``ner`` with a batch-vectorised greedy
   decoder (:mod:`pipeline.nlp.fastner`; same weights, same config, same entities)
 * component ``zhnews_entity_rules`` (gazetteers, patterns, precedence)
@@ -21,6 +23,7 @@ from collections.abc import Callable
 
 from spacy.language import Language
 from spacy.pipeline.ner import DEFAULT_NER_MODEL
+from spacy.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from spacy.util import registry
 from thinc.api import Model
 
@@ -31,6 +34,7 @@ from pipeline.nlp.components import (
     register_extensions,
 )
 from pipeline.nlp.fastner import FastEntityRecognizer
+from pipeline.nlp.fasttok2vec import FastTok2Vec
 from pipeline.nlp.tokenizer import create_tokenizer
 
 
@@ -38,6 +42,11 @@ from pipeline.nlp.tokenizer import create_tokenizer
 def char_word_tokenizer(segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True,
                         bigrams: bool = False, lexicon: str | None = None):
     return create_tokenizer(segmenter_dir, user_dict, use_words, bigrams, lexicon)
+
+
+@Language.factory("zhnews_tok2vec", assigns=["doc.tensor"], default_config={"model": DEFAULT_TOK2VEC_MODEL})
+def make_tok2vec(nlp: Language, name: str, model: Model):  # spaCy's "tok2vec" config loads into this one
+    return FastTok2Vec(nlp.vocab, model, name)
 
 
 @Language.factory(

@@ -3,9 +3,11 @@
 tokenizer (char tokens + our pkuseg model, and the name lexicon when the
 model was trained with one) -> tok2vec -> ner (statistical)
 -> zhnews_entity_rules -> zhnews_quantities -> zhnews_linker. The pkuseg model is stored once,
-inside the pipeline's tokenizer directory. A NER trained with spaCy's own ``ner``
-factory is shipped as ``zhnews_ner`` (the same component with the vectorised
-decoder of :mod:`pipeline.nlp.fastner`; its weights load unchanged).
+inside the pipeline's tokenizer directory. A model trained with spaCy's own
+``tok2vec`` and ``ner`` factories is shipped with ``zhnews_tok2vec`` and
+``zhnews_ner`` (the same components, with the fused inference of
+:mod:`pipeline.nlp.fasttok2vec` and the vectorised decoder of
+:mod:`pipeline.nlp.fastner`; the weights load unchanged).
 """
 
 from __future__ import annotations
@@ -56,16 +58,24 @@ def assemble(ner_model: str | Path, segmenter_dir: str | Path, out: str | Path, 
     if tmp.exists():
         shutil.rmtree(tmp)
     nlp.to_disk(tmp)
-    _use_fast_ner(tmp / "config.cfg")
+    _use_fast_components(tmp / "config.cfg")
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
     return out
 
 
-def _use_fast_ner(config_path: Path) -> None:
-    """Point the ``ner`` component at our ``zhnews_ner`` factory (same config keys)."""
+FAST_FACTORIES = {"tok2vec": "zhnews_tok2vec", "ner": "zhnews_ner"}
+
+
+def _use_fast_components(config_path: Path) -> None:
+    """Point spaCy's ``tok2vec`` and ``ner`` components at our ``zhnews_tok2vec`` and
+    ``zhnews_ner`` factories (same config keys, same weights)."""
     cfg = Config().from_disk(config_path, interpolate=False)
-    if cfg["components"].get("ner", {}).get("factory") == "ner":
-        cfg["components"]["ner"]["factory"] = "zhnews_ner"
+    changed = False
+    for name, component in cfg["components"].items():
+        if component.get("factory") in FAST_FACTORIES:
+            component["factory"] = FAST_FACTORIES[component["factory"]]
+            changed = True
+    if changed:
         cfg.to_disk(config_path)

@@ -154,6 +154,8 @@ def test_ner_trains_and_assembles(tiny_segmenter, tmp_path):
     loaded = spacy.load(out)
     assert loaded.pipe_names == ["tok2vec", "ner", "zhnews_entity_rules", "zhnews_quantities", "zhnews_linker"]
     assert type(loaded.get_pipe("ner")).__name__ == "FastEntityRecognizer"
+    assert type(loaded.get_pipe("tok2vec")).__name__ == "FastTok2Vec"
+    assert loaded.get_pipe("tok2vec").plan() is not None  # a 32-wide encoder gets the fused inference too
     doc = loaded("2022年，重庆市研发投入强度预计2.3%")
     labels = {(e.text, e.label_) for e in doc.ents}
     assert ("2.3%", "PERCENT") in labels and ("重庆市", "GPE") in labels
@@ -193,16 +195,20 @@ def test_the_tokenizer_saves_the_segmenter_lexicon_with_it(tiny_lexicon_segmente
     assert not (tmp_path / "tok" / "pkuseg" / "lexicon.txt").exists()
 
 
-def test_assembly_switches_a_spacy_ner_to_the_fast_component(tmp_path):
+def test_assembly_switches_spacy_tok2vec_and_ner_to_the_fast_components(tmp_path):
     from spacy import Config
 
-    from pipeline.training.assemble import _use_fast_ner
+    from pipeline.training.assemble import _use_fast_components
 
     shipped = Path(__file__).resolve().parents[2] / "models" / "zh_news" / "config.cfg"
-    text = shipped.read_text(encoding="utf-8").replace('factory = "zhnews_ner"', 'factory = "ner"')
+    text = shipped.read_text(encoding="utf-8")
+    text = text.replace('factory = "zhnews_ner"', 'factory = "ner"').replace('factory = "zhnews_tok2vec"', 'factory = "tok2vec"')
     path = tmp_path / "config.cfg"
     path.write_text(text, encoding="utf-8")
-    _use_fast_ner(path)
+    _use_fast_components(path)
     cfg = Config().from_disk(path, interpolate=False)
+    original = Config().from_disk(shipped, interpolate=False)
     assert cfg["components"]["ner"]["factory"] == "zhnews_ner"
-    assert cfg["components"]["ner"]["model"] == Config().from_disk(shipped, interpolate=False)["components"]["ner"]["model"]
+    assert cfg["components"]["tok2vec"]["factory"] == "zhnews_tok2vec"
+    for name in ("ner", "tok2vec"):
+        assert cfg["components"][name]["model"] == original["components"][name]["model"]
