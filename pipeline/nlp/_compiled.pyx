@@ -3,46 +3,157 @@
 the tests hold it to.
 
 * :class:`Scorer`: the node scores of :class:`pipeline.nlp.fastseg.FastPkuseg`,
-  the same features as ``FastPkuseg._scores_py`` from the same tables, with
-  the loops over characters, n-grams and candidate words in C; each feature
-  found adds its weight row to the score matrix directly.
+  the same features as ``FastPkuseg._scores_py`` from the same tables, all in
+  C: characters and pairs looked up by code point in integer hash maps
+  (:class:`IntMap`), dictionary and lexicon words found by walking a
+  character trie (:class:`Trie`), word pairs keyed by their trie nodes; each
+  feature found adds its weight row to the score matrix directly.
 * :func:`find_names`: every dictionary name in a text by prefix scan, the
-  loop of :func:`pipeline.nlp.prefixes.find_names_py`.
-
-Lookups stay Python ``dict`` / ``frozenset`` lookups of ``str`` slices.
+  loop of :func:`pipeline.nlp.prefixes.find_names_py` (Python ``str`` lookups).
+* the tok2vec's inference loops (:mod:`pipeline.nlp.fasttok2vec`).
 """
 
 import numpy as np
 
 from libc.math cimport sqrt
-from libc.stdlib cimport free, malloc
+from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memset
 
 
-cdef inline void _add(double[:, ::1] out, Py_ssize_t row, const double[:, ::1] w, Py_ssize_t f, double times,
-                      Py_ssize_t n_tag) noexcept nogil:
+# --- an integer hash map and a character trie, for the segmenter's lookups ---------------------
+
+cdef uint64_t _EMPTY = 0xFFFFFFFFFFFFFFFF
+
+
+cdef struct _Table:
+    uint64_t* keys
+    int64_t* vals
+    uint64_t mask
+    int shift
+
+
+cdef inline int64_t _get(const _Table* t, uint64_t key, int64_t missing) noexcept nogil:
+    cdef uint64_t i = (key * <uint64_t>0x9E3779B97F4A7C15) >> t.shift
+    while True:
+        if t.keys[i] == key:
+            return t.vals[i]
+        if t.keys[i] == _EMPTY:
+            return missing
+        i = (i + 1) & t.mask
+
+
+cdef class IntMap:
+    """uint64 -> int64, open addressing with linear probing (no deletions)."""
+    cdef _Table t
+    cdef Py_ssize_t size
+
+    def __cinit__(self, Py_ssize_t capacity):
+        cdef Py_ssize_t slots = 16
+        cdef int bits = 4
+        while slots < 2 * capacity + 1:
+            slots *= 2
+            bits += 1
+        self.t.keys = <uint64_t*>malloc(slots * sizeof(uint64_t))
+        self.t.vals = <int64_t*>malloc(slots * sizeof(int64_t))
+        if self.t.keys == NULL or self.t.vals == NULL:
+            raise MemoryError()
+        memset(self.t.keys, 0xFF, slots * sizeof(uint64_t))
+        self.t.mask = slots - 1
+        self.t.shift = 64 - bits
+        self.size = 0
+
+    def __dealloc__(self):
+        free(self.t.keys)
+        free(self.t.vals)
+
+    cdef inline int64_t get(self, uint64_t key, int64_t missing) noexcept nogil:
+        return _get(&self.t, key, missing)
+
+    cdef int set(self, uint64_t key, int64_t value) except -1:
+        if key == _EMPTY:
+            raise ValueError("IntMap: reserved key")
+        cdef uint64_t i = (key * <uint64_t>0x9E3779B97F4A7C15) >> self.t.shift
+        while self.t.keys[i] != _EMPTY and self.t.keys[i] != key:
+            i = (i + 1) & self.t.mask
+        if self.t.keys[i] == _EMPTY:
+            if 2 * (self.size + 1) > <Py_ssize_t>(self.t.mask + 1):
+                raise OverflowError("IntMap: over half full")
+            self.size += 1
+            self.t.keys[i] = key
+        self.t.vals[i] = value
+        return 0
+
+
+cdef inline uint64_t _edge(int64_t node, Py_UCS4 ch) noexcept nogil:
+    return (<uint64_t>node << 21) | <uint64_t>ch  # code points take 21 bits
+
+
+cdef class Trie:
+    """Words over code points: node 0 is the empty string; ``child(node, ch)`` the node of that
+    string plus ``ch`` (-1 where no word goes on so), ``flags[node]`` what the string is."""
+    cdef IntMap edges
+    cdef uint8_t[::1] flags
+    cdef Py_ssize_t n_nodes
+
+    def __init__(self, words_flags: dict):
+        cdef Py_ssize_t capacity = sum(len(w) for w in words_flags) + 1
+        cdef int64_t node, nxt
+        cdef Py_UCS4 ch
+        self.edges = IntMap(capacity)
+        flags = np.zeros(capacity, dtype=np.uint8)
+        self.n_nodes = 1
+        for word, flag in words_flags.items():
+            node = 0
+            for ch in word:
+                nxt = self.edges.get(_edge(node, ch), -1)
+                if nxt < 0:
+                    nxt = self.n_nodes
+                    self.n_nodes += 1
+                    self.edges.set(_edge(node, ch), nxt)
+                node = nxt
+            flags[node] |= flag
+        self.flags = flags[:self.n_nodes].copy()
+
+    cpdef int64_t find(self, str word):
+        """The node of ``word``, or -1."""
+        cdef int64_t node = 0
+        cdef Py_UCS4 ch
+        for ch in word:
+            node = self.edges.get(_edge(node, ch), -1)
+            if node < 0:
+                return -1
+        return node
+
+    cdef inline int64_t child(self, int64_t node, Py_UCS4 ch) noexcept nogil:
+        return self.edges.get(_edge(node, ch), -1)
+
+
+cdef uint8_t _WORD = 1  # a dictionary word of the model (unigram), of a length the model reads
+cdef uint8_t _LEX = 2   # a word of the segmenter's lexicon
+
+
+cdef inline void _add(double* out, const double* w, Py_ssize_t n_tag, double times) noexcept nogil:
     cdef Py_ssize_t k
     for k in range(n_tag):
-        out[row, k] += times * w[f, k]
+        out[k] += times * w[k]
 
 
 cdef class Scorer:
-    cdef dict by_char, by_pair, w_end, w_start, ww_l, ww_r, lex_reach
-    cdef frozenset unigram, prefixes, lexicon
+    """pkuseg's node scores from the features of ``FastPkuseg`` (see ``FastPkuseg._scores_py``),
+    with every lookup in C: characters and character pairs by code point, dictionary and
+    lexicon words by walking a trie, word pairs by their trie nodes."""
+    cdef IntMap char_row, pair_row, ww_l, ww_r, w_end, w_start
+    cdef Trie trie
+    cdef const int64_t[:, ::1] char_ids
+    cdef const int64_t[:, ::1] pair_ids
     cdef const double[:, ::1] node_w
-    cdef const long long[::1] lx_b, lx_e, lx_m, lx_s
+    cdef const int64_t[::1] lx_b, lx_e, lx_m, lx_s
     cdef Py_ssize_t n_tag, null, word_min, word_max, n_len, lx_side, lx_min, lx_max, lx_cap
-    cdef Py_ssize_t ww_l_none, ww_r_none
-    cdef str noword
+    cdef int64_t ww_l_none, ww_r_none, noword
+    cdef bint has_lexicon
 
     def __init__(self, fast, lx_min, lx_max, lx_cap, noword):
-        self.by_char = fast.by_char
-        self.by_pair = fast.by_pair
-        self.w_end = fast.w_end
-        self.w_start = fast.w_start
-        self.ww_l = fast.ww_l
-        self.ww_r = fast.ww_r
-        self.unigram = frozenset(fast.unigram)
-        self.prefixes = frozenset(fast.prefixes)
         self.node_w = np.ascontiguousarray(fast.node_w, dtype=np.float64)
         self.n_tag = fast.n_tag
         self.null = fast.null
@@ -51,161 +162,221 @@ cdef class Scorer:
         self.n_len = len(fast.lengths)
         self.ww_l_none = -1 if fast.ww_l_none is None else fast.ww_l_none
         self.ww_r_none = -1 if fast.ww_r_none is None else fast.ww_r_none
-        self.noword = noword
-        self.lexicon = frozenset(fast.lexicon) if fast.lexicon is not None else None
-        # the longest lexicon word beginning with each two characters (every word has two)
-        self.lex_reach = {}
-        if self.lexicon is not None:
-            for w in self.lexicon:
-                if len(w) > self.lex_reach.get(w[:2], 0):
-                    self.lex_reach[w[:2]] = len(w)
-        self.lx_side = fast.lx_side
+        if lx_min < 1:
+            raise ValueError("lx_min must be >= 1")
         self.lx_min, self.lx_max, self.lx_cap = lx_min, lx_max, lx_cap
-        if lx_min < 2:
-            raise ValueError("the lexicon scan keys words by their first two characters: lx_min must be >= 2")
+        self.lx_side = fast.lx_side
+        self.has_lexicon = fast.lexicon is not None
         self.lx_b = np.ascontiguousarray(fast.lx["lxB"], dtype=np.int64)
         self.lx_e = np.ascontiguousarray(fast.lx["lxE"], dtype=np.int64)
         self.lx_m = np.ascontiguousarray(fast.lx["lxM"], dtype=np.int64)
         self.lx_s = np.ascontiguousarray(fast.lx_triple, dtype=np.int64)
 
-    cdef inline void _feat(self, double[:, ::1] out, Py_ssize_t row, Py_ssize_t f, double times=1.0):
-        if f != self.null:
-            _add(out, row, self.node_w, f, times, self.n_tag)
+        # characters and pairs (only keys of one and two characters can be looked up)
+        chars = [(c, ids) for c, ids in fast.by_char.items() if len(c) == 1]
+        pairs = [(p, ids) for p, ids in fast.by_pair.items() if len(p) == 2]
+        self.char_row = IntMap(len(chars))
+        self.pair_row = IntMap(len(pairs))
+        cdef Py_ssize_t r
+        for r, (c, _) in enumerate(chars):
+            self.char_row.set(<uint64_t>ord(c), r)
+        for r, (p, _) in enumerate(pairs):
+            self.pair_row.set(_edge(ord(p[0]), p[1]), r)
+        self.char_ids = np.array([ids for _, ids in chars], dtype=np.int64).reshape(len(chars), 5)
+        self.pair_ids = np.array([ids for _, ids in pairs], dtype=np.int64).reshape(len(pairs), 3)
+
+        # one trie for the model's dictionary words and the lexicon's words
+        flags = {}
+        for w in fast.unigram:
+            if self.word_min <= len(w) <= self.word_max:
+                flags[w] = _WORD
+        if self.has_lexicon:
+            for w in fast.lexicon:
+                if lx_min <= len(w) <= lx_max:
+                    flags[w] = flags.get(w, 0) | _LEX
+        self.trie = Trie(flags)
+        self.noword = self.trie.n_nodes  # an id no node has
+        cdef int64_t node
+        self.w_end = IntMap(len(fast.w_end))
+        self.w_start = IntMap(len(fast.w_start))
+        for table, source in ((self.w_end, fast.w_end), (self.w_start, fast.w_start)):
+            for w, f in source.items():
+                node = self.trie.find(w)
+                if node > 0 and self.trie.flags[node] & _WORD:  # others are never found
+                    (<IntMap>table).set(<uint64_t>node, f)
+        self.ww_l = IntMap(len(fast.ww_l))
+        self.ww_r = IntMap(len(fast.ww_r))
+        cdef int64_t a, b
+        for table, source in ((self.ww_l, fast.ww_l), (self.ww_r, fast.ww_r)):
+            for (pre, post), f in source.items():
+                a = self.noword if pre == noword else self.trie.find(pre)
+                b = self.noword if post == noword else self.trie.find(post)
+                if a == 0 or b == 0 or a < 0 or b < 0:
+                    continue
+                if (a != self.noword and not self.trie.flags[a] & _WORD) or \
+                        (b != self.noword and not self.trie.flags[b] & _WORD):
+                    continue
+                (<IntMap>table).set(self._pair_key(a, b), f)
+
+    cdef inline uint64_t _pair_key(self, int64_t a, int64_t b) noexcept nogil:
+        return <uint64_t>a * <uint64_t>(self.noword + 1) + <uint64_t>b
+
+    cdef inline void _feat(self, double* row, int64_t f, double times=1.0) noexcept nogil:
+        if f != self.null and f >= 0:
+            _add(row, &self.node_w[f, 0], self.n_tag, times)
 
     def scores(self, str t):
         """Node scores (characters x tags) of the pkuseg node string ``t``."""
         cdef Py_ssize_t n = len(t)
-        cdef Py_ssize_t i, j, s, e, length, k, top, n_len = self.n_len
-        cdef object ids, f
         result = np.zeros((n, self.n_tag), dtype=np.float64)
-        cdef double[:, ::1] out = result
         if n == 0:
             return result
-        # n-gram templates: one lookup per character and per pair gives the ids of
-        # all templates keyed by it ([c, c-1, c1, c-2, c2] / [c-1c, cc1, c-2c-1])
-        for i in range(n):
-            self._feat(out, i, 0)  # '$$'
-            ids = self.by_char.get(t[i])
-            if ids is not None:
-                self._feat(out, i, ids[0])
-                if i + 1 < n:
-                    self._feat(out, i + 1, ids[1])
-                if i >= 1:
-                    self._feat(out, i - 1, ids[2])
-                if i + 2 < n:
-                    self._feat(out, i + 2, ids[3])
-                if i >= 2:
-                    self._feat(out, i - 2, ids[4])
-            if i + 1 < n:
-                ids = self.by_pair.get(t[i:i + 2])
-                if ids is not None:
-                    self._feat(out, i + 1, ids[0])
-                    self._feat(out, i, ids[1])
+        cdef double[:, ::1] out = result
+        cdef Py_UCS4* cps = <Py_UCS4*>malloc(n * sizeof(Py_UCS4))
+        cdef int64_t* lex = <int64_t*>calloc(3 * n, sizeof(int64_t))  # begin, end, inside
+        cdef Py_ssize_t max_words = n * (self.word_max - self.word_min + 1) + 1
+        cdef int64_t* word_node = <int64_t*>malloc(max_words * sizeof(int64_t))
+        cdef Py_ssize_t* word_s = <Py_ssize_t*>malloc(max_words * sizeof(Py_ssize_t))
+        cdef Py_ssize_t* word_e = <Py_ssize_t*>malloc(max_words * sizeof(Py_ssize_t))
+        # words by end and by start position, in the order found (CSR: offsets, then word indices)
+        cdef Py_ssize_t* end_off = <Py_ssize_t*>calloc(n + 2, sizeof(Py_ssize_t))
+        cdef Py_ssize_t* start_off = <Py_ssize_t*>calloc(n + 2, sizeof(Py_ssize_t))
+        cdef Py_ssize_t* by_end = <Py_ssize_t*>malloc(max_words * sizeof(Py_ssize_t))
+        cdef Py_ssize_t* by_start = <Py_ssize_t*>malloc(max_words * sizeof(Py_ssize_t))
+        cdef Py_ssize_t* fill = <Py_ssize_t*>calloc(n + 2, sizeof(Py_ssize_t))
+        if (cps == NULL or lex == NULL or word_node == NULL or word_s == NULL or word_e == NULL
+                or end_off == NULL or start_off == NULL or by_end == NULL or by_start == NULL or fill == NULL):
+            free(cps); free(lex); free(word_node); free(word_s); free(word_e)
+            free(end_off); free(start_off); free(by_end); free(by_start); free(fill)
+            raise MemoryError()
+        cdef Py_ssize_t i, s, e, length, top, k, j, r, n_words = 0, side
+        cdef Py_ssize_t k_pre, k_post, n_len = self.n_len, pre_lo, pre_hi, post_lo, post_hi, a, b
+        cdef int64_t node, f, none_id
+        cdef const int64_t* ids
+        cdef const _Table* table
+        cdef Py_UCS4 ch
+        i = 0
+        for ch in t:
+            cps[i] = ch
+            i += 1
+        with nogil:
+            # n-gram templates: [c, c-1, c1, c-2, c2] keyed by each character,
+            # [c-1c, cc1, c-2c-1] by each pair
+            for i in range(n):
+                self._feat(&out[i, 0], 0)  # '$$'
+                r = self.char_row.get(<uint64_t>cps[i], -1)
+                if r >= 0:
+                    ids = &self.char_ids[r, 0]
+                    self._feat(&out[i, 0], ids[0])
+                    if i + 1 < n:
+                        self._feat(&out[i + 1, 0], ids[1])
+                    if i >= 1:
+                        self._feat(&out[i - 1, 0], ids[2])
                     if i + 2 < n:
-                        self._feat(out, i + 2, ids[2])
+                        self._feat(&out[i + 2, 0], ids[3])
+                    if i >= 2:
+                        self._feat(&out[i - 2, 0], ids[4])
+                if i + 1 < n:
+                    r = self.pair_row.get(_edge(cps[i], cps[i + 1]), -1)
+                    if r >= 0:
+                        ids = &self.pair_ids[r, 0]
+                        self._feat(&out[i + 1, 0], ids[0])
+                        self._feat(&out[i, 0], ids[1])
+                        if i + 2 < n:
+                            self._feat(&out[i + 2, 0], ids[2])
 
-        # lexicon features: the capped length of the longest lexicon word beginning
-        # at, ending at and strictly covering each character
-        cdef long long[::1] begin, end, inside
-        if self.lexicon is not None:
-            begin_a = np.zeros(n, dtype=np.int64)
-            end_a = np.zeros(n, dtype=np.int64)
-            inside_a = np.zeros(n, dtype=np.int64)
-            begin, end, inside = begin_a, end_a, inside_a
-            for s in range(n - 1):
-                reach = self.lex_reach.get(t[s:s + 2])
-                if reach is None:
-                    continue
-                top = min(self.lx_max, n - s, <Py_ssize_t>reach)
-                for length in range(self.lx_min, top + 1):
-                    if t[s:s + length] in self.lexicon:
-                        k = min(length, self.lx_cap)
-                        if begin[s] < k:
-                            begin[s] = k
-                        if end[s + length - 1] < k:
-                            end[s + length - 1] = k
-                        for j in range(s + 1, s + length - 1):
-                            if inside[j] < k:
-                                inside[j] = k
+            # lexicon features: the capped length of the longest lexicon word beginning
+            # at, ending at and strictly covering each character
+            if self.has_lexicon:
+                for s in range(n):
+                    node = 0
+                    top = min(self.lx_max, n - s)
+                    for length in range(1, top + 1):
+                        node = self.trie.child(node, cps[s + length - 1])
+                        if node < 0:
+                            break
+                        if length >= self.lx_min and self.trie.flags[node] & _LEX:
+                            k = min(length, self.lx_cap)
+                            if lex[s] < k:
+                                lex[s] = k
+                            if lex[n + s + length - 1] < k:
+                                lex[n + s + length - 1] = k
+                            for j in range(s + 1, s + length - 1):
+                                if lex[2 * n + j] < k:
+                                    lex[2 * n + j] = k
+                for i in range(n):
+                    self._feat(&out[i, 0], self.lx_b[lex[i]])
+                    self._feat(&out[i, 0], self.lx_e[lex[n + i]])
+                    self._feat(&out[i, 0], self.lx_m[lex[2 * n + i]])
+                    self._feat(&out[i, 0], self.lx_s[(lex[i] * self.lx_side + lex[n + i]) * self.lx_side + lex[2 * n + i]])
+
+            # dictionary words of length word_min..word_max starting at each character
+            for s in range(n):
+                node = 0
+                top = min(self.word_max, n - s)
+                for length in range(1, top + 1):
+                    node = self.trie.child(node, cps[s + length - 1])
+                    if node < 0:
+                        break
+                    if length >= self.word_min and self.trie.flags[node] & _WORD:
+                        e = s + length - 1
+                        word_node[n_words] = node
+                        word_s[n_words] = s
+                        word_e[n_words] = e
+                        n_words += 1
+                        end_off[e + 1] += 1
+                        start_off[s + 1] += 1
+                        self._feat(&out[e, 0], self.w_end.get(<uint64_t>node, -1))
+                        self._feat(&out[s, 0], self.w_start.get(<uint64_t>node, -1))
             for i in range(n):
-                self._feat(out, i, self.lx_b[begin[i]])
-                self._feat(out, i, self.lx_e[end[i]])
-                self._feat(out, i, self.lx_m[inside[i]])
-                self._feat(out, i, self.lx_s[(begin[i] * self.lx_side + end[i]) * self.lx_side + inside[i]])
+                end_off[i + 1] += end_off[i]
+                start_off[i + 1] += start_off[i]
+            for k in range(n_words):
+                by_end[end_off[word_e[k]] + fill[word_e[k]]] = k
+                fill[word_e[k]] += 1
+            memset(fill, 0, (n + 2) * sizeof(Py_ssize_t))
+            for k in range(n_words):
+                by_start[start_off[word_s[k]] + fill[word_s[k]]] = k
+                fill[word_s[k]] += 1
 
-        # dictionary words of length word_min..word_max, found by prefix scan
-        cdef list pre_in = [None] * n    # words ending at i
-        cdef list post_in = [None] * n   # words starting at i
-        cdef list pre_ex = [None] * n    # words ending at i - 1
-        cdef list post_ex = [None] * n   # words starting at i + 1
-        cdef Py_ssize_t any_word = 0
-        for s in range(n - self.word_min + 1):
-            top = min(self.word_max, n - s)
-            for length in range(self.word_min, top + 1):
-                w = t[s:s + length]
-                if w not in self.prefixes:
-                    break
-                if w not in self.unigram:
-                    continue
-                any_word = 1
-                e = s + length - 1
-                _push(pre_in, e, w)
-                _push(post_in, s, w)
-                if e + 1 < n:
-                    _push(pre_ex, e + 1, w)
-                if s > 0:
-                    _push(post_ex, s - 1, w)
-                f = self.w_end.get(w)
-                if f is not None:
-                    self._feat(out, e, f)
-                f = self.w_start.get(w)
-                if f is not None:
-                    self._feat(out, s, f)
-
-        # word-pair features ('ww.l': words ending before / starting at the character,
-        # 'ww.r': ending at / starting after it) over pkuseg's n_len x n_len slots,
-        # empty slots holding **noWord
-        cdef Py_ssize_t k_pre, k_post
-        cdef list pres, posts
-        for side in range(2):
-            table = self.ww_l if side == 0 else self.ww_r
-            none_id = self.ww_l_none if side == 0 else self.ww_r_none
-            for i in range(n):
-                if side == 0:
-                    pres, posts = pre_ex[i], post_in[i]
-                else:
-                    pres, posts = pre_in[i], post_ex[i]
-                k_pre = len(pres) if pres is not None else 0
-                k_post = len(posts) if posts is not None else 0
-                if none_id >= 0:
-                    self._feat(out, i, none_id, <double>((n_len - k_pre) * (n_len - k_post)))
-                if not any_word or (k_pre == 0 and k_post == 0):
-                    continue
-                if k_post < n_len and pres is not None:
-                    for pre in pres:
-                        f = table.get((pre, self.noword))
-                        if f is not None:
-                            self._feat(out, i, f, <double>(n_len - k_post))
-                if k_pre < n_len and posts is not None:
-                    for post in posts:
-                        f = table.get((self.noword, post))
-                        if f is not None:
-                            self._feat(out, i, f, <double>(n_len - k_pre))
-                if pres is not None and posts is not None:
-                    for post in posts:
-                        for pre in pres:
-                            f = table.get((pre, post))
-                            if f is not None:
-                                self._feat(out, i, f)
+            # word pairs ('ww.l': words ending before / starting at the character,
+            # 'ww.r': ending at / starting after it) over pkuseg's n_len x n_len slots,
+            # empty slots holding **noWord
+            for side in range(2):
+                table = &self.ww_l.t if side == 0 else &self.ww_r.t
+                none_id = self.ww_l_none if side == 0 else self.ww_r_none
+                for i in range(n):
+                    if side == 0:  # words ending at i - 1, words starting at i
+                        pre_lo = end_off[i - 1] if i >= 1 else 0
+                        pre_hi = end_off[i] if i >= 1 else 0
+                        post_lo = start_off[i]
+                        post_hi = start_off[i + 1]
+                    else:  # words ending at i, words starting at i + 1
+                        pre_lo = end_off[i]
+                        pre_hi = end_off[i + 1]
+                        post_lo = start_off[i + 1] if i + 1 < n else 0
+                        post_hi = start_off[i + 2] if i + 1 < n else 0
+                    k_pre = pre_hi - pre_lo
+                    k_post = post_hi - post_lo
+                    if none_id >= 0:
+                        self._feat(&out[i, 0], none_id, <double>((n_len - k_pre) * (n_len - k_post)))
+                    if n_words == 0 or (k_pre == 0 and k_post == 0):
+                        continue
+                    if k_post < n_len:
+                        for a in range(pre_lo, pre_hi):
+                            f = _get(table, self._pair_key(word_node[by_end[a]], self.noword), -1)
+                            self._feat(&out[i, 0], f, <double>(n_len - k_post))
+                    if k_pre < n_len:
+                        for b in range(post_lo, post_hi):
+                            f = _get(table, self._pair_key(self.noword, word_node[by_start[b]]), -1)
+                            self._feat(&out[i, 0], f, <double>(n_len - k_pre))
+                    for b in range(post_lo, post_hi):
+                        for a in range(pre_lo, pre_hi):
+                            f = _get(table, self._pair_key(word_node[by_end[a]], word_node[by_start[b]]), -1)
+                            self._feat(&out[i, 0], f)
+        free(cps); free(lex); free(word_node); free(word_s); free(word_e)
+        free(end_off); free(start_off); free(by_end); free(by_start); free(fill)
         return result
-
-
-cdef inline void _push(list slots, Py_ssize_t i, str w):
-    cdef object cur = slots[i]
-    if cur is None:
-        slots[i] = [w]
-    else:
-        (<list>cur).append(w)
 
 
 def find_names(str text, prefixes, names, Py_ssize_t min_len, Py_ssize_t max_len):
