@@ -20,6 +20,7 @@ from pathlib import Path
 from spacy.tokens import Doc, Span
 
 from pipeline.evaluate import CORPUS_LABELS, PLACE_LABELS, Mention, by_rule, oov_recall, score_mentions, segmentation_prf
+from pipeline.records import QUANTITY_LABELS
 
 
 def add_parser(sub) -> None:
@@ -156,7 +157,6 @@ def eval_ner_gold(gold_path: str, text_path: str | None = None, with_rules: bool
     return report
 
 
-QUANTITY_LABELS = {"QUANTITY", "MONEY", "PERCENT", "DATE"}
 
 
 def _page_for(gold_file: Path, text_path: str | None) -> str:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
-from pipeline.records import QUANTITY_ATTRS, Article, Entity, Sentence
+from pipeline.records import QUANTITY_ATTRS, QUANTITY_LABELS, Article, Entity, Sentence
 
 _DEICTIC_LOCAL = ("区", "县")
 # spaCy's string store cannot hold lone surrogates; the readers never produce
@@ -81,7 +81,7 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
                     score=x.score,
                     normalized=x.normalized,
                     kb_id=x.kb_id,
-                    **{name: getattr(x, name) for name in QUANTITY_ATTRS},
+                    **({name: getattr(x, name) for name in QUANTITY_ATTRS} if ent.label_ in QUANTITY_LABELS else {}),
                 )
             )
     resolve_local_deictics(entities)

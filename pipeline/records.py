@@ -109,6 +109,8 @@ class QuantityValues:
 
 #: Their names, for copying them between matches, Span extensions and rows.
 QUANTITY_ATTRS = tuple(f.name for f in fields(QuantityValues))
+#: The labels of the quantity grammar: only their entities carry QuantityValues.
+QUANTITY_LABELS = frozenset({"QUANTITY", "MONEY", "PERCENT", "DATE"})
 
 
 @dataclass

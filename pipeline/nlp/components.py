@@ -123,14 +123,15 @@ class EntityRulesComponent:
             if span is None:
                 continue
             spans.append(span)
-            span._.source = c.source
-            span._.score = c.score
-            span._.kb_id = c.kb_id
-            span._.normalized = c.normalized
+            x = span._  # one Underscore view per span (each `span._` makes a new one)
+            x.source = c.source
+            x.score = c.score
+            x.kb_id = c.kb_id
+            x.normalized = c.normalized
             kb = c.attrs.get("kb_ids")
-            span._.kb_candidates = list(kb) if kb else None
+            x.kb_candidates = list(kb) if kb else None
             if c.source == "gpe.deictic":
-                span._.deictic = True
+                x.deictic = True
         doc.ents = spans
         doc._.vetoed = [(c.start, c.end, c.label, v) for c, v in vetoed] or None
         return doc
@@ -252,9 +253,10 @@ class QuantitiesComponent:
         if added:
             doc.ents = sorted(ents + [s for s, _ in added], key=lambda s: s.start)
             for span, q in added:
-                span._.source = q.source
+                x = span._
+                x.source = q.source
                 for name in QUANTITY_ATTRS:
-                    setattr(span._, name, getattr(q, name))
+                    setattr(x, name, getattr(q, name))
                 if q.label == "DATE" and not q.unit:
-                    span._.qualifier = None  # a calendar date has no quantity to qualify
+                    x.qualifier = None  # a calendar date has no quantity to qualify
         return doc

@@ -108,10 +108,16 @@ class FastEntityRecognizer(EntityRecognizer):
         tok2vec, lower, upper = (self.model.get_ref(name) for name in ("tok2vec", "lower", "upper"))
         tables = self._tables()
         # feats[f][1 + token] is state feature f's contribution of a token, row 0 its
-        # padding; pieces first, so that the maxout is an elementwise maximum of slices
-        table = lower.predict(tok2vec.predict(docs))
-        n_o, n_p = table.shape[2], table.shape[3]
-        feats = [np.ascontiguousarray(table[:, f].transpose(0, 2, 1)).reshape(len(table), n_p * n_o) for f in range(3)]
+        # padding: spaCy's precomputed lower layer, laid out pieces first, so that the
+        # maxout is an elementwise maximum of slices (one product, no copies)
+        vectors = tok2vec.predict(docs)
+        weights = lower.get_param("W")  # (features, outputs, pieces, inputs)
+        n_f, n_o, n_p, n_i = weights.shape
+        width = n_p * n_o
+        table = np.empty((len(vectors) + 1, n_f * width), dtype=weights.dtype)
+        np.matmul(vectors, weights.transpose(0, 2, 1, 3).reshape(n_f * width, n_i).T, out=table[1:])
+        table[0] = lower.get_param("pad")[0].transpose(0, 2, 1).reshape(n_f * width)
+        feats = [table[:, f * width:(f + 1) * width] for f in range(n_f)]
         bias = np.ascontiguousarray(lower.get_param("b").T).reshape(n_p * n_o)
         w_out = np.ascontiguousarray(upper.get_param("W").T)
         b_out = upper.get_param("b")

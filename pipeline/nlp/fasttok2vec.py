@@ -161,7 +161,11 @@ def _shape(model: Model) -> dict | None:
     """The hyperparameters of a ``Tok2Vec.v2(MultiHashEmbed.v2, MaxoutWindowEncoder.v2)`` model
     with window 1, or None when ``model`` is built otherwise: the names of all its layers must
     equal those of the model spaCy builds from the same hyperparameters."""
-    from spacy.ml.models.tok2vec import MaxoutWindowEncoder, MultiHashEmbed, build_Tok2Vec_model
+    from spacy.ml.models.tok2vec import (
+        MaxoutWindowEncoder,
+        MultiHashEmbed,
+        build_Tok2Vec_model,
+    )
 
     if not (model.has_ref("embed") and model.has_ref("encode")):
         return None

@@ -133,7 +133,7 @@ def _tiny(tok2vec_config: dict | None = None, width: int = 96):
 
 
 def test_spacys_default_tok2vec_gets_a_plan_and_the_same_vectors():
-    nlp, examples, _ = _tiny()
+    nlp, _, _ = _tiny()
     t2v = nlp.get_pipe("tok2vec")
     assert t2v.plan() is not None  # NORM/PREFIX/SUFFIX/SHAPE, width 96, depth 4
     _close(t2v, [nlp.make_doc(t) for t in ("Alice flew to Paris .", "", "x", "A much longer sentence " * 20)])
