@@ -403,19 +403,24 @@ def find_names(str text, prefixes, names, Py_ssize_t min_len, Py_ssize_t max_len
 
 cdef inline void _maxout_norm(float* h, Py_ssize_t n_out, Py_ssize_t n_piece, const float* gain,
                               const float* shift, float* y, float* dest, bint add) noexcept nogil:
-    """Max over each output's pieces of ``h`` (``n_out * n_piece``, output-major), then thinc's
-    LayerNorm (mean and variance over the outputs, 1e-8 added to the variance), scaled by
-    ``gain`` and shifted; written to ``dest`` or, with ``add``, added to it (a residual)."""
+    """Max over each output's pieces of ``h`` (``n_piece * n_out``, piece-major: the pieces of
+    output o at o, n_out + o, ...), then thinc's LayerNorm (mean and variance over the
+    outputs, 1e-8 added to the variance), scaled by ``gain`` and shifted; written to
+    ``dest`` or, with ``add``, added to it (a residual)."""
     cdef Py_ssize_t o, p
-    cdef float best
+    cdef const float* piece
+    cdef float a, b
     cdef double mean = 0.0, var = 0.0, d
     for o in range(n_out):
-        best = h[o * n_piece]
-        for p in range(1, n_piece):
-            if h[o * n_piece + p] > best:
-                best = h[o * n_piece + p]
-        y[o] = best
-        mean += best
+        y[o] = h[o]
+    for p in range(1, n_piece):
+        piece = h + p * n_out
+        for o in range(n_out):  # an unconditional store: a max instruction, no branch
+            a = piece[o]
+            b = y[o]
+            y[o] = a if a > b else b
+    for o in range(n_out):
+        mean += y[o]
     mean /= n_out
     for o in range(n_out):
         d = y[o] - mean
@@ -433,8 +438,8 @@ cdef inline void _maxout_norm(float* h, Py_ssize_t n_out, Py_ssize_t n_piece, co
 def embed_maxout_norm(const float[:, ::1] table, const unsigned int[:, ::1] rows, const float[::1] bias,
                       Py_ssize_t n_piece, const float[::1] gain, const float[::1] shift, float[:, ::1] out):
     """Each token's first tok2vec layer: the sum of its ``rows`` of ``table`` (every hash
-    embedding row already multiplied by its block of the mixing weights), plus ``bias``,
-    then maxout and layer norm into ``out``."""
+    embedding row already multiplied by its block of the mixing weights, columns
+    piece-major), plus ``bias``, then maxout and layer norm into ``out``."""
     cdef Py_ssize_t n = rows.shape[0], n_rows = rows.shape[1], width = table.shape[1]
     cdef Py_ssize_t n_out = out.shape[1], i, r, j
     cdef const float* src
@@ -462,20 +467,27 @@ def embed_maxout_norm(const float[:, ::1] table, const unsigned int[:, ::1] rows
 
 
 def window_maxout_norm(const float[:, ::1] z, const float[::1] bias, Py_ssize_t n_piece,
-                       const float[::1] gain, const float[::1] shift, float[:, ::1] out,
-                       Py_ssize_t first, Py_ssize_t stop):
-    """A window-1 maxout layer with layer norm, added to ``out`` (the residual), for the rows
-    ``first`` to ``stop`` of ``out``. ``z`` holds ``x @ [W_prev; W_cur; W_next].T`` for the rows
-    ``first - 1`` to ``stop`` (one row of context each side where the array has one): row t
-    sums the previous row's first block, its own middle block and the next row's last block,
-    which is ``seq2col`` followed by the maxout's product."""
+                       const float[::1] gain, const float[::1] shift, const float[:, ::1] x,
+                       float[:, ::1] out, Py_ssize_t first, Py_ssize_t stop):
+    """A window-1 maxout layer with layer norm and a residual, ``out[t] = x[t] + layer(x)[t]``,
+    for the rows ``first`` to ``stop``. ``z`` holds ``x @ [W_prev; W_cur; W_next].T`` for the
+    rows ``first - 1`` to ``stop`` (one row of context each side where the array has one): row
+    t sums the previous row's first block, its own middle block and the next row's last
+    block, which is ``seq2col`` followed by the maxout's product. Each block's columns are
+    piece-major, as ``bias``'s."""
     cdef Py_ssize_t width = bias.shape[0], n_out = out.shape[1], t, j, zi
     cdef Py_ssize_t total = out.shape[0]
     cdef Py_ssize_t z0 = first - 1 if first > 0 else 0
     cdef float* h
     cdef float* y
+    cdef float* dest
+    cdef const float* src
+    cdef const float* cur
+    cdef const float* b = &bias[0]
     if width != n_out * n_piece or z.shape[1] != 3 * width:
         raise ValueError("window_maxout_norm: weight and output widths disagree")
+    if x.shape[0] != total or x.shape[1] != n_out:
+        raise ValueError("window_maxout_norm: input and output shapes disagree")
     if first < 0 or stop > total or first > stop:
         raise ValueError("window_maxout_norm: rows out of range")
     if z.shape[0] != min(stop + 1, total) - z0:
@@ -489,15 +501,22 @@ def window_maxout_norm(const float[:, ::1] z, const float[::1] bias, Py_ssize_t 
     with nogil:
         for t in range(first, stop):
             zi = t - z0
+            cur = &z[zi, width]
             for j in range(width):
-                h[j] = bias[j] + z[zi, width + j]
+                h[j] = b[j] + cur[j]
             if t > 0:
+                cur = &z[zi - 1, 0]
                 for j in range(width):
-                    h[j] += z[zi - 1, j]
+                    h[j] += cur[j]
             if t + 1 < total:
+                cur = &z[zi + 1, 2 * width]
                 for j in range(width):
-                    h[j] += z[zi + 1, 2 * width + j]
-            _maxout_norm(h, n_out, n_piece, &gain[0], &shift[0], y, &out[t, 0], True)
+                    h[j] += cur[j]
+            dest = &out[t, 0]
+            src = &x[t, 0]
+            for j in range(n_out):
+                dest[j] = src[j]
+            _maxout_norm(h, n_out, n_piece, &gain[0], &shift[0], y, dest, True)
     free(h)
     free(y)
 

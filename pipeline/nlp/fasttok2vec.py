@@ -68,8 +68,8 @@ class InferencePlan:
         self.hashes = hashes  # per embedding: (feature column, seed, rows, first row in table)
         self.table = table  # every embedding row times its block of the mixing weights
         self.mix_bias, self.mix_gain, self.mix_shift = mix
-        self.layers = layers  # per encoder layer: (stacked window weights, bias, gain, shift)
-        self.n_piece = n_piece
+        self.layers = layers  # per encoder layer: (stacked window weights, bias, gain, shift, pieces)
+        self.n_piece = n_piece  # the mixing layer's
         self.pad = pad
         self.width = mix[1].shape[0]
         self.ops = NumpyOps()
@@ -87,6 +87,10 @@ class InferencePlan:
         mix_norm = next(n for n in embed.walk() if n.name == "layernorm")
         n_out, n_piece, n_in = (mix.get_dim(d) for d in ("nO", "nP", "nI"))
         weights = mix.get_param("W").reshape(n_out * n_piece, n_in)
+        # the compiled loops read each maxout's outputs piece-major (all first pieces, then all
+        # second pieces...), so that the maximum runs over contiguous rows: thinc's order is
+        # output-major, hence this column permutation of every product and bias
+        weights = weights[_piece_major(n_out, n_piece)]
         tables, hashes, first, block = [], [], 0, 0
         for branch in (n for n in embed.walk(order="dfs_pre") if n.name == "ints-getitem>>hashembed"):
             getitem, hashembed = branch.layers  # in the order they are concatenated
@@ -102,14 +106,15 @@ class InferencePlan:
         maxouts = [n for n in encode.walk(order="dfs_pre") if n.name == "maxout"]
         norms = [n for n in encode.walk(order="dfs_pre") if n.name == "layernorm"]
         for maxout, norm in zip(maxouts, norms):
-            w = maxout.get_param("W").reshape(maxout.get_dim("nO") * maxout.get_dim("nP"), -1)
+            order = _piece_major(maxout.get_dim("nO"), maxout.get_dim("nP"))
+            w = maxout.get_param("W").reshape(len(order), -1)[order]
             part = w.shape[1] // 3
             stacked = np.vstack([w[:, :part], w[:, part:2 * part], w[:, 2 * part:]]).T
-            layers.append((np.ascontiguousarray(stacked, dtype="f"), _f(maxout.get_param("b").reshape(-1)),
-                           _f(norm.get_param("G")), _f(norm.get_param("b"))))
+            layers.append((np.ascontiguousarray(stacked, dtype="f"), _f(maxout.get_param("b").reshape(-1)[order]),
+                           _f(norm.get_param("G")), _f(norm.get_param("b")), maxout.get_dim("nP")))
         return cls(
             columns, hashes, np.ascontiguousarray(np.vstack(tables), dtype="f"),
-            (_f(mix.get_param("b").reshape(-1)), _f(mix_norm.get_param("G")), _f(mix_norm.get_param("b"))),
+            (_f(mix.get_param("b").reshape(-1)[_piece_major(n_out, n_piece)]), _f(mix_norm.get_param("G")), _f(mix_norm.get_param("b"))),
             layers, n_piece, int(encode.attrs["pad"]),
         )
 
@@ -139,18 +144,24 @@ class InferencePlan:
         total = n + self.pad * (len(kept) + 1)
         flat = np.zeros((total, self.width), dtype="f")
         flat[np.repeat(starts - before, kept) + np.arange(n)] = x
-        buffer = np.empty((min(total, CHUNK_ROWS) + 2, 3 * self.layers[0][1].shape[0]), dtype="f")
-        for stacked, bias, gain, shift in self.layers:
-            out = flat.copy()  # the residual; the window reads `flat`, the previous layer's output
+        for stacked, bias, gain, shift, n_piece in self.layers:
+            buffer = np.empty((min(total, CHUNK_ROWS) + 2, stacked.shape[1]), dtype="f")
+            out = np.empty_like(flat)  # flat + the layer's output (the window reads `flat`)
             for first in range(0, total, CHUNK_ROWS):
                 stop = min(total, first + CHUNK_ROWS)
                 lo, hi = max(0, first - 1), min(total, stop + 1)
                 z = np.matmul(flat[lo:hi], stacked, out=buffer[:hi - lo])
-                window_maxout_norm(z, bias, self.n_piece, gain, shift, out, first, stop)
+                window_maxout_norm(z, bias, n_piece, gain, shift, flat, out, first, stop)
             flat = out
         starts_of = iter(starts.tolist())
         return [flat[(start := next(starts_of)):start + length] if length else np.zeros((0, self.width), dtype="f")
                 for length in lengths.tolist()]
+
+
+def _piece_major(n_out: int, n_piece: int) -> np.ndarray:
+    """The permutation of a maxout's ``n_out * n_piece`` columns from thinc's output-major
+    order to the piece-major order the compiled loops read."""
+    return np.arange(n_out * n_piece).reshape(n_out, n_piece).T.reshape(-1)
 
 
 def _f(array) -> np.ndarray:

@@ -158,6 +158,19 @@ def test_training_updates_and_averaged_params_drop_the_plan():
     assert not np.allclose(averaged, after)
 
 
+def test_an_encoder_with_its_own_maxout_pieces_and_width():
+    nlp, _, _ = _tiny({
+        "@architectures": "spacy.Tok2Vec.v2",
+        "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 32, "attrs": ["NORM", "SHAPE"],
+                  "rows": [500, 50], "include_static_vectors": False},
+        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 32, "window_size": 1,
+                   "maxout_pieces": 2, "depth": 2},
+    }, width=32)
+    t2v = nlp.get_pipe("tok2vec")
+    assert t2v.plan() is not None  # the mixing layer has 3 pieces, the encoder's layers 2
+    _close(t2v, [nlp.make_doc(t) for t in ("Alice flew to Paris .", "x", "A much longer sentence " * 20)])
+
+
 def test_a_model_of_another_shape_runs_thincs_forward_pass():
     nlp, _, _ = _tiny({
         "@architectures": "spacy.Tok2Vec.v2",
