@@ -51,15 +51,18 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
 
         nlp = load_nlp()
     homes = article_homes(articles)
-    docs = []
-    for s in sentences:
-        doc = nlp.make_doc(_LONE_SURROGATE.sub("\ufffd", s.text))
-        doc._.kind = s.kind
-        doc._.home = homes.get(s.article_id)
-        doc._.article_id = s.article_id
-        docs.append(doc)
+
+    def docs():  # made as nlp.pipe takes them: one batch of Docs (and token vectors) alive at a time
+        for s in sentences:
+            doc = nlp.make_doc(_LONE_SURROGATE.sub("\ufffd", s.text))
+            x = doc._
+            x.kind = s.kind
+            x.home = homes.get(s.article_id)
+            x.article_id = s.article_id
+            yield doc
+
     entities: list[Entity] = []
-    for sent, doc in zip(sentences, nlp.pipe(docs, batch_size=batch_size)):
+    for sent, doc in zip(sentences, nlp.pipe(docs(), batch_size=batch_size)):
         for ent in doc.ents:
             x = ent._  # one Underscore view per entity (each `ent._` makes a new one)
             raw_start, raw_end = sent.offsets.raw_span(ent.start_char, ent.end_char)
