@@ -1,4 +1,4 @@
-"""spaCy's greedy NER, decoded with numpy over the whole batch: same model, same entities.
+"""spaCy's greedy NER, decoded by our own loop over the same weights: same model, same entities.
 
 spaCy's ``EntityRecognizer`` decodes each state step by step in Cython, but
 in the spaCy 3.8 wheels that loop takes and drops the GIL inside its
@@ -8,26 +8,30 @@ under ``StateC::B_`` in the moves' validity checks and under
 arithmetic, and the component runs at 65-75 K chars/s whatever the model's
 width. This decoder reads the same weights and makes the same moves:
 
-* the listener's token vectors go through the model's ``lower`` layer once
-  (spaCy's own precomputation, ``(tokens + 1, nF, nO, nP)`` with the padding
-  vector in row 0);
+* the listener's token vectors go through the model's ``lower`` layer once,
+  in one product (spaCy's own precomputation, laid out for the loop: each
+  token's contribution to the three state features side by side, pieces
+  first, the padding vector in row 0);
 * the biluo transition system consumes exactly one token per move, so step
-  ``t`` of every document is its token ``t``: all the documents still running
-  are advanced together, with their three state features (the buffer's first
-  token, the open entity's first token, the token before the buffer) gathered
-  as rows of that table, the maxout and the output layer computed as arrays;
+  ``t`` of a document is its token ``t``: the three state features (the
+  buffer's first token, the open entity's first token, the token before the
+  buffer) are rows of that table, then the maxout and the output layer;
 * the valid moves are spaCy's ``is_valid`` rules for documents without preset
   entities: ``B``/``U`` only outside an entity and never on whitespace, ``B``
   and ``I`` never on the last token or across a sentence start, ``I``/``L``
   only inside an entity of their label, ``O`` only outside one; the best
   valid move wins, the first one on a tie, as in spaCy's ``arg_max_if_valid``.
 
-Documents that carry preset entities, beam search, a model on other ops
-than numpy's (a GPU), or a model shape other
-than spaCy's ``TransitionBasedParser`` for NER (three state features, an
-output layer) go through spaCy's own decoder. A test checks that both give the
-same entities on the sample page, on the People's Daily test text and on
-generated text.
+The loop is compiled (``_compiled.greedy_moves``, one document after another,
+without the GIL); its numpy twin (``_steps``) advances all the running
+documents of a batch together, and decodes models with unseen classes
+(spaCy gives those the minimum score of the whole batch, which couples the
+documents). Documents that carry preset entities, beam search, a model on
+other ops than numpy's (a GPU), or a model shape other than spaCy's
+``TransitionBasedParser`` for NER (three state features, an output layer) go
+through spaCy's own decoder. Tests check that spaCy's decoder and ours give
+the same entities on the sample page, on the People's Daily test text and on
+generated text, and that the compiled loop and its twin agree.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ from spacy.pipeline.ner import EntityRecognizer
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 from thinc.api import NumpyOps
+
+try:
+    from pipeline.nlp._compiled import greedy_moves
+except ImportError:  # built by `pip install` where a C compiler is present
+    greedy_moves = None
 
 _B, _I, _L, _U, _O = range(5)
 _MOVE = {"B": _B, "I": _I, "L": _L, "U": _U, "O": _O}
@@ -57,6 +66,8 @@ class FastEntityRecognizer(EntityRecognizer):
     Training, scoring and serialisation are spaCy's; only ``predict`` and
     ``set_annotations`` differ, and only where :meth:`decodable` says so.
     """
+
+    compiled = True  # False: the numpy decoder (the compiled loop's twin, for the tests)
 
     def decodable(self, docs: list[Doc]) -> bool:
         """Whether the vectorised decoder makes exactly spaCy's moves for these docs."""
@@ -107,41 +118,57 @@ class FastEntityRecognizer(EntityRecognizer):
     def _decode(self, docs: list[Doc]) -> list[list[tuple[int, int, int]]]:
         tok2vec, lower, upper = (self.model.get_ref(name) for name in ("tok2vec", "lower", "upper"))
         tables = self._tables()
-        # feats[f][1 + token] is state feature f's contribution of a token, row 0 its
-        # padding: spaCy's precomputed lower layer, laid out pieces first, so that the
-        # maxout is an elementwise maximum of slices (one product, no copies)
+        # row 1 + token of `table` holds the token's contribution to each of the three state
+        # features side by side, row 0 their padding: spaCy's precomputed lower layer, laid out
+        # pieces first, so that the maxout is an elementwise maximum of slices (one product)
         vectors = tok2vec.predict(docs)
         weights = lower.get_param("W")  # (features, outputs, pieces, inputs)
         n_f, n_o, n_p, n_i = weights.shape
         width = n_p * n_o
-        table = np.empty((len(vectors) + 1, n_f * width), dtype=weights.dtype)
+        table = np.empty((len(vectors) + 1, n_f * width), dtype=np.float32)
         np.matmul(vectors, weights.transpose(0, 2, 1, 3).reshape(n_f * width, n_i).T, out=table[1:])
         table[0] = lower.get_param("pad")[0].transpose(0, 2, 1).reshape(n_f * width)
-        feats = [table[:, f * width:(f + 1) * width] for f in range(n_f)]
-        bias = np.ascontiguousarray(lower.get_param("b").T).reshape(n_p * n_o)
-        w_out = np.ascontiguousarray(upper.get_param("W").T)
-        b_out = upper.get_param("b")
+        bias = np.ascontiguousarray(lower.get_param("b").T, dtype=np.float32).reshape(width)
+        w_out = np.ascontiguousarray(upper.get_param("W").T, dtype=np.float32)
+        b_out = np.ascontiguousarray(upper.get_param("b"), dtype=np.float32)
         unseen = sorted(self.model.attrs.get("unseen_classes", ()))
 
         lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        order = np.argsort(-lengths, kind="stable")  # running documents stay a prefix
-        len_s, off_s = lengths[order], offsets[order]
         # per token of the batch: 1 if whitespace, 2 if it is the last of its document
         # or the next token starts a sentence (no B or I there)
         where = np.zeros(int(lengths.sum()), dtype=np.int64)
-        for doc, off in zip(docs, offsets):
+        off = 0
+        for doc in docs:
             if len(doc):
                 arr = doc.to_array([IS_SPACE, SENT_START])
                 where[off:off + len(doc)] = arr[:, 0] == 1
                 where[off:off + len(doc) - 1] += 2 * (arr[1:, 1] == 1)
                 where[off + len(doc) - 1] += 2
+                off += len(doc)
+        if self.compiled and greedy_moves is not None and not unseen:
+            moves = greedy_moves(table, n_o, n_p, bias, w_out, b_out, tables.penalty, tables.next_state,
+                                 tables.begins, where, lengths)
+        else:
+            feats = [table[:, f * width:(f + 1) * width] for f in range(n_f)]
+            moves = self._steps(tables, feats, bias, w_out, b_out, unseen, where, lengths)
+        return tables.entities(moves, lengths)
 
-        n_docs = len(docs)
+    @staticmethod
+    def _steps(tables: _Tables, feats: list[np.ndarray], bias, w_out, b_out, unseen: list[int],
+               where: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The moves (one per token, documents end to end), all running documents advanced
+        together one step at a time with numpy (the compiled ``greedy_moves``' twin, and the
+        decoder of models with unseen classes, whose scores spaCy sets per batch)."""
+        n_o = w_out.shape[0]
+        n_p = len(bias) // n_o
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        order = np.argsort(-lengths, kind="stable")  # running documents stay a prefix
+        len_s, off_s = lengths[order], offsets[order]
+        n_docs = len(lengths)
         state = np.zeros(n_docs, dtype=np.int64)  # 0: outside an entity, k + 1: inside one of label k
         ent_start = np.zeros(n_docs, dtype=np.int64)
+        moves = np.zeros(int(lengths.sum()), dtype=np.int64)
         n_steps = int(len_s[0]) if n_docs else 0
-        made: list[np.ndarray] = []  # the moves of step t, one per running document (memory ~ tokens)
         running = n_docs
         for t in range(n_steps):
             while len_s[running - 1] <= t:
@@ -165,11 +192,11 @@ class FastEntityRecognizer(EntityRecognizer):
                 scores[:, unseen] = scores.min()
             scores += tables.penalty[st * 4 + where[b0]]
             guess = scores.argmax(axis=1)
-            made.append(guess)
+            moves[b0] = guess
             begins = tables.kind[guess] == _B
             ent_start[:m][begins] = t
             state[:m] = tables.next_state[guess]
-        return tables.entities(made, order, n_docs)
+        return moves
 
 
 class _Tables:
@@ -184,7 +211,8 @@ class _Tables:
         self.label_hash = [strings.add(lab) for lab in self.labels]
         self.move_label = np.array([index.get(lab, -1) for lab in label_names], dtype=np.int64)
         # the state after a move: outside (0) or inside an entity of label k (k + 1)
-        self.next_state = np.where(np.isin(self.kind, (_B, _I)), self.move_label + 1, 0)
+        self.next_state = np.where(np.isin(self.kind, (_B, _I)), self.move_label + 1, 0).astype(np.int64)
+        self.begins = (self.kind == _B).astype(np.uint8)
         # penalty[state * 4 + where]: 0 for a valid move, -inf for the others, where
         # the token's bit 1 is whitespace and bit 2 "no B or I here" (spaCy's is_valid
         # for documents without preset entities)
@@ -208,26 +236,23 @@ class _Tables:
                         row |= (self.kind == _I) & same
         self.penalty = np.where(valid, 0.0, -np.inf).astype(np.float32)
 
-    def entities(self, made: list[np.ndarray], order: np.ndarray, n_docs: int) -> list[list[tuple[int, int, int]]]:
-        """(start, end, label hash) per document from the moves made at each step
-        (``made[t][r]``: the move of the document in row ``r`` of ``order``)."""
+    def entities(self, moves: np.ndarray, lengths: np.ndarray) -> list[list[tuple[int, int, int]]]:
+        """(start, end, label hash) per document from the moves (one per token, documents end
+        to end). The moves are valid biluo sequences, so the k-th B pairs with the k-th L and
+        no entity runs across documents."""
+        n_docs = len(lengths)
         per_doc: list[list[tuple[int, int, int]]] = [[] for _ in range(n_docs)]
-        if not made:
+        if not len(moves):
             return per_doc
-        moves = np.concatenate(made)
-        rows = np.concatenate([np.arange(len(g)) for g in made])
-        cols = np.repeat(np.arange(len(made)), [len(g) for g in made])
-        by_row = np.lexsort((cols, rows))  # row by row, in token order
-        moves, rows, cols = moves[by_row], rows[by_row], cols[by_row]
+        doc_of = np.repeat(np.arange(n_docs), lengths)
+        pos = np.arange(len(moves)) - np.repeat(np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
         kind = self.kind[moves]
-        # a well-formed biluo sequence pairs each B with the next L of its row
-        begin, last, unit = kind == _B, kind == _L, kind == _U
-        labs = self.move_label[moves[begin]].tolist() + self.move_label[moves[unit]].tolist()
-        ent_rows = rows[begin].tolist() + rows[unit].tolist()
-        starts = cols[begin].tolist() + cols[unit].tolist()
-        ends = (cols[last] + 1).tolist() + (cols[unit] + 1).tolist()
-        for r, s, e, lab in zip(ent_rows, starts, ends, labs):
-            per_doc[order[r]].append((s, e, self.label_hash[lab]))
+        labels = self.move_label[moves]
+        begin, last, unit = (np.flatnonzero(kind == k) for k in (_B, _L, _U))
+        for b, e in zip(begin.tolist(), last.tolist()):
+            per_doc[doc_of[b]].append((int(pos[b]), int(pos[e]) + 1, self.label_hash[labels[b]]))
+        for u in unit.tolist():
+            per_doc[doc_of[u]].append((int(pos[u]), int(pos[u]) + 1, self.label_hash[labels[u]]))
         for ents in per_doc:
             ents.sort()
         return per_doc

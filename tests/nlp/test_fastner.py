@@ -102,3 +102,50 @@ def test_the_shipped_config_names_the_fast_component():
 
     cfg = Config().from_disk(pipeline_dir() / "config.cfg", interpolate=False)
     assert cfg["components"]["ner"]["factory"] == "zhnews_ner"
+
+
+def _moves_twins(parts, texts, batch_size=256):
+    """Entities of the compiled decoding loop and of its numpy twin."""
+    nlp, fast, _ = parts
+    out = []
+    for compiled in (True, False):
+        fast.compiled = compiled
+        try:
+            docs = list(nlp.get_pipe("tok2vec").pipe(nlp.make_doc(t) for t in texts))
+            out.append([[(e.start, e.end, e.label_) for e in doc.ents] for doc in fast.pipe(docs, batch_size=batch_size)])
+        finally:
+            fast.compiled = True
+    assert out[0] == out[1]
+    return out[0]
+
+
+def test_the_compiled_loop_is_built():
+    from pipeline.nlp import fastner
+
+    assert fastner.greedy_moves is not None, "pipeline/nlp/_compiled.pyx was not compiled: reinstall with a C compiler"
+
+
+def test_compiled_and_numpy_decoders_agree_on_the_sample_page(parts):
+    lines = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert sum(map(len, _moves_twins(parts, lines))) > 50
+
+
+@given(st.lists(st.text(alphabet="北京上海重庆市县政府人民银行公司大学新华社王李张明华记者在了的，。 \n0123",
+                        max_size=40), min_size=1, max_size=12))
+def test_compiled_and_numpy_decoders_agree_on_generated_text(parts, texts):
+    _moves_twins(parts, texts, batch_size=5)
+
+
+def test_unseen_classes_go_through_the_numpy_decoder(parts, monkeypatch):
+    """spaCy sets unseen classes' scores to the batch's minimum, which couples the documents
+    of a batch: the per-document compiled loop does not decode such models."""
+    from pipeline.nlp import fastner
+
+    nlp, fast, stock = parts
+    called = []
+    monkeypatch.setattr(fastner, "greedy_moves", lambda *a: called.append(1))
+    unseen = {fast.moves.n_moves - 1}
+    monkeypatch.setitem(fast.model.attrs, "unseen_classes", unseen)
+    monkeypatch.setitem(stock.model.attrs, "unseen_classes", unseen)
+    _same(parts, ["重庆市人民政府在北京召开会议", "新华社记者王小明报道"])
+    assert not called
