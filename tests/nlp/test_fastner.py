@@ -141,7 +141,7 @@ def test_unseen_classes_go_through_the_numpy_decoder(parts, monkeypatch):
     of a batch: the per-document compiled loop does not decode such models."""
     from pipeline.nlp import fastner
 
-    nlp, fast, stock = parts
+    _, fast, stock = parts
     called = []
     monkeypatch.setattr(fastner, "greedy_moves", lambda *a: called.append(1))
     unseen = {fast.moves.n_moves - 1}
