@@ -8,6 +8,8 @@ the tests hold it to.
   (:class:`IntMap`), dictionary and lexicon words found by walking a
   character trie (:class:`Trie`), word pairs keyed by their trie nodes; each
   feature found adds its weight row to the score matrix directly.
+  ``Scorer.cut`` goes on with spacy-pkuseg's Viterbi recursion and the word
+  split, in the same call.
 * :func:`find_names`: every dictionary name in a text by prefix scan, the
   loop of :func:`pipeline.nlp.prefixes.find_names_py` (Python ``str`` lookups).
 * the tok2vec's inference loops (:mod:`pipeline.nlp.fasttok2vec`).
@@ -225,13 +227,11 @@ cdef class Scorer:
         if f != self.null and f >= 0:
             _add(row, &self.node_w[f, 0], self.n_tag, times)
 
-    def scores(self, str t):
-        """Node scores (characters x tags) of the pkuseg node string ``t``."""
+    cdef int _fill(self, str t, double* out) except -1:
+        """Add the node scores of the pkuseg node string ``t`` to ``out`` (characters x tags)."""
         cdef Py_ssize_t n = len(t)
-        result = np.zeros((n, self.n_tag), dtype=np.float64)
         if n == 0:
-            return result
-        cdef double[:, ::1] out = result
+            return 0
         cdef Py_UCS4* cps = <Py_UCS4*>malloc(n * sizeof(Py_UCS4))
         cdef int64_t* lex = <int64_t*>calloc(3 * n, sizeof(int64_t))  # begin, end, inside
         cdef Py_ssize_t max_words = n * (self.word_max - self.word_min + 1) + 1
@@ -263,27 +263,27 @@ cdef class Scorer:
             # n-gram templates: [c, c-1, c1, c-2, c2] keyed by each character,
             # [c-1c, cc1, c-2c-1] by each pair
             for i in range(n):
-                self._feat(&out[i, 0], 0)  # '$$'
+                self._feat((out + (i) * self.n_tag), 0)  # '$$'
                 r = self.char_row.get(<uint64_t>cps[i], -1)
                 if r >= 0:
                     ids = &self.char_ids[r, 0]
-                    self._feat(&out[i, 0], ids[0])
+                    self._feat((out + (i) * self.n_tag), ids[0])
                     if i + 1 < n:
-                        self._feat(&out[i + 1, 0], ids[1])
+                        self._feat((out + (i + 1) * self.n_tag), ids[1])
                     if i >= 1:
-                        self._feat(&out[i - 1, 0], ids[2])
+                        self._feat((out + (i - 1) * self.n_tag), ids[2])
                     if i + 2 < n:
-                        self._feat(&out[i + 2, 0], ids[3])
+                        self._feat((out + (i + 2) * self.n_tag), ids[3])
                     if i >= 2:
-                        self._feat(&out[i - 2, 0], ids[4])
+                        self._feat((out + (i - 2) * self.n_tag), ids[4])
                 if i + 1 < n:
                     r = self.pair_row.get(_edge(cps[i], cps[i + 1]), -1)
                     if r >= 0:
                         ids = &self.pair_ids[r, 0]
-                        self._feat(&out[i + 1, 0], ids[0])
-                        self._feat(&out[i, 0], ids[1])
+                        self._feat((out + (i + 1) * self.n_tag), ids[0])
+                        self._feat((out + (i) * self.n_tag), ids[1])
                         if i + 2 < n:
-                            self._feat(&out[i + 2, 0], ids[2])
+                            self._feat((out + (i + 2) * self.n_tag), ids[2])
 
             # lexicon features: the capped length of the longest lexicon word beginning
             # at, ending at and strictly covering each character
@@ -305,10 +305,10 @@ cdef class Scorer:
                                 if lex[2 * n + j] < k:
                                     lex[2 * n + j] = k
                 for i in range(n):
-                    self._feat(&out[i, 0], self.lx_b[lex[i]])
-                    self._feat(&out[i, 0], self.lx_e[lex[n + i]])
-                    self._feat(&out[i, 0], self.lx_m[lex[2 * n + i]])
-                    self._feat(&out[i, 0], self.lx_s[(lex[i] * self.lx_side + lex[n + i]) * self.lx_side + lex[2 * n + i]])
+                    self._feat((out + (i) * self.n_tag), self.lx_b[lex[i]])
+                    self._feat((out + (i) * self.n_tag), self.lx_e[lex[n + i]])
+                    self._feat((out + (i) * self.n_tag), self.lx_m[lex[2 * n + i]])
+                    self._feat((out + (i) * self.n_tag), self.lx_s[(lex[i] * self.lx_side + lex[n + i]) * self.lx_side + lex[2 * n + i]])
 
             # dictionary words of length word_min..word_max starting at each character
             for s in range(n):
@@ -326,8 +326,8 @@ cdef class Scorer:
                         n_words += 1
                         end_off[e + 1] += 1
                         start_off[s + 1] += 1
-                        self._feat(&out[e, 0], self.w_end.get(<uint64_t>node, -1))
-                        self._feat(&out[s, 0], self.w_start.get(<uint64_t>node, -1))
+                        self._feat((out + (e) * self.n_tag), self.w_end.get(<uint64_t>node, -1))
+                        self._feat((out + (s) * self.n_tag), self.w_start.get(<uint64_t>node, -1))
             for i in range(n):
                 end_off[i + 1] += end_off[i]
                 start_off[i + 1] += start_off[i]
@@ -359,24 +359,88 @@ cdef class Scorer:
                     k_pre = pre_hi - pre_lo
                     k_post = post_hi - post_lo
                     if none_id >= 0:
-                        self._feat(&out[i, 0], none_id, <double>((n_len - k_pre) * (n_len - k_post)))
+                        self._feat((out + (i) * self.n_tag), none_id, <double>((n_len - k_pre) * (n_len - k_post)))
                     if n_words == 0 or (k_pre == 0 and k_post == 0):
                         continue
                     if k_post < n_len:
                         for a in range(pre_lo, pre_hi):
                             f = _get(table, self._pair_key(word_node[by_end[a]], self.noword), -1)
-                            self._feat(&out[i, 0], f, <double>(n_len - k_post))
+                            self._feat((out + (i) * self.n_tag), f, <double>(n_len - k_post))
                     if k_pre < n_len:
                         for b in range(post_lo, post_hi):
                             f = _get(table, self._pair_key(self.noword, word_node[by_start[b]]), -1)
-                            self._feat(&out[i, 0], f, <double>(n_len - k_pre))
+                            self._feat((out + (i) * self.n_tag), f, <double>(n_len - k_pre))
                     for b in range(post_lo, post_hi):
                         for a in range(pre_lo, pre_hi):
                             f = _get(table, self._pair_key(word_node[by_end[a]], word_node[by_start[b]]), -1)
-                            self._feat(&out[i, 0], f)
+                            self._feat((out + (i) * self.n_tag), f)
         free(cps); free(lex); free(word_node); free(word_s); free(word_e)
         free(end_off); free(start_off); free(by_end); free(by_start); free(fill)
+        return 0
+
+    def scores(self, str t):
+        """Node scores (characters x tags) of the pkuseg node string ``t``."""
+        result = np.zeros((len(t), self.n_tag), dtype=np.float64)
+        cdef double[:, ::1] out = result
+        if len(t):
+            self._fill(t, &out[0, 0])
         return result
+
+    def cut(self, str t, str raw, const double[:, ::1] edge, const uint8_t[::1] begins):
+        """The words of ``raw`` (``t`` is its node string, as long): the node scores, then
+        spacy-pkuseg's ``run_viterbi`` (the same recursion from the last character, ties to
+        the later next tag, the first best tag at the start), then a word begins at each
+        character whose tag is a beginning."""
+        cdef Py_ssize_t n = len(t), h = self.n_tag, i, y, y_pre, tag, begin
+        cdef double sc, best
+        if len(raw) != n:
+            raise ValueError("cut: the node string and the text differ in length")
+        if edge.shape[0] != h or edge.shape[1] != h or begins.shape[0] != h:
+            raise ValueError("cut: edge scores or tag table disagree with the model's tags")
+        if n == 0:
+            return []
+        cdef double* node = <double*>calloc(n * h, sizeof(double))
+        cdef double* score = <double*>malloc(n * h * sizeof(double))
+        cdef int* pre = <int*>malloc(n * h * sizeof(int))
+        cdef int* states = <int*>malloc(n * sizeof(int))
+        if node == NULL or score == NULL or pre == NULL or states == NULL:
+            free(node); free(score); free(pre); free(states)
+            raise MemoryError()
+        try:
+            self._fill(t, node)
+            with nogil:
+                for y in range(h):
+                    score[(n - 1) * h + y] = node[(n - 1) * h + y]
+                for i in range(n - 2, -1, -1):
+                    for y in range(h):
+                        best = score[(i + 1) * h] + node[i * h + y] + edge[y, 0]
+                        tag = 0
+                        for y_pre in range(1, h):
+                            sc = score[(i + 1) * h + y_pre] + node[i * h + y] + edge[y, y_pre]
+                            if sc >= best:
+                                best = sc
+                                tag = y_pre
+                        score[i * h + y] = best
+                        pre[i * h + y] = <int>tag
+                tag = 0
+                best = score[0]
+                for y in range(1, h):
+                    if best < score[y]:
+                        best = score[y]
+                        tag = y
+                states[0] = <int>tag
+                for i in range(1, n):
+                    states[i] = pre[(i - 1) * h + states[i - 1]]
+            words = []
+            begin = 0
+            for i in range(1, n):
+                if begins[states[i]]:
+                    words.append(raw[begin:i])
+                    begin = i
+            words.append(raw[begin:])
+            return words
+        finally:
+            free(node); free(score); free(pre); free(states)
 
 
 def find_names(str text, prefixes, names, Py_ssize_t min_len, Py_ssize_t max_len):

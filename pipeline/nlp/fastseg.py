@@ -155,8 +155,12 @@ class FastPkuseg:
         self.ww_l_none = self.ww_l.get((_NOWORD, _NOWORD))
         self.ww_r_none = self.ww_r.get((_NOWORD, _NOWORD))
         self._scores = self._scores_py
+        self._compiled_cut = None  # scores, Viterbi and word splitting in one compiled call
+        self._begin_tags = np.ascontiguousarray(self.begins, dtype=np.uint8)
         if Scorer is not None and compiled:
-            self._scores = Scorer(self, seglexicon.MIN_LEN, seglexicon.MAX_LEN, seglexicon.CAP, _NOWORD).scores
+            scorer = Scorer(self, seglexicon.MIN_LEN, seglexicon.MAX_LEN, seglexicon.CAP, _NOWORD)
+            self._scores = scorer.scores
+            self._compiled_cut = scorer.cut
         elif Scorer is None:
             log.warning("pipeline.nlp._compiled is not built (no C compiler at install?): "
                         "segmenting with the plain-Python scorer, about 3x slower")
@@ -174,6 +178,8 @@ class FastPkuseg:
         if _NUM in raw or _LETTER in raw or _NOWORD in raw:
             return self._stock_cut(raw)
         t = raw.translate(self._translate)
+        if self._compiled_cut is not None:
+            return self._compiled_cut(t, raw, self.edge, self._begin_tags)
         _, tags = self._viterbi(self._scores(t), self.edge)
         starts = self.begins[np.asarray(tags)]
         words, begin = [], 0
