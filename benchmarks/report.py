@@ -60,6 +60,11 @@ def main(path: str) -> int:
     if ours_pd:
         ok = "met" if ours_pd >= TARGET_CHARS_PER_S else "NOT met"
         print(f"NER stage on one core: {ours_pd:,.0f} chars/s (target >= {TARGET_CHARS_PER_S:,}: {ok})")
+    ratios = {corpus: s["ours"] / s["jiagu"] for corpus, s in by_corpus.items() if "ours" in s and "jiagu" in s}
+    if ratios:
+        ok = "met" if min(ratios.values()) >= 1.0 else "NOT met"
+        shown = ", ".join(f"{corpus} {r:.2f}" for corpus, r in ratios.items())
+        print(f"ours / jiagu in the same run: {shown} (target >= 1.0 on each corpus: {ok})")
     scaling = ROOT / ".benchmarks" / "scaling.json"
     if scaling.is_file():
         s = json.loads(scaling.read_text())
