@@ -9,6 +9,8 @@ changes:
 ``PIPELINE_BATCH_SIZE``  documents per Prefect task batch (default: 16)
 ``PIPELINE_MAX_DOC_CHARS`` largest document accepted, in characters (default: 2,000,000;
                          a newspaper page has 5-50 thousand)
+``PIPELINE_GC_FREEZE``   ``0`` keeps the loaded models in the garbage collector's view
+                         (default ``1``: frozen out of it, see ``pipeline.nlp.load_nlp``)
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ def batch_size() -> int:
 
 def max_doc_chars() -> int:
     return _positive_int("PIPELINE_MAX_DOC_CHARS", 2_000_000)
+
+
+def gc_freeze() -> bool:
+    value = os.environ.get("PIPELINE_GC_FREEZE", "1")
+    if value not in ("0", "1"):
+        raise ValueError(f"PIPELINE_GC_FREEZE must be 0 or 1, got {value!r}")
+    return value == "1"
 
 
 def prefect_defaults() -> None:

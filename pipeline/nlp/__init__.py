@@ -8,10 +8,21 @@ except for one setting: :func:`load_nlp` builds the models with thinc's
 ``NumpyOps(use_blis=False)``, so that their matrix products run on numpy's
 BLAS (OpenBLAS in the numpy wheels), which is 1.5-2x faster than the BLIS
 kernels thinc picks on these machines; the entities are the same.
+
+Loading also runs one sentence through the pipeline, so that the components'
+lazily loaded tables (segmenter, lexicons, gazetteers, rules, grammars) are
+in memory, and then freezes every object alive out of the cyclic garbage
+collector's view (``gc.freeze()``): the models' hundreds of thousands of
+containers live as long as the process, and every full collection would
+otherwise walk them again (about 7 % of the NER stage's time in a
+measurement). Objects frozen are still freed by reference counting; only
+reference cycles among them are never collected. ``PIPELINE_GC_FREEZE=0``
+leaves the collector alone.
 """
 
 from __future__ import annotations
 
+import gc
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +45,12 @@ def _load(path: str):
     if not Path(path).is_dir():
         raise FileNotFoundError(f"no spaCy pipeline at {path}: run `make models` to train and assemble it")
     with numpy_blas():
-        return spacy.load(path)
+        nlp = spacy.load(path)
+    nlp("新华社重庆1月1日电 2022年，重庆市科技局表示，全市研发投入增长12%。")  # the lazy loads
+    if settings.gc_freeze():
+        gc.collect()
+        gc.freeze()
+    return nlp
 
 
 @contextmanager

@@ -80,3 +80,29 @@ def test_docs_serialise_and_nlp_pipe_runs_in_two_processes():
     assert [(e.start_char, e.end_char, e.label_) for e in again.ents] == one[0]
     two = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts, n_process=2, batch_size=4)]
     assert two == one
+
+
+@pytest.mark.skipif(not pipeline_dir().is_dir(), reason="models/zh_news is missing: run `make models`")
+@pytest.mark.parametrize("setting, frozen", [(None, True), ("1", True), ("0", False)])
+def test_load_nlp_freezes_the_loaded_models_out_of_the_collector(fresh_python, setting, frozen):
+    """After loading (and the warm-up sentence's lazy loads), the objects alive are frozen
+    out of the cyclic collector's view, unless PIPELINE_GC_FREEZE=0."""
+    env = "" if setting is None else f"os.environ['PIPELINE_GC_FREEZE'] = {setting!r}\n"
+    code = (
+        "import gc, os\n" + env +
+        "from pipeline.nlp import load_nlp\n"
+        "nlp = load_nlp()\n"
+        "tok = nlp.tokenizer\n"
+        "assert tok._segmenter is not None and nlp.get_pipe('zhnews_entity_rules')._gazetteer is not None\n"
+        "print('frozen', gc.get_freeze_count())\n"
+    )
+    count = int(fresh_python(code).stdout.split("frozen ")[1])
+    assert (count > 100_000) if frozen else (count == 0)
+
+
+def test_a_bad_gc_freeze_setting_is_refused(monkeypatch):
+    from pipeline import settings
+
+    monkeypatch.setenv("PIPELINE_GC_FREEZE", "yes")
+    with pytest.raises(ValueError, match="PIPELINE_GC_FREEZE must be 0 or 1"):
+        settings.gc_freeze()
