@@ -48,6 +48,17 @@ def seed_articles(seed_doc):
 
 
 @pytest.fixture(scope="session")
+def pd_test_texts() -> list[str]:
+    """The sentences of People's Daily NER example.test (219 K characters); skips without ../shared."""
+    path = SHARED / "corpora" / "peoples-daily-ner" / "example.test"
+    if not path.is_file():
+        pytest.skip("../shared/corpora/peoples-daily-ner is absent")
+    from pipeline.training.ner_data import read_char_bio
+
+    return [s.text for s in read_char_bio(path)]
+
+
+@pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared (corpora and seed) is not beside this checkout: a fresh user clone has none")

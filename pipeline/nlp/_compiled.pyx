@@ -249,7 +249,7 @@ cdef class Scorer:
             free(cps); free(lex); free(word_node); free(word_s); free(word_e)
             free(end_off); free(start_off); free(by_end); free(by_start); free(fill)
             raise MemoryError()
-        cdef Py_ssize_t i, s, e, length, top, k, j, r, n_words = 0, side
+        cdef Py_ssize_t i, s, e, length, top, top_len, k, j, r, n_words = 0, side
         cdef Py_ssize_t k_pre, k_post, n_len = self.n_len, pre_lo, pre_hi, post_lo, post_hi, a, b
         cdef int64_t node, f, none_id
         cdef const int64_t* ids
@@ -285,40 +285,28 @@ cdef class Scorer:
                         if i + 2 < n:
                             self._feat((out + (i + 2) * self.n_tag), ids[2])
 
-            # lexicon features: the capped length of the longest lexicon word beginning
-            # at, ending at and strictly covering each character
-            if self.has_lexicon:
-                for s in range(n):
-                    node = 0
-                    top = min(self.lx_max, n - s)
-                    for length in range(1, top + 1):
-                        node = self.trie.child(node, cps[s + length - 1])
-                        if node < 0:
-                            break
-                        if length >= self.lx_min and self.trie.flags[node] & _LEX:
-                            k = min(length, self.lx_cap)
-                            if lex[s] < k:
-                                lex[s] = k
-                            if lex[n + s + length - 1] < k:
-                                lex[n + s + length - 1] = k
-                            for j in range(s + 1, s + length - 1):
-                                if lex[2 * n + j] < k:
-                                    lex[2 * n + j] = k
-                for i in range(n):
-                    self._feat((out + (i) * self.n_tag), self.lx_b[lex[i]])
-                    self._feat((out + (i) * self.n_tag), self.lx_e[lex[n + i]])
-                    self._feat((out + (i) * self.n_tag), self.lx_m[lex[2 * n + i]])
-                    self._feat((out + (i) * self.n_tag), self.lx_s[(lex[i] * self.lx_side + lex[n + i]) * self.lx_side + lex[2 * n + i]])
-
-            # dictionary words of length word_min..word_max starting at each character
+            # one walk of the trie from each character finds the lexicon's words (for the
+            # capped length of the longest lexicon word beginning at, ending at and strictly
+            # covering each character) and the model's dictionary words (word_min..word_max
+            # long; the flags only mark words of the lengths each scan reads)
+            top_len = max(self.word_max, self.lx_max if self.has_lexicon else 0)
             for s in range(n):
                 node = 0
-                top = min(self.word_max, n - s)
+                top = min(top_len, n - s)
                 for length in range(1, top + 1):
                     node = self.trie.child(node, cps[s + length - 1])
                     if node < 0:
                         break
-                    if length >= self.word_min and self.trie.flags[node] & _WORD:
+                    if self.has_lexicon and self.trie.flags[node] & _LEX:
+                        k = min(length, self.lx_cap)
+                        if lex[s] < k:
+                            lex[s] = k
+                        if lex[n + s + length - 1] < k:
+                            lex[n + s + length - 1] = k
+                        for j in range(s + 1, s + length - 1):
+                            if lex[2 * n + j] < k:
+                                lex[2 * n + j] = k
+                    if self.trie.flags[node] & _WORD:
                         e = s + length - 1
                         word_node[n_words] = node
                         word_s[n_words] = s
@@ -326,8 +314,16 @@ cdef class Scorer:
                         n_words += 1
                         end_off[e + 1] += 1
                         start_off[s + 1] += 1
-                        self._feat((out + (e) * self.n_tag), self.w_end.get(<uint64_t>node, -1))
-                        self._feat((out + (s) * self.n_tag), self.w_start.get(<uint64_t>node, -1))
+            # the features, in the order of the Python twin: lexicon, then each word found
+            if self.has_lexicon:
+                for i in range(n):
+                    self._feat((out + (i) * self.n_tag), self.lx_b[lex[i]])
+                    self._feat((out + (i) * self.n_tag), self.lx_e[lex[n + i]])
+                    self._feat((out + (i) * self.n_tag), self.lx_m[lex[2 * n + i]])
+                    self._feat((out + (i) * self.n_tag), self.lx_s[(lex[i] * self.lx_side + lex[n + i]) * self.lx_side + lex[2 * n + i]])
+            for k in range(n_words):
+                self._feat((out + word_e[k] * self.n_tag), self.w_end.get(<uint64_t>word_node[k], -1))
+                self._feat((out + word_s[k] * self.n_tag), self.w_start.get(<uint64_t>word_node[k], -1))
             for i in range(n):
                 end_off[i + 1] += end_off[i]
                 start_off[i + 1] += start_off[i]

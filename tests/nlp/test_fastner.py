@@ -13,7 +13,6 @@ from pipeline.nlp import pipeline_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt"
-PD_TEST = ROOT.parent / "shared" / "corpora" / "peoples-daily-ner" / "example.test"
 
 pytestmark = pytest.mark.skipif(not (pipeline_dir() / "config.cfg").is_file(), reason="no shipped pipeline (run `make models`)")
 
@@ -59,16 +58,8 @@ def test_same_entities_on_the_sample_page(parts):
     assert sum(map(len, found)) > 50  # the check compares real entities, not two empty lists
 
 
-@pytest.mark.skipif(not PD_TEST.is_file(), reason="../shared/corpora/peoples-daily-ner is absent")
-def test_same_entities_on_the_peoples_daily_test_text(parts):
-    texts, chars = [], []
-    for line in PD_TEST.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            chars.append(line.split()[0])
-        elif chars:
-            texts.append("".join(chars))
-            chars = []
-    texts = texts[::3]
+def test_same_entities_on_the_peoples_daily_test_text(parts, pd_test_texts):
+    texts = pd_test_texts[::3]
     found = _same(parts, texts, batch_size=1000)
     assert sum(map(len, found)) > 1000
 

@@ -17,7 +17,6 @@ from pipeline.nlp.fasttok2vec import FastTok2Vec, InferencePlan
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt"
-PD_TEST = ROOT.parent / "shared" / "corpora" / "peoples-daily-ner" / "example.test"
 SHIPPED = pytest.mark.skipif(not (pipeline_dir() / "config.cfg").is_file(), reason="no shipped pipeline (run `make models`)")
 TOL = 1e-4  # the vectors run to about 10; the fused sums differ from thinc's in the last bits
 
@@ -56,17 +55,6 @@ def _same_entities(nlp, texts, batch_size=256):
     return fused
 
 
-def _pd_test_texts():
-    texts, chars = [], []
-    for line in PD_TEST.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            chars.append(line.split()[0])
-        elif chars:
-            texts.append("".join(chars))
-            chars = []
-    return texts
-
-
 @SHIPPED
 def test_the_shipped_pipeline_runs_the_fused_inference(nlp):
     t2v = nlp.get_pipe("tok2vec")
@@ -83,9 +71,8 @@ def test_same_vectors_and_entities_on_the_sample_page(nlp):
 
 
 @SHIPPED
-@pytest.mark.skipif(not PD_TEST.is_file(), reason="../shared/corpora/peoples-daily-ner is absent")
-def test_same_entities_on_the_peoples_daily_test_text(nlp):
-    texts = _pd_test_texts()[1::3]
+def test_same_entities_on_the_peoples_daily_test_text(nlp, pd_test_texts):
+    texts = pd_test_texts[1::3]
     _close(nlp.get_pipe("tok2vec"), [nlp.make_doc(t) for t in texts[:300]])
     found = _same_entities(nlp, texts, batch_size=1000)
     assert sum(map(len, found)) > 1000
@@ -158,27 +145,26 @@ def test_training_updates_and_averaged_params_drop_the_plan():
     assert not np.allclose(averaged, after)
 
 
-def test_an_encoder_with_its_own_maxout_pieces_and_width():
-    nlp, _, _ = _tiny({
+def _small_tok2vec(window_size: int, maxout_pieces: int) -> dict:
+    """A 32-wide tok2vec config over NORM and SHAPE, two encoder layers."""
+    return {
         "@architectures": "spacy.Tok2Vec.v2",
         "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 32, "attrs": ["NORM", "SHAPE"],
                   "rows": [500, 50], "include_static_vectors": False},
-        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 32, "window_size": 1,
-                   "maxout_pieces": 2, "depth": 2},
-    }, width=32)
+        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 32, "window_size": window_size,
+                   "maxout_pieces": maxout_pieces, "depth": 2},
+    }
+
+
+def test_an_encoder_with_its_own_maxout_pieces_and_width():
+    nlp, _, _ = _tiny(_small_tok2vec(window_size=1, maxout_pieces=2), width=32)
     t2v = nlp.get_pipe("tok2vec")
     assert t2v.plan() is not None  # the mixing layer has 3 pieces, the encoder's layers 2
     _close(t2v, [nlp.make_doc(t) for t in ("Alice flew to Paris .", "x", "A much longer sentence " * 20)])
 
 
 def test_a_model_of_another_shape_runs_thincs_forward_pass():
-    nlp, _, _ = _tiny({
-        "@architectures": "spacy.Tok2Vec.v2",
-        "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 32, "attrs": ["NORM", "SHAPE"],
-                  "rows": [500, 50], "include_static_vectors": False},
-        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 32, "window_size": 2,
-                   "maxout_pieces": 3, "depth": 2},
-    }, width=32)
+    nlp, _, _ = _tiny(_small_tok2vec(window_size=2, maxout_pieces=3), width=32)
     t2v = nlp.get_pipe("tok2vec")
     assert InferencePlan.from_model(t2v.model) is None and t2v.plan() is None  # window 2
     docs = [nlp.make_doc("Alice flew to Paris .")]
