@@ -495,6 +495,17 @@ cdef inline void _maxout_norm(float* h, Py_ssize_t n_out, Py_ssize_t n_piece, co
             dest[o] = (y[o] - m) * scale * gain[o] + shift[o]
 
 
+cdef int _scratch(Py_ssize_t width, Py_ssize_t n_out, float** h, float** y) except -1:
+    """A row's pre-activations (``width``) and maxout outputs (``n_out``); the caller frees them."""
+    h[0] = <float*>malloc(width * sizeof(float))
+    y[0] = <float*>malloc(n_out * sizeof(float))
+    if h[0] == NULL or y[0] == NULL:
+        free(h[0])
+        free(y[0])
+        raise MemoryError()
+    return 0
+
+
 def embed_maxout_norm(const float[:, ::1] table, const unsigned int[:, ::1] rows, const float[::1] bias,
                       Py_ssize_t n_piece, const float[::1] gain, const float[::1] shift, float[:, ::1] out):
     """Each token's first tok2vec layer: the sum of its ``rows`` of ``table`` (every hash
@@ -507,12 +518,7 @@ def embed_maxout_norm(const float[:, ::1] table, const unsigned int[:, ::1] rows
     cdef float* y
     if width != n_out * n_piece or bias.shape[0] != width:
         raise ValueError("embed_maxout_norm: table, bias and output widths disagree")
-    h = <float*>malloc(width * sizeof(float))
-    y = <float*>malloc(n_out * sizeof(float))
-    if h == NULL or y == NULL:
-        free(h)
-        free(y)
-        raise MemoryError()
+    _scratch(width, n_out, &h, &y)
     with nogil:
         for i in range(n):
             for j in range(width):
@@ -552,12 +558,7 @@ def window_maxout_norm(const float[:, ::1] z, const float[::1] bias, Py_ssize_t 
         raise ValueError("window_maxout_norm: rows out of range")
     if z.shape[0] != min(stop + 1, total) - z0:
         raise ValueError("window_maxout_norm: z does not cover the rows and their neighbours")
-    h = <float*>malloc(width * sizeof(float))
-    y = <float*>malloc(n_out * sizeof(float))
-    if h == NULL or y == NULL:
-        free(h)
-        free(y)
-        raise MemoryError()
+    _scratch(width, n_out, &h, &y)
     with nogil:
         for t in range(first, stop):
             zi = t - z0
