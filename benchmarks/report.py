@@ -2,8 +2,8 @@
 
     python -m benchmarks.report .benchmarks/ner.json
 
-chars/s per system and corpus, our ratio to each peer, and each system's
-MSRA test micro F1 (computed once, outside the timed part, and cached in
+chars/s per system and corpus (from each system's median round), our ratio to
+each peer, and each system's MSRA test micro F1 (computed once, outside the timed part, and cached in
 .benchmarks/msra_f1.json with the pipeline's rules and model versions).
 """
 
@@ -41,7 +41,7 @@ def main(path: str) -> int:
     rows = []
     for b in data["benchmarks"]:
         info = b["extra_info"]
-        rows.append((info["corpus"], info["system"], info["chars"] / b["stats"]["mean"]))
+        rows.append((info["corpus"], info["system"], info["chars"] / b["stats"]["median"]))
     f1 = msra_scores({r[1] for r in rows})
     by_corpus: dict[str, dict[str, float]] = {}
     for corpus, system, cps in rows:
