@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_CHARS_PER_S = 65_000
+#: jiagu's NER speed on one core when issue 6 was written: the target is jiagu's speed in the
+#: same run, as this machine's speed moves by up to 50 % between sittings
+ORIENTATION_CHARS_PER_S = 65_000
 
 
 def msra_scores(systems_seen: set[str]) -> dict[str, float | None]:
@@ -56,15 +58,16 @@ def main(path: str) -> int:
     procs = by_corpus.get("pd-test-procs", {})
     if "ours x1 proc" in procs and "ours x2 proc" in procs:
         print(f"\n2 processes / 1 process: {procs['ours x2 proc'] / procs['ours x1 proc']:.2f}x (target >= 1.7x)")
-    ours_pd = by_corpus.get("pd-test", {}).get("ours")
-    if ours_pd:
-        ok = "met" if ours_pd >= TARGET_CHARS_PER_S else "NOT met"
-        print(f"NER stage on one core: {ours_pd:,.0f} chars/s (target >= {TARGET_CHARS_PER_S:,}: {ok})")
+    pd = by_corpus.get("pd-test", {})
+    if "ours" in pd:
+        jiagu = f"{pd['jiagu']:,.0f}" if "jiagu" in pd else "not run"
+        print(f"NER stage on one core: {pd['ours']:,.0f} chars/s ({ORIENTATION_CHARS_PER_S:,} was jiagu's speed "
+              f"when issue 6 was written; jiagu in this run: {jiagu})")
     ratios = {corpus: s["ours"] / s["jiagu"] for corpus, s in by_corpus.items() if "ours" in s and "jiagu" in s}
     if ratios:
         ok = "met" if min(ratios.values()) >= 1.0 else "NOT met"
         shown = ", ".join(f"{corpus} {r:.2f}" for corpus, r in ratios.items())
-        print(f"ours / jiagu in the same run: {shown} (target >= 1.0 on each corpus: {ok})")
+        print(f"ours / jiagu in the same run: {shown} (target: at least jiagu's speed, >= 1.0 on each corpus: {ok})")
     scaling = ROOT / ".benchmarks" / "scaling.json"
     if scaling.is_file():
         s = json.loads(scaling.read_text())
