@@ -1,5 +1,6 @@
-"""Build step for the one compiled module, pipeline/nlp/_compiled.pyx (pkuseg's
-node scores, dictionary matching).
+"""Build step for the one compiled module, pipeline/nlp/_compiled.pyx (the
+segmenter's scores and Viterbi, dictionary matching, the tok2vec's and the NER's
+inference loops).
 
 Everything else is in pyproject.toml. The extension is optional: without a C
 compiler (or without Cython, in a build that is not isolated) the install still

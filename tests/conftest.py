@@ -49,13 +49,14 @@ def seed_articles(seed_doc):
 
 @pytest.fixture(scope="session")
 def pd_test_texts() -> list[str]:
-    """The sentences of People's Daily NER example.test (219 K characters); skips without ../shared."""
-    path = SHARED / "corpora" / "peoples-daily-ner" / "example.test"
-    if not path.is_file():
-        pytest.skip("../shared/corpora/peoples-daily-ner is absent")
-    from pipeline.training.ner_data import read_char_bio
+    """The sentences of People's Daily NER example.test (219 K characters), the benchmarks'
+    corpus; skips without ../shared."""
+    from benchmarks.systems import pd_test_sentences
 
-    return [s.text for s in read_char_bio(path)]
+    texts = pd_test_sentences()
+    if texts is None:
+        pytest.skip("../shared/corpora/peoples-daily-ner is absent")
+    return texts
 
 
 @pytest.fixture(scope="session")

@@ -198,27 +198,30 @@ cdef class Scorer:
                     flags[w] = flags.get(w, 0) | _LEX
         self.trie = Trie(flags)
         self.noword = self.trie.n_nodes  # an id no node has
-        cdef int64_t node
+        cdef int64_t a, b
         self.w_end = IntMap(len(fast.w_end))
         self.w_start = IntMap(len(fast.w_start))
         for table, source in ((self.w_end, fast.w_end), (self.w_start, fast.w_start)):
             for w, f in source.items():
-                node = self.trie.find(w)
-                if node > 0 and self.trie.flags[node] & _WORD:  # others are never found
-                    (<IntMap>table).set(<uint64_t>node, f)
+                a = self._word_id(w, noword)
+                if a >= 0:  # features of words the scan never finds are never read
+                    (<IntMap>table).set(<uint64_t>a, f)
         self.ww_l = IntMap(len(fast.ww_l))
         self.ww_r = IntMap(len(fast.ww_r))
-        cdef int64_t a, b
         for table, source in ((self.ww_l, fast.ww_l), (self.ww_r, fast.ww_r)):
             for (pre, post), f in source.items():
-                a = self.noword if pre == noword else self.trie.find(pre)
-                b = self.noword if post == noword else self.trie.find(post)
-                if a == 0 or b == 0 or a < 0 or b < 0:
-                    continue
-                if (a != self.noword and not self.trie.flags[a] & _WORD) or \
-                        (b != self.noword and not self.trie.flags[b] & _WORD):
-                    continue
-                (<IntMap>table).set(self._pair_key(a, b), f)
+                a = self._word_id(pre, noword)
+                b = self._word_id(post, noword)
+                if a >= 0 and b >= 0:
+                    (<IntMap>table).set(self._pair_key(a, b), f)
+
+    cdef int64_t _word_id(self, str word, str noword):
+        """The trie node of a dictionary word the scan can find, ``self.noword`` for pkuseg's
+        no-word marker, or -1."""
+        if word == noword:
+            return self.noword
+        cdef int64_t node = self.trie.find(word)
+        return node if node > 0 and self.trie.flags[node] & _WORD else -1
 
     cdef inline uint64_t _pair_key(self, int64_t a, int64_t b) noexcept nogil:
         return <uint64_t>a * <uint64_t>(self.noword + 1) + <uint64_t>b

@@ -61,7 +61,7 @@ class Entities(list):
 
 
 class FastEntityRecognizer(EntityRecognizer):
-    """spaCy's ``ner`` component with the batch-vectorised greedy decoder.
+    """spaCy's ``ner`` component with our greedy decoder (compiled, and its numpy twin).
 
     Training, scoring and serialisation are spaCy's; only ``predict`` and
     ``set_annotations`` differ, and only where :meth:`decodable` says so.
@@ -70,7 +70,7 @@ class FastEntityRecognizer(EntityRecognizer):
     compiled = True  # False: the numpy decoder (the compiled loop's twin, for the tests)
 
     def decodable(self, docs: list[Doc]) -> bool:
-        """Whether the vectorised decoder makes exactly spaCy's moves for these docs."""
+        """Whether our decoder makes exactly spaCy's moves for these docs."""
         if self.cfg.get("beam_width", 1) != 1 or not self.model.attrs.get("has_upper", False):
             return False
         if not isinstance(self.model.ops, NumpyOps):  # a GPU's arrays stay with spaCy's decoder
@@ -161,7 +161,7 @@ class FastEntityRecognizer(EntityRecognizer):
         decoder of models with unseen classes, whose scores spaCy sets per batch)."""
         n_o = w_out.shape[0]
         n_p = len(bias) // n_o
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        offsets = np.cumsum(lengths) - lengths
         order = np.argsort(-lengths, kind="stable")  # running documents stay a prefix
         len_s, off_s = lengths[order], offsets[order]
         n_docs = len(lengths)
@@ -245,7 +245,7 @@ class _Tables:
         if not len(moves):
             return per_doc
         doc_of = np.repeat(np.arange(n_docs), lengths)
-        pos = np.arange(len(moves)) - np.repeat(np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        pos = np.arange(len(moves)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         kind = self.kind[moves]
         labels = self.move_label[moves]
         begin, last, unit = (np.flatnonzero(kind == k) for k in (_B, _L, _U))

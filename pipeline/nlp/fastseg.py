@@ -87,7 +87,7 @@ class FastPkuseg:
         edge = w[n_tag * n_feature:].reshape(n_tag, n_tag)  # [s, s_pre]
         self.edge = np.ones((n_tag, n_tag)) + edge.T  # [s_pre, s], as spacy-pkuseg's getLogYY
         idx_to_tag = {i: t for t, i in feats["tag_to_idx"].items()}
-        self.begins = np.array(["B" in idx_to_tag[i] for i in range(n_tag)])
+        self.begins = np.array(["B" in idx_to_tag[i] for i in range(n_tag)], dtype=np.uint8)  # 1: a word begins
         self.word_min, self.word_max = config.wordMin, config.wordMax
         self.lengths = list(range(self.word_max, self.word_min - 1, -1))  # 6 ... 2, pkuseg's order
         if not (config.numLetterNorm and config.wordFeature):
@@ -156,7 +156,6 @@ class FastPkuseg:
         self.ww_r_none = self.ww_r.get((_NOWORD, _NOWORD))
         self._scores = self._scores_py
         self._compiled_cut = None  # scores, Viterbi and word splitting in one compiled call
-        self._begin_tags = np.ascontiguousarray(self.begins, dtype=np.uint8)
         if Scorer is not None and compiled:
             scorer = Scorer(self, seglexicon.MIN_LEN, seglexicon.MAX_LEN, seglexicon.CAP, _NOWORD)
             self._scores = scorer.scores
@@ -179,7 +178,7 @@ class FastPkuseg:
             return self._stock_cut(raw)
         t = raw.translate(self._translate)
         if self._compiled_cut is not None:
-            return self._compiled_cut(t, raw, self.edge, self._begin_tags)
+            return self._compiled_cut(t, raw, self.edge, self.begins)
         _, tags = self._viterbi(self._scores(t), self.edge)
         starts = self.begins[np.asarray(tags)]
         words, begin = [], 0

@@ -82,7 +82,7 @@ class InferencePlan:
         if shape is None:
             return None
         embed, encode = model.get_ref("embed"), model.get_ref("encode")
-        columns = list(next(n for n in embed.walk() if n.name == "extract_features").attrs["columns"])
+        columns = shape["attrs"]
         mix = next(n for n in embed.walk() if n.name == "maxout")
         mix_norm = next(n for n in embed.walk() if n.name == "layernorm")
         n_out, n_piece, n_in = (mix.get_dim(d) for d in ("nO", "nP", "nI"))
@@ -139,7 +139,7 @@ class InferencePlan:
         embed_maxout_norm(summed, rows, self.mix_bias, self.n_piece, self.mix_gain, self.mix_shift, x)
         # thinc's with_array(pad): `pad` zero rows before each non-empty document and after the last
         kept = lengths[lengths > 0]
-        before = np.concatenate([[0], np.cumsum(kept)[:-1]])  # tokens of the documents before
+        before = np.cumsum(kept) - kept  # tokens of the documents before
         starts = before + self.pad * np.arange(1, len(kept) + 1)
         total = n + self.pad * (len(kept) + 1)
         flat = np.zeros((total, self.width), dtype="f")

@@ -6,7 +6,7 @@ model was trained with one) -> tok2vec -> ner (statistical)
 inside the pipeline's tokenizer directory. A model trained with spaCy's own
 ``tok2vec`` and ``ner`` factories is shipped with ``zhnews_tok2vec`` and
 ``zhnews_ner`` (the same components, with the fused inference of
-:mod:`pipeline.nlp.fasttok2vec` and the vectorised decoder of
+:mod:`pipeline.nlp.fasttok2vec` and the compiled greedy decoder of
 :mod:`pipeline.nlp.fastner`; the weights load unchanged).
 """
 
@@ -73,7 +73,7 @@ def _use_fast_components(config_path: Path) -> None:
     ``zhnews_ner`` factories (same config keys, same weights)."""
     cfg = Config().from_disk(config_path, interpolate=False)
     changed = False
-    for name, component in cfg["components"].items():
+    for component in cfg["components"].values():
         if component.get("factory") in FAST_FACTORIES:
             component["factory"] = FAST_FACTORIES[component["factory"]]
             changed = True
