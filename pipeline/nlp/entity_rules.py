@@ -45,6 +45,7 @@ from typing import Annotated, Literal, Union
 import yaml
 from pydantic import Field
 
+from pipeline.nlp.prefilter import required_chars
 from pipeline.rules import RuleFileError, StrictModel, _node_line, check_unique_ids, load_yaml, rule_path
 
 Label = Literal["ORG", "GPE", "LOC", "FAC", "PERSON", "QUANTITY", "MONEY", "PERCENT", "DATE"]
@@ -196,6 +197,8 @@ class EntityRules:
                 continue
             compiled = compile_at(rule.pattern, ("rules", i, "pattern"))
             (self.regex if isinstance(rule, RegexRule) else self.extend).append((rule, compiled))  # type: ignore[arg-type]
+        # per regex rule, characters of which every match has one (None: try every text)
+        self.regex_needs: list[frozenset[str] | None] = [required_chars(pat) for _, pat in self.regex]
         self.vetoes = [(v, compile_at(v.pattern, ("vetoes", i, "pattern"))) for i, v in enumerate(spec.vetoes)]
         self.veto_context = {v.id: compile_at(v.followed_by, ("vetoes", i, "followed_by"))
                              for i, v in enumerate(spec.vetoes) if v.followed_by}
@@ -222,7 +225,10 @@ class EntityRules:
     def regex_candidates(self, text: str, word_starts: set[int] | None = None, word_ends: set[int] | None = None,
                          preferred_starts: set[int] | None = None) -> list[Candidate]:
         out = []
-        for rule, pat in self.regex:
+        present = set(text)
+        for (rule, pat), needs in zip(self.regex, self.regex_needs):
+            if needs is not None and needs.isdisjoint(present):
+                continue  # no match possible (see pipeline.nlp.prefilter)
             for m in pat.finditer(text):
                 end = m.end()
                 if end == m.start():
