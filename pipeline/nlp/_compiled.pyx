@@ -473,7 +473,8 @@ cdef inline void _maxout_norm(float* h, Py_ssize_t n_out, Py_ssize_t n_piece, co
     cdef Py_ssize_t o, p
     cdef const float* piece
     cdef float a, b
-    cdef double mean = 0.0, var = 0.0, d
+    cdef double mean, var, d0, d1, d2, d3
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
     for o in range(n_out):
         y[o] = h[o]
     for p in range(1, n_piece):
@@ -482,12 +483,36 @@ cdef inline void _maxout_norm(float* h, Py_ssize_t n_out, Py_ssize_t n_piece, co
             a = piece[o]
             b = y[o]
             y[o] = a if a > b else b
-    for o in range(n_out):
-        mean += y[o]
-    mean /= n_out
-    for o in range(n_out):
-        d = y[o] - mean
-        var += d * d
+    # sums over four interleaved accumulators: four chains of additions run at once,
+    # where one chain waits for each addition in turn (the reductions were most of this loop)
+    o = 0
+    while o + 4 <= n_out:
+        s0 += y[o]
+        s1 += y[o + 1]
+        s2 += y[o + 2]
+        s3 += y[o + 3]
+        o += 4
+    while o < n_out:
+        s0 += y[o]
+        o += 1
+    mean = ((s0 + s1) + (s2 + s3)) / n_out
+    s0 = s1 = s2 = s3 = 0.0
+    o = 0
+    while o + 4 <= n_out:
+        d0 = y[o] - mean
+        d1 = y[o + 1] - mean
+        d2 = y[o + 2] - mean
+        d3 = y[o + 3] - mean
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
+        o += 4
+    while o < n_out:
+        d0 = y[o] - mean
+        s0 += d0 * d0
+        o += 1
+    var = (s0 + s1) + (s2 + s3)
     cdef float scale = <float>(1.0 / sqrt(var / n_out + 1e-8))
     cdef float m = <float>mean
     if add:
