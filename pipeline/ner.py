@@ -17,6 +17,7 @@ from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.records import QUANTITY_ATTRS, QUANTITY_LABELS, Article, Entity, Sentence
 
 _DEICTIC_LOCAL = ("区", "县")
+_ENTITY_ATTRS = ("source", "score", "normalized", "kb_id")
 # spaCy's string store cannot hold lone surrogates; the readers never produce
 # them, but the stage is callable with any text: one U+FFFD for one, offsets kept
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -46,6 +47,9 @@ def article_homes(articles: Iterable[Article]) -> dict[str, dict | None]:
 
 
 def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batch_size: int = 256) -> list[Entity]:
+    # spaCy loads with the pipeline, not with this module
+    from pipeline.nlp.components import span_values
+
     if nlp is None:
         from pipeline.nlp import load_nlp
 
@@ -64,10 +68,12 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
     entities: list[Entity] = []
     for sent, doc in zip(sentences, nlp.pipe(docs(), batch_size=batch_size)):
         for ent in doc.ents:
-            x = ent._  # one Underscore view per entity (each `ent._` makes a new one)
-            raw_start, raw_end = sent.offsets.raw_span(ent.start_char, ent.end_char)
-            start = sent.start + ent.start_char if sent.start is not None else None
-            end = sent.start + ent.end_char if sent.start is not None else None
+            s, e = ent.start_char, ent.end_char
+            source, score, normalized, kb_id = span_values(doc, s, e, _ENTITY_ATTRS)
+            raw_start, raw_end = sent.offsets.raw_span(s, e)
+            start = sent.start + s if sent.start is not None else None
+            end = sent.start + e if sent.start is not None else None
+            label = ent.label_
             entities.append(
                 Entity(
                     ent_id=f"{sent.doc_id}-e{raw_start}-{raw_end}",
@@ -75,16 +81,16 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
                     article_id=sent.article_id,
                     sent_id=sent.sent_id,
                     text=ent.text,
-                    label=ent.label_,
+                    label=label,
                     start=start,
                     end=end,
                     raw_start=raw_start,
                     raw_end=raw_end,
-                    source=x.source or "unknown",
-                    score=x.score,
-                    normalized=x.normalized,
-                    kb_id=x.kb_id,
-                    **({name: getattr(x, name) for name in QUANTITY_ATTRS} if ent.label_ in QUANTITY_LABELS else {}),
+                    source=source or "unknown",
+                    score=score,
+                    normalized=normalized,
+                    kb_id=kb_id,
+                    **(dict(zip(QUANTITY_ATTRS, span_values(doc, s, e, QUANTITY_ATTRS))) if label in QUANTITY_LABELS else {}),
                 )
             )
     resolve_local_deictics(entities)

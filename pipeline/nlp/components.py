@@ -12,6 +12,8 @@ Entity attributes live in ``Span`` extensions (see :func:`register_extensions`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -36,6 +38,28 @@ def register_extensions() -> None:
     for name in DOC_EXTENSIONS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
+
+
+# spaCy keeps a span's extension values in ``doc.user_data`` under this prefix, the
+# extension's name and the span's character offsets (``Underscore._get_key``)
+_USER_DATA_PREFIX = "._."
+
+
+def span_values(doc: Doc, start_char: int, end_char: int, names: Iterable[str]) -> list:
+    """The values of the Span extensions ``names`` of the span ``start_char:end_char``
+    (None where unset: the default of every extension of this module), read from
+    ``doc.user_data`` at once. ``span._.name`` gives the same one value at a time, about ten
+    times slower, which counted in the NER stage (tests hold the two equal)."""
+    data = doc.user_data
+    return [data.get((_USER_DATA_PREFIX, name, start_char, end_char)) for name in names]
+
+
+def set_span_values(span: Span, values: dict[str, object]) -> None:
+    """``span._.name = value`` for each item of ``values``, written at once."""
+    data = span.doc.user_data
+    start, end = span.start_char, span.end_char
+    for name, value in values.items():
+        data[(_USER_DATA_PREFIX, name, start, end)] = value
 
 
 def word_boundaries(doc: Doc) -> tuple[set[int] | None, set[int] | None]:
@@ -123,15 +147,12 @@ class EntityRulesComponent:
             if span is None:
                 continue
             spans.append(span)
-            x = span._  # one Underscore view per span (each `span._` makes a new one)
-            x.source = c.source
-            x.score = c.score
-            x.kb_id = c.kb_id
-            x.normalized = c.normalized
             kb = c.attrs.get("kb_ids")
-            x.kb_candidates = list(kb) if kb else None
+            values = {"source": c.source, "score": c.score, "kb_id": c.kb_id, "normalized": c.normalized,
+                      "kb_candidates": list(kb) if kb else None}
             if c.source == "gpe.deictic":
-                x.deictic = True
+                values["deictic"] = True
+            set_span_values(span, values)
         doc.ents = spans
         doc._.vetoed = [(c.start, c.end, c.label, v) for c, v in vetoed] or None
         return doc
@@ -253,10 +274,8 @@ class QuantitiesComponent:
         if added:
             doc.ents = sorted(ents + [s for s, _ in added], key=lambda s: s.start)
             for span, q in added:
-                x = span._
-                x.source = q.source
-                for name in QUANTITY_ATTRS:
-                    setattr(x, name, getattr(q, name))
+                values = {"source": q.source, **{name: getattr(q, name) for name in QUANTITY_ATTRS}}
                 if q.label == "DATE" and not q.unit:
-                    x.qualifier = None  # a calendar date has no quantity to qualify
+                    values["qualifier"] = None  # a calendar date has no quantity to qualify
+                set_span_values(span, values)
         return doc

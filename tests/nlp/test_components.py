@@ -50,3 +50,30 @@ def test_merged_doc_does_not_reuse_the_first_docs_cache():
     assert doc_text(merged) == merged.text
     starts, _ = word_boundaries(merged)
     assert max(starts) >= len("重庆市科技局")  # boundaries of the second part are there
+
+
+def test_span_values_read_what_the_extensions_give(docs):
+    """``span_values`` reads spaCy's storage of Span extensions directly: it must give what
+    ``span._.name`` gives, for every entity of the sample page and every extension."""
+    from pipeline.nlp.components import SPAN_EXTENSIONS, span_values
+
+    checked = set()
+    for doc in docs:
+        for ent in doc.ents:
+            expected = [getattr(ent._, name) for name in SPAN_EXTENSIONS]
+            assert span_values(doc, ent.start_char, ent.end_char, SPAN_EXTENSIONS) == expected, ent.text
+            checked |= {name for name, value in zip(SPAN_EXTENSIONS, expected) if value is not None}
+    # the sample's entities carry real values of most extensions, not only defaults
+    assert {"source", "kb_id", "normalized", "value", "unit", "qualifier"} <= checked
+
+
+def test_set_span_values_is_what_span_underscore_reads(docs):
+    from spacy.tokens import Span
+
+    from pipeline.nlp.components import set_span_values
+
+    doc = docs[0]
+    span = Span(doc, 0, 2, label="ORG")
+    set_span_values(span, {"source": "test.rule", "score": 0.5, "kb_candidates": ["1", "2"]})
+    assert (span._.source, span._.score, span._.kb_candidates, span._.kb_id) == ("test.rule", 0.5, ["1", "2"], None)
+    assert Span(doc, 0, 2)._.source == "test.rule"  # keyed by the characters, as spaCy's own
