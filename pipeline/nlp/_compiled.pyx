@@ -12,6 +12,9 @@ the tests hold it to.
   split, in the same call.
 * :func:`find_names`: every dictionary name in a text by prefix scan, the
   loop of :func:`pipeline.nlp.prefixes.find_names_py` (Python ``str`` lookups).
+* :func:`word_columns`, :func:`lexicon_column`: the tokenizer's LEMMA, TAG and
+  MORPH keys per character (:mod:`pipeline.nlp.tokenizer`), the loops of its
+  ``_word_keys`` and of ``Lexicon.features``.
 * the tok2vec's inference loops (:mod:`pipeline.nlp.fasttok2vec`).
 """
 
@@ -460,6 +463,119 @@ def find_names(str text, prefixes, names, Py_ssize_t min_len, Py_ssize_t max_len
         if len(out) - first > 1:
             out[first:] = out[first:][::-1]
     return out
+
+
+# --- the tokenizer's token columns (pipeline.nlp.tokenizer) ------------------------------------
+
+def word_columns(list words, object add, const uint64_t[:, ::1] tag_keys, uint64_t[:, ::1] out,
+                 Py_ssize_t lemma_col, Py_ssize_t tag_col):
+    """For ``words`` that cover the ``len(out)`` characters of a text one for one: each
+    character's word key (``add(word)``, the vocabulary's string key) in ``out[:, lemma_col]``
+    and its position tag's key in ``out[:, tag_col]``. ``tag_keys[k]`` holds the keys of the
+    first, middle and last character of a word of length class ``k`` (the lengths above
+    ``len(tag_keys) - 1`` count as that), ``tag_keys[1, 0]`` the single character's. Returns
+    the word starts and ends, or None (nothing filled) where the lengths do not add up."""
+    cdef Py_ssize_t n = out.shape[0], pos = 0, length, k, c, top = tag_keys.shape[0] - 1
+    cdef uint64_t key
+    cdef str w
+    for w in words:
+        pos += len(w)
+    if pos != n or top < 1:
+        return None
+    starts, ends = [], []
+    pos = 0
+    for w in words:
+        length = len(w)
+        if length == 0:
+            continue
+        key = add(w)
+        starts.append(pos)
+        for c in range(pos, pos + length):
+            out[c, lemma_col] = key
+        if length == 1:
+            out[pos, tag_col] = tag_keys[1, 0]
+        else:
+            k = length if length < top else top
+            out[pos, tag_col] = tag_keys[k, 0]
+            for c in range(pos + 1, pos + length - 1):
+                out[c, tag_col] = tag_keys[k, 1]
+            out[pos + length - 1, tag_col] = tag_keys[k, 2]
+        pos += length
+        ends.append(pos)
+    return starts, ends
+
+
+def lexicon_column(Trie trie, str text, Py_ssize_t min_len, Py_ssize_t max_len, Py_ssize_t n_types,
+                   const uint64_t[::1] keys, const uint8_t[::1] known, uint64_t[:, ::1] out, Py_ssize_t col):
+    """The name lexicon's feature of each character of ``text`` (the loop of
+    ``Lexicon.features``), as the key ``keys[code]`` in ``out[:, col]``. ``trie`` holds the
+    names, each flagged with its type's index plus one. Per type, the longest name of that
+    type covering a character counts (the first found among equally long ones, names found
+    by start and then longest first); ``code`` holds 2 bits per type: 0 no name, 1 the
+    name's first character, 2 inside, 3 its last. Returns -1, or a code whose key is not
+    ``known`` yet (the caller adds it and calls again)."""
+    cdef Py_ssize_t n = len(text), i, j, k, t, top, n_found
+    cdef Py_ssize_t* best_len
+    cdef Py_ssize_t* best_start
+    cdef Py_ssize_t* found
+    cdef int64_t* found_node
+    cdef int64_t node
+    cdef uint64_t code
+    cdef Py_UCS4 ch
+    if out.shape[0] != n or n_types < 1 or n_types > 8:
+        raise ValueError("lexicon_column: rows and text disagree")
+    if n == 0:
+        return -1
+    best_len = <Py_ssize_t*>calloc(n * n_types, sizeof(Py_ssize_t))
+    best_start = <Py_ssize_t*>calloc(n * n_types, sizeof(Py_ssize_t))
+    found = <Py_ssize_t*>malloc((max_len + 1) * sizeof(Py_ssize_t))
+    found_node = <int64_t*>malloc((max_len + 1) * sizeof(int64_t))
+    if best_len == NULL or best_start == NULL or found == NULL or found_node == NULL:
+        free(best_len)
+        free(best_start)
+        free(found)
+        free(found_node)
+        raise MemoryError()
+    try:
+        for i in range(n):
+            node = 0
+            n_found = 0
+            top = min(max_len, n - i)
+            for j in range(top):
+                ch = text[i + j]
+                node = trie.child(node, ch)
+                if node < 0:
+                    break
+                if j + 1 >= min_len and trie.flags[node]:
+                    found[n_found] = j + 1
+                    found_node[n_found] = node
+                    n_found += 1
+            while n_found > 0:  # the longest first
+                n_found -= 1
+                j = found[n_found]
+                t = <Py_ssize_t>trie.flags[found_node[n_found]] - 1
+                if t < 0 or t >= n_types:
+                    continue
+                for k in range(i, i + j):
+                    if best_len[k * n_types + t] < j:
+                        best_len[k * n_types + t] = j
+                        best_start[k * n_types + t] = i
+        for k in range(n):
+            code = 0
+            for t in range(n_types):
+                j = best_len[k * n_types + t]
+                if j:
+                    i = best_start[k * n_types + t]
+                    code |= <uint64_t>(1 if k == i else (3 if k == i + j - 1 else 2)) << (2 * t)
+            if code >= <uint64_t>known.shape[0] or not known[code]:
+                return <Py_ssize_t>code
+            out[k, col] = keys[code]
+        return -1
+    finally:
+        free(best_len)
+        free(best_start)
+        free(found)
+        free(found_node)
 
 
 # --- tok2vec inference (pipeline.nlp.fasttok2vec) -------------------------------------------------

@@ -17,9 +17,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.nlp.prefixes import find_names, prefixes_of
 
-TYPES = ("nr", "ns", "nt")
+try:
+    from pipeline.nlp._compiled import Trie, lexicon_column
+except ImportError:  # not built (no C compiler at install): features() below, the twin
+    Trie = lexicon_column = None
+
+TYPES = ("nr", "ns", "nt")  # sorted: a feature lists its types in this order
+#: positions in a name, as a feature code holds them (2 bits per type)
+_POSITIONS = ("", "B", "I", "E")
 
 
 class Lexicon:
@@ -27,6 +36,11 @@ class Lexicon:
         self.entries = entries
         self.max_len = max((len(w) for w in entries), default=0)
         self.prefixes = prefixes_of(entries, 2)
+        self._trie = None
+
+    @property
+    def compiled(self) -> bool:
+        return lexicon_column is not None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Lexicon:
@@ -70,3 +84,46 @@ class Lexicon:
                 vals.append(typ + ("B" if k == i else ("E" if k == j - 1 else "I")))
             out[k] = "Lex=" + ",".join(vals)
         return out
+
+    # -- the compiled twin of features(), as vocabulary keys -------------------------
+    @staticmethod
+    def code_string(code: int) -> str:
+        """The feature (``features()``'s string) of a code of ``fill_column``: 2 bits per type of
+        ``TYPES``, 0 no name, 1 first character, 2 inside, 3 last character."""
+        vals = [typ + _POSITIONS[(code >> (2 * t)) & 3] for t, typ in enumerate(TYPES) if (code >> (2 * t)) & 3]
+        return "Lex=" + ",".join(vals) if vals else ""
+
+    def fill_column(self, text: str, out: np.ndarray, col: int, table: FeatureKeys) -> None:
+        """``out[k, col]`` = the key of ``features(text)[k]`` in ``table``'s vocabulary, for
+        each character; compiled (see ``compiled``), the same features as ``features``."""
+        if lexicon_column is None:
+            out[:, col] = [table.key(f) for f in self.features(text)]
+            return
+        if self._trie is None:
+            self._trie = Trie({w: TYPES.index(typ) + 1 for w, typ in self.entries.items()})
+        while True:
+            missing = lexicon_column(self._trie, text, 2, self.max_len, len(TYPES), table.keys, table.known, out, col)
+            if missing < 0:
+                return
+            table.add(missing, self.code_string(missing))
+
+
+class FeatureKeys:
+    """Vocabulary keys of the lexicon features by code, filled as codes first occur (there are
+    at most ``4 ** len(TYPES)``); ``key_of`` gives a feature string's key."""
+
+    def __init__(self, key_of):
+        self.key_of = key_of
+        self.keys = np.zeros(4 ** len(TYPES), dtype=np.uint64)
+        self.known = np.zeros(4 ** len(TYPES), dtype=np.uint8)
+        self._by_string: dict[str, int] = {}
+
+    def key(self, feature: str) -> int:
+        key = self._by_string.get(feature)
+        if key is None:
+            key = self._by_string[feature] = self.key_of(feature)
+        return key
+
+    def add(self, code: int, feature: str) -> None:
+        self.keys[code] = self.key(feature)
+        self.known[code] = 1

@@ -15,6 +15,11 @@ which the NER model's embedding reads next to the character itself
 cover the character and where (``Lex=nrB,nsE``). Whitespace becomes the
 ``whitespace_`` of the token before it, so ``doc.text`` is the input text.
 The segmenter model and user dictionary are saved with the pipeline.
+
+The keys of LEMMA, TAG and MORPH are filled by compiled loops
+(``_compiled.word_columns`` and ``lexicon_column``) where the module is
+built; ``_word_keys`` and ``Lexicon.features`` are their Python twins
+(``compiled = False`` runs them).
 """
 
 from __future__ import annotations
@@ -32,8 +37,13 @@ from spacy.util import ensure_path
 from spacy.vocab import Vocab
 
 from pipeline.nlp import seglexicon
-from pipeline.nlp.lexicon import Lexicon
+from pipeline.nlp.lexicon import FeatureKeys, Lexicon
 from pipeline.nlp.segmenter import Segmenter, default_model_dir, normalize
+
+try:
+    from pipeline.nlp._compiled import word_columns
+except ImportError:  # not built (no C compiler at install): _word_keys, the twin
+    word_columns = None
 
 _MAX_LEN = 4
 #: ``doc.user_data`` key of the pkuseg word boundaries, (starts, ends) as ascending
@@ -128,8 +138,10 @@ class CharWordTokenizer:
         self.lexicon_path = Path(lexicon) if lexicon else None
         self._segmenter: Segmenter | None = None
         self._lexicon: Lexicon | None = None
-        self._morph_keys: dict[str, int] = {}  # MORPH string -> its key in this vocab
+        self._morph_keys = FeatureKeys(self.vocab.morphology.add)  # MORPH string -> its key in this vocab
         self._tag_keys: dict[int, list[int]] = {}  # word length -> TAG keys of its characters
+        self._tag_table: np.ndarray | None = None  # the same for word_columns, by length class
+        self.compiled = True  # False: the plain-Python twins (the reference the tests compare with)
 
     @property
     def lexicon(self) -> Lexicon | None:
@@ -152,26 +164,52 @@ class CharWordTokenizer:
         else:
             chars, spaces = _chars_and_spaces(text)
         doc = Doc(self.vocab, words=chars, spaces=spaces)
-        attrs: list[int] = []
-        cols: list[list[int]] = []
-        morphs = self._morphs(chars)
-        if morphs is not None:
-            morph_key = self._morph_keys
-            for m in morphs:
-                if m not in morph_key:
-                    morph_key[m] = self.vocab.morphology.add(m)
-            attrs.append(MORPH)
-            cols.append([morph_key[m] for m in morphs])
-        if self.use_words and chars:
-            lemmas, tags, bounds = self._word_keys(text, chars, spaces, plain)
-            attrs += [LEMMA, TAG]
-            cols += [lemmas, tags]
-            if bounds[0]:
+        if chars:
+            attrs, columns, bounds = self._columns(text, chars, spaces, plain)
+            if attrs:
+                doc.from_array(attrs, columns)
+            if bounds is not None and bounds[0]:
                 doc.user_data[WORD_BOUNDARIES] = bounds
-        if attrs and chars:
-            doc.from_array(attrs, np.array(cols, dtype=np.uint64).T)
         doc.user_data[TEXT] = text
         return doc
+
+    def _columns(self, text: str, chars: list[str], spaces: list[bool],
+                 plain: bool) -> tuple[list[int], np.ndarray, tuple[list[int], list[int]] | None]:
+        """The attributes set on the tokens (MORPH with a lexicon or bigrams; LEMMA and TAG
+        with word features), their keys (a row per token) and the word boundaries."""
+        attrs = ([MORPH] if self.bigrams or self.lexicon is not None else []) + ([LEMMA, TAG] if self.use_words else [])
+        columns = np.empty((len(chars), len(attrs)), dtype=np.uint64)
+        bounds = None
+        if self.use_words:
+            lemma_col, tag_col = len(attrs) - 2, len(attrs) - 1
+            if plain and word_columns is not None and self.compiled:
+                bounds = word_columns(self.segmenter.cut(text), self.vocab.strings.add, self._tag_key_table(),
+                                      columns, lemma_col, tag_col)
+            if bounds is None:
+                lemmas, tags, bounds = self._word_keys(text, chars, spaces, plain)
+                columns[:, lemma_col] = lemmas
+                columns[:, tag_col] = tags
+        if attrs and attrs[0] == MORPH:
+            lex = self.lexicon
+            if lex is not None and lex.compiled and self.compiled and not self.bigrams:
+                # tokens are single characters and normalize maps one character to one
+                lex.fill_column(normalize("".join(chars)), columns, 0, self._morph_keys)
+            else:
+                columns[:, 0] = [self._morph_keys.key(m) for m in self._morphs(chars)]
+        return attrs, columns, bounds
+
+    def _tag_key_table(self) -> np.ndarray:
+        """TAG keys by word length class for ``word_columns``: row 1 the single character's,
+        row k the first, middle and last character's of a word of k characters (``_MAX_LEN``: or more)."""
+        if self._tag_table is None:
+            table = np.zeros((_MAX_LEN + 1, 3), dtype=np.uint64)
+            add = self.vocab.strings.add
+            table[1] = add("S")
+            for k in range(2, _MAX_LEN + 1):
+                tags = position_tags(["x" * k])
+                table[k] = [add(tags[0]), add(tags[1] if k > 2 else tags[0]), add(tags[-1])]
+            self._tag_table = table
+        return self._tag_table
 
     def _word_keys(self, text: str, chars: list[str], spaces: list[bool],
                    plain: bool) -> tuple[list[int], list[int], tuple[list[int], list[int]]]:

@@ -38,3 +38,35 @@ def test_kernels_refuse_shapes_that_disagree():
                               np.zeros((2, 3), dtype=np.float32), np.zeros(3, dtype=np.float32),
                               np.zeros((8, 3), dtype=np.float32), np.zeros(3, dtype=np.int64),
                               np.zeros(3, dtype=np.uint8), np.zeros(2, dtype=np.int64), np.array([5], dtype=np.int64))
+
+
+def test_word_columns_fill_keys_and_refuse_words_that_do_not_cover_the_text():
+    keys = {}
+
+    def add(word):
+        return keys.setdefault(word, 100 + len(keys))
+
+    tags = np.array([[0, 0, 0], [1, 1, 1], [2, 0, 3], [4, 5, 6]], dtype=np.uint64)  # S; B2 E2; B3 M3 E3 (3: and more)
+    out = np.zeros((8, 2), dtype=np.uint64)
+    assert compiled.word_columns(["重庆市", "的", "科技", "一二三"], add, tags, out, 1, 0) is None  # 9 characters, 8 rows
+    assert not out.any()
+    out = np.zeros((9, 2), dtype=np.uint64)
+    assert compiled.word_columns(["重庆市", "的", "科技", "一二三"], add, tags, out, 1, 0) == ([0, 3, 4, 6], [3, 4, 6, 9])
+    assert out[:, 1].tolist() == [100] * 3 + [101] + [102] * 2 + [103] * 3
+    assert out[:, 0].tolist() == [4, 5, 6, 1, 2, 3, 4, 5, 6]
+    out = np.zeros((5, 1), dtype=np.uint64)
+    assert compiled.word_columns(["中华人民", "国"], add, tags, out, 0, 0) is not None
+    assert out[:, 0].tolist() == [4, 5, 5, 6, 1]  # four characters count as the longest class
+
+
+def test_lexicon_column_refuses_rows_that_disagree_and_asks_for_unknown_codes():
+    trie = compiled.Trie({"北京": 2})
+    keys, known = np.zeros(64, dtype=np.uint64), np.zeros(64, dtype=np.uint8)
+    with pytest.raises(ValueError, match="rows and text disagree"):
+        compiled.lexicon_column(trie, "北京", 2, 2, 3, keys, known, np.zeros((3, 1), dtype=np.uint64), 0)
+    out = np.zeros((3, 1), dtype=np.uint64)
+    assert compiled.lexicon_column(trie, "北京市", 2, 2, 3, keys, known, out, 0) == 1 << 2  # nsB: not known yet
+    known[[0, 1 << 2, 3 << 2]] = 1
+    keys[[0, 1 << 2, 3 << 2]] = [7, 8, 9]
+    assert compiled.lexicon_column(trie, "北京市", 2, 2, 3, keys, known, out, 0) == -1
+    assert out[:, 0].tolist() == [8, 9, 7]

@@ -124,3 +124,56 @@ def test_annotations_equal_the_string_spelled_reference(tmp_path, use_words):
     for text in _TEXTS:
         check(text)
     settings(max_examples=60)(given(st.text(alphabet="重庆市科技局江泽民访问北京大学的了 \n\t1２Ａa，。", max_size=40))(check))()
+
+
+def _fill_column_features(lex, text):
+    """``Lexicon.fill_column``'s keys spelled back as features (a key here is the feature itself)."""
+    import numpy as np
+
+    from pipeline.nlp.lexicon import FeatureKeys
+
+    strings: dict[int, str] = {}
+
+    def key_of(feature):
+        strings[len(strings) + 1] = feature
+        return len(strings)
+
+    out = np.zeros((len(text), 2), dtype=np.uint64)
+    lex.fill_column(text, out, 1, FeatureKeys(key_of))
+    return [strings[k] for k in out[:, 1].tolist()]
+
+
+def test_lexicon_compiled_column_equals_the_definition():
+    import random
+
+    from pipeline.nlp.lexicon import Lexicon
+
+    lex = Lexicon({"重庆": "ns", "重庆市": "ns", "重庆市科技局": "nt", "科技局": "nt", "明炬": "nr", "庆市科": "nr", "市科": "ns",
+                   "科技": "nr", "重庆市科": "nt", "庆市": "ns", "技局": "nt"})  # ties: 重庆 / 庆市, 科技局 / 技局...
+    if not lex.compiled:
+        pytest.skip("pipeline/nlp/_compiled.pyx is not built")
+    rng = random.Random(1)
+    alphabet = "重庆市科技局明炬的了"
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert _fill_column_features(lex, text) == _features_brute_force(lex, list(text)), text
+
+
+def test_compiled_columns_equal_the_python_twins(pd_test_texts, seed_text):
+    """The compiled word and lexicon columns against the Python loops, on the PD test text and
+    the sample page, with the shipped segmenter and lexicon."""
+    import numpy as np
+
+    from pipeline.nlp import load_nlp
+
+    tok = load_nlp().tokenizer
+    texts = pd_test_texts + seed_text.splitlines() + _TEXTS
+    compiled = [tok(t) for t in texts]
+    tok.compiled = False
+    try:
+        twins = [tok(t) for t in texts]
+    finally:
+        tok.compiled = True
+    for a, b in zip(compiled, twins):
+        assert np.array_equal(a.to_array(_ATTRS), b.to_array(_ATTRS)), a.text
+        assert a.user_data == b.user_data, a.text
