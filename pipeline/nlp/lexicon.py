@@ -109,8 +109,9 @@ class Lexicon:
 
 
 class FeatureKeys:
-    """Vocabulary keys of the lexicon features by code, filled as codes first occur (there are
-    at most ``4 ** len(TYPES)``); ``key_of`` gives a feature string's key."""
+    """Vocabulary keys of MORPH strings (``key_of`` gives one, ``key`` caches it), and of the
+    lexicon features by code for ``Lexicon.fill_column``, filled as codes first occur (there
+    are at most ``4 ** len(TYPES)``)."""
 
     def __init__(self, key_of):
         self.key_of = key_of

@@ -138,7 +138,7 @@ class CharWordTokenizer:
         self.lexicon_path = Path(lexicon) if lexicon else None
         self._segmenter: Segmenter | None = None
         self._lexicon: Lexicon | None = None
-        self._morph_keys = FeatureKeys(self.vocab.morphology.add)  # MORPH string -> its key in this vocab
+        self._morph_keys = FeatureKeys(lambda m: self.vocab.morphology.add(m))  # MORPH string -> its key
         self._tag_keys: dict[int, list[int]] = {}  # word length -> TAG keys of its characters
         self._tag_table: np.ndarray | None = None  # the same for word_columns, by length class
         self.compiled = True  # False: the plain-Python twins (the reference the tests compare with)
