@@ -136,15 +136,13 @@ class FastEntityRecognizer(EntityRecognizer):
         lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
         # per token of the batch: 1 if whitespace, 2 if it is the last of its document
         # or the next token starts a sentence (no B or I there)
-        where = np.zeros(int(lengths.sum()), dtype=np.int64)
-        off = 0
-        for doc in docs:
-            if len(doc):
-                arr = doc.to_array([IS_SPACE, SENT_START])
-                where[off:off + len(doc)] = arr[:, 0] == 1
-                where[off:off + len(doc) - 1] += 2 * (arr[1:, 1] == 1)
-                where[off + len(doc) - 1] += 2
-                off += len(doc)
+        kept = lengths[lengths > 0]
+        arr = np.concatenate([doc.to_array([IS_SPACE, SENT_START]).reshape(-1, 2) for doc in docs if len(doc)])
+        where = (arr[:, 0] == 1).astype(np.int64)
+        last = np.zeros(len(arr), dtype=bool)
+        last[:-1] = arr[1:, 1] == 1
+        last[np.cumsum(kept) - 1] = True
+        where += 2 * last
         if self.compiled and greedy_moves is not None and not unseen:
             moves = greedy_moves(table, n_o, n_p, bias, w_out, b_out, tables.penalty, tables.next_state,
                                  tables.begins, where, lengths)
