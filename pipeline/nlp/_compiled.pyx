@@ -478,6 +478,8 @@ def word_columns(list words, object add, const uint64_t[:, ::1] tag_keys, uint64
     cdef Py_ssize_t n = out.shape[0], pos = 0, length, k, c, top = tag_keys.shape[0] - 1
     cdef uint64_t key
     cdef str w
+    if not (0 <= lemma_col < out.shape[1] and 0 <= tag_col < out.shape[1]) or tag_keys.shape[1] != 3:
+        raise ValueError("word_columns: columns out of range")
     for w in words:
         pos += len(w)
     if pos != n or top < 1:
@@ -522,8 +524,10 @@ def lexicon_column(Trie trie, str text, Py_ssize_t min_len, Py_ssize_t max_len, 
     cdef int64_t node
     cdef uint64_t code
     cdef Py_UCS4 ch
-    if out.shape[0] != n or n_types < 1 or n_types > 8:
+    if out.shape[0] != n:
         raise ValueError("lexicon_column: rows and text disagree")
+    if not 0 <= col < out.shape[1] or not 1 <= n_types <= 8 or keys.shape[0] != known.shape[0]:
+        raise ValueError("lexicon_column: column, types or key table out of range")
     if n == 0:
         return -1
     best_len = <Py_ssize_t*>calloc(n * n_types, sizeof(Py_ssize_t))

@@ -54,6 +54,8 @@ def test_word_columns_fill_keys_and_refuse_words_that_do_not_cover_the_text():
     assert compiled.word_columns(["重庆市", "的", "科技", "一二三"], add, tags, out, 1, 0) == ([0, 3, 4, 6], [3, 4, 6, 9])
     assert out[:, 1].tolist() == [100] * 3 + [101] + [102] * 2 + [103] * 3
     assert out[:, 0].tolist() == [4, 5, 6, 1, 2, 3, 4, 5, 6]
+    with pytest.raises(ValueError, match="columns out of range"):
+        compiled.word_columns(["重庆市"], add, tags, np.zeros((3, 2), dtype=np.uint64), 0, 2)
     out = np.zeros((5, 1), dtype=np.uint64)
     assert compiled.word_columns(["中华人民", "国"], add, tags, out, 0, 0) is not None
     assert out[:, 0].tolist() == [4, 5, 5, 6, 1]  # four characters count as the longest class
@@ -64,6 +66,8 @@ def test_lexicon_column_refuses_rows_that_disagree_and_asks_for_unknown_codes():
     keys, known = np.zeros(64, dtype=np.uint64), np.zeros(64, dtype=np.uint8)
     with pytest.raises(ValueError, match="rows and text disagree"):
         compiled.lexicon_column(trie, "北京", 2, 2, 3, keys, known, np.zeros((3, 1), dtype=np.uint64), 0)
+    with pytest.raises(ValueError, match="out of range"):
+        compiled.lexicon_column(trie, "北京", 2, 2, 3, keys, known, np.zeros((2, 1), dtype=np.uint64), 1)
     out = np.zeros((3, 1), dtype=np.uint64)
     assert compiled.lexicon_column(trie, "北京市", 2, 2, 3, keys, known, out, 0) == 1 << 2  # nsB: not known yet
     known[[0, 1 << 2, 3 << 2]] = 1
