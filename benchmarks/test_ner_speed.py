@@ -4,6 +4,9 @@
 (chars/s, our ratio to each peer, MSRA test F1 computed outside the timed part).
 """
 
+import statistics
+import time
+
 import pytest
 
 from benchmarks import systems
@@ -12,6 +15,8 @@ from benchmarks import systems
 #: round, and the sample page's runs take a tenth of a second, where one stall of this
 #: machine's scheduler moves a mean of two rounds by half
 ROUNDS = {"pd-test": 3, "seed": 15, "pd-test-procs": 3}
+#: paired rounds (ours and jiagu back to back) per corpus, for the ratio the target reads
+PAIRED_ROUNDS = {"pd-test": 4, "seed": 16}
 
 
 def _bench(benchmark, run, arg, n_chars, system, corpus):
@@ -41,3 +46,32 @@ def test_pd_test_corpus_processes(benchmark, pd_texts, processes):
         _bench(benchmark, lambda b: systems.run_pool(pool, b), systems.chunks(pd_texts), n, f"ours x{processes} proc", "pd-test-procs")
     finally:
         pool.shutdown()
+
+
+@pytest.mark.parametrize("corpus", ["pd-test", "seed"])
+def test_ours_against_jiagu_in_paired_rounds(benchmark, request, corpus):
+    """Our speed relative to jiagu's from paired rounds: each round times the two systems back
+    to back, first one then the other in turn, so that both see the same state of this
+    machine, whose speed drifts by 10-20 % between the minutes in which the separate tests
+    above time each system. The report's target line reads the median of the rounds' ratios."""
+    pytest.importorskip("jiagu")
+    texts = request.getfixturevalue("pd_texts" if corpus == "pd-test" else "seed_texts")
+    prepared = systems.prepare_ours(texts)
+    runs = {"ours": (systems.run_ours, prepared), "jiagu": (systems.run_jiagu, texts)}
+    for run, arg in runs.values():  # warm-up
+        run(arg)
+    seconds: dict[str, list[float]] = {"ours": [], "jiagu": []}
+
+    def paired_rounds():
+        for r in range(PAIRED_ROUNDS[corpus]):
+            for name in ("ours", "jiagu") if r % 2 == 0 else ("jiagu", "ours"):
+                run, arg = runs[name]
+                start = time.perf_counter()
+                run(arg)
+                seconds[name].append(time.perf_counter() - start)
+
+    benchmark.group = f"{corpus}-paired"
+    benchmark.pedantic(paired_rounds, rounds=1, iterations=1)
+    ratios = [j / o for o, j in zip(seconds["ours"], seconds["jiagu"])]
+    benchmark.extra_info.update(system="ours vs jiagu, paired", corpus=corpus, chars=sum(map(len, texts)),
+                                seconds=seconds, ratios=ratios, ratio=statistics.median(ratios))
