@@ -16,7 +16,7 @@ from benchmarks import systems
 #: machine's scheduler moves a mean of two rounds by half
 ROUNDS = {"pd-test": 3, "seed": 15, "pd-test-procs": 3}
 #: paired rounds (ours and jiagu back to back) per corpus, for the ratio the target reads
-PAIRED_ROUNDS = {"pd-test": 4, "seed": 16}
+PAIRED_ROUNDS = {"pd-test": 4, "seed": 16, "pd-test-procs": 4}
 
 
 def _bench(benchmark, run, arg, n_chars, system, corpus):
@@ -73,5 +73,34 @@ def test_ours_against_jiagu_in_paired_rounds(benchmark, request, corpus):
     benchmark.group = f"{corpus}-paired"
     benchmark.pedantic(paired_rounds, rounds=1, iterations=1)
     ratios = [j / o for o, j in zip(seconds["ours"], seconds["jiagu"])]
-    benchmark.extra_info.update(system="ours vs jiagu, paired", corpus=corpus, chars=sum(map(len, texts)),
-                                seconds=seconds, ratios=ratios, ratio=statistics.median(ratios))
+    benchmark.extra_info.update(system="ours vs jiagu, paired", paired="jiagu", corpus=corpus,
+                                chars=sum(map(len, texts)), seconds=seconds, ratios=ratios,
+                                ratio=statistics.median(ratios))
+
+
+def test_processes_in_paired_rounds(benchmark, pd_texts):
+    """Two worker processes against one, in paired rounds as against jiagu: the speed-up the
+    target line reads is the median of the rounds' ratios."""
+    batches = systems.chunks(pd_texts)
+    pools = {1: systems.process_pool(1), 2: systems.process_pool(2)}
+    seconds: dict[int, list[float]] = {1: [], 2: []}
+    try:
+        for pool in pools.values():  # warm-up
+            systems.run_pool(pool, batches)
+
+        def paired_rounds():
+            for r in range(PAIRED_ROUNDS["pd-test-procs"]):
+                for k in (1, 2) if r % 2 == 0 else (2, 1):
+                    start = time.perf_counter()
+                    systems.run_pool(pools[k], batches)
+                    seconds[k].append(time.perf_counter() - start)
+
+        benchmark.group = "pd-test-procs-paired"
+        benchmark.pedantic(paired_rounds, rounds=1, iterations=1)
+    finally:
+        for pool in pools.values():
+            pool.shutdown()
+    speedups = [one / two for one, two in zip(seconds[1], seconds[2])]
+    benchmark.extra_info.update(system="2 processes vs 1, paired", paired="processes", corpus="pd-test-procs",
+                                chars=sum(map(len, pd_texts)), seconds={str(k): v for k, v in seconds.items()},
+                                ratios=speedups, ratio=statistics.median(speedups))
