@@ -48,59 +48,47 @@ def test_pd_test_corpus_processes(benchmark, pd_texts, processes):
         pool.shutdown()
 
 
+def _paired(benchmark, a, b, rounds: int, group: str, **info) -> None:
+    """Time ``a`` and ``b`` (functions of no argument) back to back in each of ``rounds``
+    rounds, first one then the other in turn, after one warm-up each, so that both see the
+    same state of this machine, whose speed drifts by 10-20 % between the minutes in which
+    separate tests time them. Records each one's seconds and the rounds' ratios of ``b``'s
+    time to ``a``'s, and their median, which the report's target lines read."""
+    a(), b()
+    seconds: tuple[list[float], list[float]] = ([], [])
+
+    def paired_rounds():
+        for r in range(rounds):
+            for k in (0, 1) if r % 2 == 0 else (1, 0):
+                start = time.perf_counter()
+                (a, b)[k]()
+                seconds[k].append(time.perf_counter() - start)
+
+    benchmark.group = group
+    benchmark.pedantic(paired_rounds, rounds=1, iterations=1)
+    ratios = [tb / ta for ta, tb in zip(*seconds)]
+    benchmark.extra_info.update(info, seconds=seconds, ratios=ratios, ratio=statistics.median(ratios))
+
+
 @pytest.mark.parametrize("corpus", ["pd-test", "seed"])
 def test_ours_against_jiagu_in_paired_rounds(benchmark, request, corpus):
-    """Our speed relative to jiagu's from paired rounds: each round times the two systems back
-    to back, first one then the other in turn, so that both see the same state of this
-    machine, whose speed drifts by 10-20 % between the minutes in which the separate tests
-    above time each system. The report's target line reads the median of the rounds' ratios."""
+    """Our speed relative to jiagu's from paired rounds (jiagu's time over ours)."""
     pytest.importorskip("jiagu")
     texts = request.getfixturevalue("pd_texts" if corpus == "pd-test" else "seed_texts")
     prepared = systems.prepare_ours(texts)
-    runs = {"ours": (systems.run_ours, prepared), "jiagu": (systems.run_jiagu, texts)}
-    for run, arg in runs.values():  # warm-up
-        run(arg)
-    seconds: dict[str, list[float]] = {"ours": [], "jiagu": []}
-
-    def paired_rounds():
-        for r in range(PAIRED_ROUNDS[corpus]):
-            for name in ("ours", "jiagu") if r % 2 == 0 else ("jiagu", "ours"):
-                run, arg = runs[name]
-                start = time.perf_counter()
-                run(arg)
-                seconds[name].append(time.perf_counter() - start)
-
-    benchmark.group = f"{corpus}-paired"
-    benchmark.pedantic(paired_rounds, rounds=1, iterations=1)
-    ratios = [j / o for o, j in zip(seconds["ours"], seconds["jiagu"])]
-    benchmark.extra_info.update(system="ours vs jiagu, paired", paired="jiagu", corpus=corpus,
-                                chars=sum(map(len, texts)), seconds=seconds, ratios=ratios,
-                                ratio=statistics.median(ratios))
+    _paired(benchmark, lambda: systems.run_ours(prepared), lambda: systems.run_jiagu(texts), PAIRED_ROUNDS[corpus],
+            f"{corpus}-paired", system="ours vs jiagu, paired", paired="jiagu", corpus=corpus,
+            chars=sum(map(len, texts)))
 
 
 def test_processes_in_paired_rounds(benchmark, pd_texts):
-    """Two worker processes against one, in paired rounds as against jiagu: the speed-up the
-    target line reads is the median of the rounds' ratios."""
+    """Two worker processes against one, in paired rounds (the time of one over that of two)."""
     batches = systems.chunks(pd_texts)
-    pools = {1: systems.process_pool(1), 2: systems.process_pool(2)}
-    seconds: dict[int, list[float]] = {1: [], 2: []}
+    two, one = systems.process_pool(2), systems.process_pool(1)
     try:
-        for pool in pools.values():  # warm-up
-            systems.run_pool(pool, batches)
-
-        def paired_rounds():
-            for r in range(PAIRED_ROUNDS["pd-test-procs"]):
-                for k in (1, 2) if r % 2 == 0 else (2, 1):
-                    start = time.perf_counter()
-                    systems.run_pool(pools[k], batches)
-                    seconds[k].append(time.perf_counter() - start)
-
-        benchmark.group = "pd-test-procs-paired"
-        benchmark.pedantic(paired_rounds, rounds=1, iterations=1)
+        _paired(benchmark, lambda: systems.run_pool(two, batches), lambda: systems.run_pool(one, batches),
+                PAIRED_ROUNDS["pd-test-procs"], "pd-test-procs-paired", system="2 processes vs 1, paired",
+                paired="processes", corpus="pd-test-procs", chars=sum(map(len, pd_texts)))
     finally:
-        for pool in pools.values():
-            pool.shutdown()
-    speedups = [one / two for one, two in zip(seconds[1], seconds[2])]
-    benchmark.extra_info.update(system="2 processes vs 1, paired", paired="processes", corpus="pd-test-procs",
-                                chars=sum(map(len, pd_texts)), seconds={str(k): v for k, v in seconds.items()},
-                                ratios=speedups, ratio=statistics.median(speedups))
+        two.shutdown()
+        one.shutdown()

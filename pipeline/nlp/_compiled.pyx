@@ -235,7 +235,7 @@ cdef class Scorer:
 
     cdef int _fill(self, str t, double* out) except -1:
         """Add the node scores of the pkuseg node string ``t`` to ``out`` (characters x tags)."""
-        cdef Py_ssize_t n = len(t)
+        cdef Py_ssize_t n = len(t), h = self.n_tag  # row i of the scores is out + i * h
         if n == 0:
             return 0
         cdef Py_UCS4* cps = <Py_UCS4*>malloc(n * sizeof(Py_UCS4))
@@ -269,27 +269,27 @@ cdef class Scorer:
             # n-gram templates: [c, c-1, c1, c-2, c2] keyed by each character,
             # [c-1c, cc1, c-2c-1] by each pair
             for i in range(n):
-                self._feat((out + (i) * self.n_tag), 0)  # '$$'
+                self._feat(out + i * h, 0)  # '$$'
                 r = self.char_row.get(<uint64_t>cps[i], -1)
                 if r >= 0:
                     ids = &self.char_ids[r, 0]
-                    self._feat((out + (i) * self.n_tag), ids[0])
+                    self._feat(out + i * h, ids[0])
                     if i + 1 < n:
-                        self._feat((out + (i + 1) * self.n_tag), ids[1])
+                        self._feat(out + (i + 1) * h, ids[1])
                     if i >= 1:
-                        self._feat((out + (i - 1) * self.n_tag), ids[2])
+                        self._feat(out + (i - 1) * h, ids[2])
                     if i + 2 < n:
-                        self._feat((out + (i + 2) * self.n_tag), ids[3])
+                        self._feat(out + (i + 2) * h, ids[3])
                     if i >= 2:
-                        self._feat((out + (i - 2) * self.n_tag), ids[4])
+                        self._feat(out + (i - 2) * h, ids[4])
                 if i + 1 < n:
                     r = self.pair_row.get(_edge(cps[i], cps[i + 1]), -1)
                     if r >= 0:
                         ids = &self.pair_ids[r, 0]
-                        self._feat((out + (i + 1) * self.n_tag), ids[0])
-                        self._feat((out + (i) * self.n_tag), ids[1])
+                        self._feat(out + (i + 1) * h, ids[0])
+                        self._feat(out + i * h, ids[1])
                         if i + 2 < n:
-                            self._feat((out + (i + 2) * self.n_tag), ids[2])
+                            self._feat(out + (i + 2) * h, ids[2])
 
             # one walk of the trie from each character finds the lexicon's words (for the
             # capped length of the longest lexicon word beginning at, ending at and strictly
@@ -323,13 +323,13 @@ cdef class Scorer:
             # the features, in the order of the Python twin: lexicon, then each word found
             if self.has_lexicon:
                 for i in range(n):
-                    self._feat((out + (i) * self.n_tag), self.lx_b[lex[i]])
-                    self._feat((out + (i) * self.n_tag), self.lx_e[lex[n + i]])
-                    self._feat((out + (i) * self.n_tag), self.lx_m[lex[2 * n + i]])
-                    self._feat((out + (i) * self.n_tag), self.lx_s[(lex[i] * self.lx_side + lex[n + i]) * self.lx_side + lex[2 * n + i]])
+                    self._feat(out + i * h, self.lx_b[lex[i]])
+                    self._feat(out + i * h, self.lx_e[lex[n + i]])
+                    self._feat(out + i * h, self.lx_m[lex[2 * n + i]])
+                    self._feat(out + i * h, self.lx_s[(lex[i] * self.lx_side + lex[n + i]) * self.lx_side + lex[2 * n + i]])
             for k in range(n_words):
-                self._feat((out + word_e[k] * self.n_tag), self.w_end.get(<uint64_t>word_node[k], -1))
-                self._feat((out + word_s[k] * self.n_tag), self.w_start.get(<uint64_t>word_node[k], -1))
+                self._feat(out + word_e[k] * h, self.w_end.get(<uint64_t>word_node[k], -1))
+                self._feat(out + word_s[k] * h, self.w_start.get(<uint64_t>word_node[k], -1))
             for i in range(n):
                 end_off[i + 1] += end_off[i]
                 start_off[i + 1] += start_off[i]
@@ -361,21 +361,21 @@ cdef class Scorer:
                     k_pre = pre_hi - pre_lo
                     k_post = post_hi - post_lo
                     if none_id >= 0:
-                        self._feat((out + (i) * self.n_tag), none_id, <double>((n_len - k_pre) * (n_len - k_post)))
+                        self._feat(out + i * h, none_id, <double>((n_len - k_pre) * (n_len - k_post)))
                     if n_words == 0 or (k_pre == 0 and k_post == 0):
                         continue
                     if k_post < n_len:
                         for a in range(pre_lo, pre_hi):
                             f = _get(table, self._pair_key(word_node[by_end[a]], self.noword), -1)
-                            self._feat((out + (i) * self.n_tag), f, <double>(n_len - k_post))
+                            self._feat(out + i * h, f, <double>(n_len - k_post))
                     if k_pre < n_len:
                         for b in range(post_lo, post_hi):
                             f = _get(table, self._pair_key(self.noword, word_node[by_start[b]]), -1)
-                            self._feat((out + (i) * self.n_tag), f, <double>(n_len - k_pre))
+                            self._feat(out + i * h, f, <double>(n_len - k_pre))
                     for b in range(post_lo, post_hi):
                         for a in range(pre_lo, pre_hi):
                             f = _get(table, self._pair_key(word_node[by_end[a]], word_node[by_start[b]]), -1)
-                            self._feat((out + (i) * self.n_tag), f)
+                            self._feat(out + i * h, f)
         free(cps); free(lex); free(word_node); free(word_s); free(word_e)
         free(end_off); free(start_off); free(by_end); free(by_start); free(fill)
         return 0

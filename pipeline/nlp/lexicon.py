@@ -38,10 +38,6 @@ class Lexicon:
         self.prefixes = prefixes_of(entries, 2)
         self._trie = None
 
-    @property
-    def compiled(self) -> bool:
-        return lexicon_column is not None
-
     @classmethod
     def from_file(cls, path: str | Path) -> Lexicon:
         entries: dict[str, str] = {}
@@ -93,10 +89,11 @@ class Lexicon:
         vals = [typ + _POSITIONS[(code >> (2 * t)) & 3] for t, typ in enumerate(TYPES) if (code >> (2 * t)) & 3]
         return "Lex=" + ",".join(vals) if vals else ""
 
-    def fill_column(self, text: str, out: np.ndarray, col: int, table: FeatureKeys) -> None:
+    def fill_column(self, text: str, out: np.ndarray, col: int, table: FeatureKeys, compiled: bool = True) -> None:
         """``out[k, col]`` = the key of ``features(text)[k]`` in ``table``'s vocabulary, for
-        each character; compiled (see ``compiled``), the same features as ``features``."""
-        if lexicon_column is None:
+        each character: by the compiled loop where the module is built and ``compiled``, else
+        from ``features`` (its twin)."""
+        if lexicon_column is None or not compiled:
             out[:, col] = [table.key(f) for f in self.features(text)]
             return
         if self._trie is None:

@@ -190,12 +190,10 @@ class CharWordTokenizer:
                 columns[:, lemma_col] = lemmas
                 columns[:, tag_col] = tags
         if attrs and attrs[0] == MORPH:
-            lex = self.lexicon
-            if lex is not None and lex.compiled and self.compiled and not self.bigrams:
-                # tokens are single characters and normalize maps one character to one
-                lex.fill_column(normalize("".join(chars)), columns, 0, self._morph_keys)
-            else:
+            if self.bigrams:
                 columns[:, 0] = [self._morph_keys.key(m) for m in self._morphs(chars)]
+            else:  # tokens are single characters and normalize maps one character to one
+                self.lexicon.fill_column(normalize("".join(chars)), columns, 0, self._morph_keys, self.compiled)
         return attrs, columns, bounds
 
     def _tag_key_table(self) -> np.ndarray:
