@@ -472,11 +472,12 @@ def train_models(
     out: str | None = None,
     segmenter_iterations: int = 10,
     prune_threshold: float = 0.05,
-    ner_max_steps: int = 10200,
+    ner_max_steps: int = 24000,
     use_words: bool = True,
     segmenter_dir: str | None = None,
     ner_model: str | None = None,
     lexicon: bool = True,
+    ner_sources: tuple[str, ...] | None = None,
 ) -> dict:
     """Train the segmenter and the NER from the public corpora and assemble ``models/zh_news``.
 
@@ -492,7 +493,7 @@ def train_models(
         report["segmenter"] = seg
     report["gazetteer"] = build_gazetteer_task()
     if ner_model is None:
-        trained = train_ner_task(work, segmenter_dir, ner_max_steps, use_words, lexicon)
+        trained = train_ner_task(work, segmenter_dir, ner_max_steps, use_words, lexicon, sources=ner_sources)
         report["ner"] = trained
         ner_model = trained["model"]
     report["pipeline"] = assemble_task(ner_model, segmenter_dir, out or str(pipeline_dir()))

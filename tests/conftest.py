@@ -59,11 +59,16 @@ def pd_test_texts() -> list[str]:
     return texts
 
 
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared (corpora and seed) is not beside this checkout: a fresh user clone has none")
-    return SHARED
+def need_shared(path: Path, what: str = "") -> Path:
+    """``path`` under ../shared, or skip with the reason: a user's fresh clone has
+    no ../shared. In CI (``CI=true``) ../shared is always laid beside the
+    checkout, so its absence there is a failure, not a skip."""
+    if not path.exists():
+        reason = f"{path} is absent{' (' + what + ')' if what else ''}: a fresh user clone has no ../shared"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
 
 
 @pytest.fixture(scope="session")

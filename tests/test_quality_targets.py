@@ -1,15 +1,27 @@
-"""The NER issue's targets on the evaluation-only splits, so that a rule or model
-change that loses them fails here (they are read, never trained or tuned on).
+"""Quality guards on DEVELOPMENT data, so that a rule or model change that loses
+ground fails here.
 
-The seed gold's ORG and place targets are checked in tests/test_ner.py.
+The test splits (MSRA test, SIGHAN PKU test) gate nothing: they are read once
+per shipped model, for the model card (models/README.md). The guards read the
+development data the choices are made on, with a margin below the shipped
+scores (run-to-run noise of a retraining, small pages):
+
+* the MSRA development split (about 5 % of MSRA train, by a stable hash);
+* the annotated pages of ../shared/dev-pages with the sample page (``eval pages``).
 """
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, need_shared
 
-PKU_GOLD = SHARED / "corpora" / "icwb2-sighan2005" / "gold" / "pku_test_gold.utf8"
-MSRA_TEST = SHARED / "corpora" / "msra-ner" / "msra_test_bio.txt"
+MSRA_TRAIN = SHARED / "corpora" / "msra-ner" / "train" / "msra_train_bio.txt"
+DEV_PAGES = SHARED / "dev-pages"
+
+# shipped scores minus a margin (models/README.md has the shipped scores)
+MSRA_DEV_MIN = 0.79
+PAGES_ORG_PLACE_MIN = 0.72
+PAGES_PERSON_MIN = 0.83
+PAGES_NUMBER_MIN = 0.93
 
 
 @pytest.fixture(scope="module")
@@ -20,17 +32,19 @@ def shipped():
         pytest.skip("models/zh_news is missing: run `make models`")
 
 
-@pytest.mark.skipif(not PKU_GOLD.is_file(), reason="../shared/corpora/icwb2-sighan2005 is absent (a fresh user clone has none)")
-def test_segmenter_pku_f1_at_least_095(shipped):
-    from pipeline.eval_cli import eval_seg
-
-    report = eval_seg(str(PKU_GOLD))
-    assert report["f"] >= 0.95, report
-
-
-@pytest.mark.skipif(not MSRA_TEST.is_file(), reason="../shared/corpora/msra-ner is absent (a fresh user clone has none)")
-def test_full_pipeline_msra_micro_f1_at_least_080(shipped):
+def test_full_pipeline_on_the_msra_development_split(shipped):
     from pipeline.eval_cli import eval_ner_corpus
 
-    report = eval_ner_corpus("msra", str(MSRA_TEST))
-    assert report["micro"]["f"] >= 0.80, report["micro"]
+    report = eval_ner_corpus("msra-dev", str(need_shared(MSRA_TRAIN, "MSRA train")))
+    assert report["micro"]["f"] >= MSRA_DEV_MIN, report["micro"]
+
+
+def test_dev_pages_and_sample(shipped):
+    from pipeline import eval_pages
+
+    need_shared(DEV_PAGES, "the annotated development pages")
+    report = eval_pages.evaluate_pages(eval_pages.discover(eval_pages.default_dirs()))
+    groups = report["groups"]
+    assert groups["ORG+PLACE"]["f"] >= PAGES_ORG_PLACE_MIN, groups["ORG+PLACE"]
+    assert groups["PERSON"]["f"] >= PAGES_PERSON_MIN, groups["PERSON"]
+    assert groups["NUMBER"]["f"] >= PAGES_NUMBER_MIN, groups["NUMBER"]
