@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out
 SAMPLE ?= data/samples
+# the sample is a 重庆日报 page on gas exploration: the rule packs such a paper enables
+SAMPLE_PACKS ?= oil_gas,chongqing
 
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
@@ -22,7 +24,7 @@ $(STAMP): pyproject.toml setup.py pipeline/nlp/_compiled.pyx
 
 ## run the main flow on the bundled sample page, writing Parquet to out/
 run: setup
-	$(BIN)/python -m pipeline run $(SAMPLE) --out $(OUT)
+	PIPELINE_RULE_PACKS=$(SAMPLE_PACKS) $(BIN)/python -m pipeline run $(SAMPLE) --out $(OUT)
 
 ## the default test suite (no slow tests)
 test: setup

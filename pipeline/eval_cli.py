@@ -53,6 +53,8 @@ def add_parser(sub) -> None:
                        help="each rule's hits and precision over the pages, and what switching it off costs")
     pages.add_argument("--without", action="append", default=[], metavar="PREFIX",
                        help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER)")
+    pages.add_argument("--packs", default=None, metavar="A,B",
+                       help="rule packs of rules/packs/ to enable for this run (default: the PIPELINE_RULE_PACKS setting)")
     pages.add_argument("--json", action="store_true")
     rel = evsub.add_parser("relations", help="relation P/R/F per label and micro against a gold file")
     rel.add_argument("--gold", required=True, help="gold relations JSONL (data/gold/*.relations.jsonl)")
@@ -87,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
 def run_pages(args: argparse.Namespace) -> int:
     from pipeline import eval_pages
 
+    if args.packs is not None:
+        from pipeline.nlp import load_nlp, use_rule_packs
+
+        use_rule_packs(load_nlp(), tuple(p for p in args.packs.split(",") if p))
     try:
         pages = eval_pages.discover(args.dirs or eval_pages.default_dirs())
     except eval_pages.GoldError as exc:
@@ -94,7 +100,9 @@ def run_pages(args: argparse.Namespace) -> int:
         return 2
     report = eval_pages.evaluate_pages(pages, errors=args.errors, sources=args.by_rule)
     if args.by_rule:
-        prefixes = sorted({s for s in report["by_rule"] if not s.startswith("model")})
+        # the entity-rules component's rules (gazetteer, patterns, bylines) can be switched off;
+        # the quantities component's sources (quantity:*, date.*) and the model are not ablated here
+        prefixes = sorted({s for s in report["by_rule"] if not s.startswith(("model", "quantity:", "date."))})
         report["ablation"] = eval_pages.ablation(pages, prefixes, report)
     if args.json:
         json.dump(report, sys.stdout, ensure_ascii=False)

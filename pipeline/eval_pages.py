@@ -272,12 +272,18 @@ def _total(tally: Tally, keys: Iterable[str]) -> PRF:
     return s
 
 
+def mention_text(text: str) -> str:
+    """A mention's text as compared: half-width, without spaces (the gold keeps a
+    name as the page stores it, 崔 杰; the clean text has 崔杰)."""
+    return _squeeze(text)
+
+
 def score_entities(gold: list[dict], pred: list, labels: Tally, classes: Tally, errors: list | None = None) -> list[tuple]:
     """Score one article's entities; returns the matched NUMBER (gold, predicted) pairs."""
     for keyer, tally in ((lambda lab: lab, labels), (lambda lab: COARSE.get(lab, lab), classes)):
-        g = Counter((x["text"], keyer(x["label"])) for x in gold if not _is_optional(x))
-        o = Counter((x["text"], keyer(x["label"])) for x in gold if _is_optional(x))
-        p = Counter((e.text, keyer(e.label)) for e in pred)
+        g = Counter((mention_text(x["text"]), keyer(x["label"])) for x in gold if not _is_optional(x))
+        o = Counter((mention_text(x["text"]), keyer(x["label"])) for x in gold if _is_optional(x))
+        p = Counter((mention_text(e.text), keyer(e.label)) for e in pred)
         for key in {k[1] for k in g} | {k[1] for k in p}:
             tp, fp, fn = _match(Counter({k: n for k, n in g.items() if k[1] == key}),
                                 Counter({k: n for k, n in o.items() if k[1] == key}),
@@ -286,16 +292,16 @@ def score_entities(gold: list[dict], pred: list, labels: Tally, classes: Tally, 
         if errors is not None and tally is labels:
             errors.extend({"kind": "missed", "text": t, "label": lab, "n": n} for (t, lab), n in (g - p).items())
             errors.extend({"kind": "spurious", "text": t, "label": lab, "n": n,
-                           "source": next((e.source for e in pred if e.text == t and e.label == lab), "")}
+                           "source": next((e.source for e in pred if mention_text(e.text) == t and e.label == lab), "")}
                           for (t, lab), n in ((p - g) - o).items())
     # pair matched numbers in order of appearance for the value check
     pairs = []
     pending: dict[tuple, list[dict]] = {}
     for x in gold:
         if x["label"] in NUMBER_LABELS:
-            pending.setdefault((x["text"], x["label"]), []).append(x)
+            pending.setdefault((mention_text(x["text"]), x["label"]), []).append(x)
     for e in pred:
-        queue = pending.get((e.text, e.label))
+        queue = pending.get((mention_text(e.text), e.label))
         if e.label in NUMBER_LABELS and queue:
             pairs.append((queue.pop(0), e))
     return pairs
@@ -448,10 +454,10 @@ def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = 
 
 def _entity_sources(gold: list[dict], pred: list, out: dict[str, Counter]) -> None:
     """Per source: hits and correct ones (a hit is correct while the gold multiset has it left)."""
-    left = Counter((x["text"], x["label"]) for x in gold if not _is_optional(x))
-    optional = Counter((x["text"], x["label"]) for x in gold if _is_optional(x))
+    left = Counter((mention_text(x["text"]), x["label"]) for x in gold if not _is_optional(x))
+    optional = Counter((mention_text(x["text"]), x["label"]) for x in gold if _is_optional(x))
     for e in pred:
-        key = (e.text, e.label)
+        key = (mention_text(e.text), e.label)
         row = out.setdefault(e.source or "?", Counter())
         if left[key] > 0:
             left[key] -= 1

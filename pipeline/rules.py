@@ -154,10 +154,19 @@ def iter_rule_files(root: Path | None = None) -> Iterator[Path]:
             yield path
 
 
+def pack_path(name: str) -> Path:
+    """``rules/packs/NAME.yaml``; a pack that is not there is an error naming the setting."""
+    path = settings.rules_dir() / "packs" / f"{name}.yaml"
+    if not path.is_file():
+        raise RuleFileError(path, None, f"rule pack {name!r} not found (PIPELINE_RULE_PACKS)")
+    return path
+
+
 def rules_fingerprint(root: Path | None = None) -> str:
-    """A short hash over every rule file: the rules version recorded in outputs."""
+    """A short hash over every rule file and the enabled packs: the rules version recorded in outputs."""
     root = root or settings.rules_dir()
     digest = hashlib.sha256()
+    digest.update(",".join(settings.rule_packs()).encode() + b"\0")
     for path in iter_rule_files(root):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")

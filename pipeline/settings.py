@@ -9,6 +9,8 @@ changes:
 ``PIPELINE_BATCH_SIZE``  documents per Prefect task batch (default: 16)
 ``PIPELINE_MAX_DOC_CHARS`` largest document accepted, in characters (default: 2,000,000;
                          a newspaper page has 5-50 thousand)
+``PIPELINE_RULE_PACKS``  comma-separated optional rule packs of ``rules/packs/`` to enable
+                         (default: none; e.g. ``oil_gas,chongqing``)
 ``PIPELINE_GC_FREEZE``   ``0`` keeps the loaded models in the garbage collector's view
                          (default ``1``: frozen out of it, see ``pipeline.nlp.load_nlp``)
 """
@@ -27,6 +29,17 @@ def rules_dir() -> Path:
 
 def models_dir() -> Path:
     return Path(os.environ.get("PIPELINE_MODELS_DIR", PROJECT_ROOT / "models"))
+
+
+def rule_packs() -> tuple[str, ...]:
+    """Names of the optional rule packs (``rules/packs/NAME.yaml``) enabled by
+    ``PIPELINE_RULE_PACKS``; the default rule set is what holds on any page."""
+    value = os.environ.get("PIPELINE_RULE_PACKS", "")
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    for name in names:
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"PIPELINE_RULE_PACKS takes names of rules/packs/NAME.yaml separated by commas, got {value!r}")
+    return names
 
 
 def _positive_int(name: str, default: int) -> int:

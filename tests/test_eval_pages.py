@@ -72,7 +72,19 @@ def test_a_gold_file_without_its_page_fails_with_its_path(tmp_path):
         eval_pages.discover([tmp_path])
 
 
-def test_sample_page_scores_through_the_real_stages():
+@pytest.fixture
+def sample_packs():
+    """The sample page (重庆日报, a page on gas exploration) read with the packs such a
+    paper enables: oil_gas and chongqing; the default rules again afterwards."""
+    from pipeline.nlp import load_nlp, use_rule_packs
+
+    from tests.conftest import SAMPLE_PACKS
+
+    use_rule_packs(load_nlp(), SAMPLE_PACKS)
+    yield
+
+
+def test_sample_page_scores_through_the_real_stages(sample_packs):
     pages = eval_pages.discover([GOLD])
     assert [p.name for p in pages] == ["000_f0d3a313825c072b"]
     assert len(pages[0].articles) == 7

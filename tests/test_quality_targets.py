@@ -7,7 +7,8 @@ development data the choices are made on, with a margin below the shipped
 scores (run-to-run noise of a retraining, small pages):
 
 * the MSRA development split (about 5 % of MSRA train, by a stable hash);
-* the annotated pages of ../shared/dev-pages with the sample page (``eval pages``).
+* the annotated pages of ../shared/dev-pages, with the default rules, no packs
+  (``eval pages``; the sample page's own guard is in tests/test_eval_pages.py).
 """
 
 import pytest
@@ -19,9 +20,9 @@ DEV_PAGES = SHARED / "dev-pages"
 
 # shipped scores minus a margin (models/README.md has the shipped scores)
 MSRA_DEV_MIN = 0.79
-PAGES_ORG_PLACE_MIN = 0.72
-PAGES_PERSON_MIN = 0.83
-PAGES_NUMBER_MIN = 0.93
+PAGES_ORG_PLACE_MIN = 0.64
+PAGES_PERSON_MIN = 0.82
+PAGES_NUMBER_MIN = 0.92
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +40,23 @@ def test_full_pipeline_on_the_msra_development_split(shipped):
     assert report["micro"]["f"] >= MSRA_DEV_MIN, report["micro"]
 
 
-def test_dev_pages_and_sample(shipped):
+@pytest.fixture
+def default_rules():
+    """The default rule set, no packs: what holds on any page."""
+    from pipeline.nlp import load_nlp, use_rule_packs
+    from tests.conftest import SAMPLE_PACKS
+
+    nlp = load_nlp()
+    use_rule_packs(nlp, ())
+    yield
+    use_rule_packs(nlp, SAMPLE_PACKS)
+
+
+def test_dev_pages_with_the_default_rules(shipped, default_rules):
     from pipeline import eval_pages
 
     need_shared(DEV_PAGES, "the annotated development pages")
-    report = eval_pages.evaluate_pages(eval_pages.discover(eval_pages.default_dirs()))
+    report = eval_pages.evaluate_pages(eval_pages.discover([DEV_PAGES]))
     groups = report["groups"]
     assert groups["ORG+PLACE"]["f"] >= PAGES_ORG_PLACE_MIN, groups["ORG+PLACE"]
     assert groups["PERSON"]["f"] >= PAGES_PERSON_MIN, groups["PERSON"]

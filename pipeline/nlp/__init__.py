@@ -73,3 +73,18 @@ def numpy_blas():
 def load_nlp(path: str | Path | None = None):
     """The pipeline, loaded once per process (each Dask worker loads its own)."""
     return _load(str(path or pipeline_dir()))
+
+
+def use_rule_packs(nlp, packs: tuple[str, ...]) -> None:
+    """Switch the rule components of a loaded pipeline to the default rules plus
+    ``packs`` (``rules/packs/NAME.yaml``), whatever ``PIPELINE_RULE_PACKS`` says."""
+    from pipeline.nlp.entity_rules import load_entity_rules
+    from pipeline.nlp.gazetteer import load_gazetteer
+
+    rules, gazetteer = load_entity_rules(packs=packs), load_gazetteer(packs=packs)
+    for name in ("zhnews_entity_rules", "zhnews_linker"):
+        if name in nlp.pipe_names:
+            comp = nlp.get_pipe(name)
+            comp._gazetteer = gazetteer
+            if hasattr(comp, "_rules"):
+                comp._rules = rules

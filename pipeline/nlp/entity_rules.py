@@ -422,16 +422,40 @@ def _loc(loc: tuple) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
 
 
-def load_entity_rules(path: str | Path | None = None) -> EntityRules:
+def _node_of(path: Path) -> yaml.Node | None:
+    loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def load_entity_rules(path: str | Path | None = None, packs: tuple[str, ...] | None = None) -> EntityRules:
+    """The entity rules of ``path`` (default ``rules/entities.yaml``) with the
+    enabled rule packs (default: the ``PIPELINE_RULE_PACKS`` setting; none
+    when an explicit ``path`` is given without ``packs``)."""
+    from pipeline.nlp.packs import enabled_packs
+
     p = Path(path) if path else rule_path("entities.yaml")
     spec = load_yaml(p, EntityRuleFile)
     check_unique_ids(p, list(spec.rules) + list(spec.vetoes))
-    loader = yaml.SafeLoader(p.read_text(encoding="utf-8"))
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    return EntityRules(spec, str(p), node)
+    rules = EntityRules(spec, str(p), _node_of(p))
+    loaded = enabled_packs(packs if packs is not None or path is None else ())
+    if not loaded:
+        return rules
+    lexicons = {k: list(v) for k, v in spec.lexicons.items()}
+    all_rules, all_vetoes = list(spec.rules), list(spec.vetoes)
+    for pack, pack_file, node in loaded:
+        for name, words in pack.lexicons.items():
+            lexicons[name] = lexicons.get(name, []) + [w for w in words if w not in lexicons.get(name, [])]
+        # the pack's own patterns are compiled against its path, so that an error names its line
+        EntityRules(EntityRuleFile(version=spec.version, lexicons=lexicons, rules=pack.rules, vetoes=pack.vetoes),
+                    str(pack_file), node)
+        all_rules += pack.rules
+        all_vetoes += pack.vetoes
+        check_unique_ids(pack_file, all_rules + all_vetoes)
+    merged = EntityRuleFile(version=spec.version, lexicons=lexicons, rules=all_rules, vetoes=all_vetoes)
+    return EntityRules(merged, str(p), None)
 
 
 @lru_cache(maxsize=4)

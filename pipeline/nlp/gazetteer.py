@@ -201,7 +201,7 @@ class Gazetteer:
         return True
 
 
-def load_gazetteer(root: Path | None = None) -> Gazetteer:
+def load_gazetteer(root: Path | None = None, packs: tuple[str, ...] | None = None) -> Gazetteer:
     admin_path = (root / "gazetteers" / "admin_divisions.jsonl") if root else rule_path("gazetteers/admin_divisions.jsonl")
     places_path = (root / "gazetteers" / "places.yaml") if root else rule_path("gazetteers/places.yaml")
     orgs_path = (root / "gazetteers" / "organizations.yaml") if root else rule_path("gazetteers/organizations.yaml")
@@ -221,6 +221,14 @@ def load_gazetteer(root: Path | None = None) -> Gazetteer:
         for p in d.parents:
             if not re.fullmatch(r"\d{6}", p):
                 raise RuleFileError(admin_path, None, f"{d.id}: bad parent code {p!r}")
+    if root is None or packs is not None:  # the enabled rule packs add their places and organisations
+        from pipeline.nlp.packs import enabled_packs
+
+        for pack, pack_file, _ in enabled_packs(packs):
+            places = list(places) + list(pack.places)
+            orgs = list(orgs) + list(pack.organizations)
+            check_unique_ids(pack_file, places)
+            check_unique_ids(pack_file, orgs)
     byl = load_byline_rules()
     agencies = [(f"org.{a.id}", name) for a in byl.agencies for name in [a.name, *a.aliases]]
     return Gazetteer(divisions, places, orgs, agencies, countries)

@@ -3,7 +3,8 @@ import pytest
 from pipeline.nlp.entity_rules import Candidate, ListRule, RegexRule, load_entity_rules
 from pipeline.rules import RuleFileError, rule_path
 
-RULES = load_entity_rules()
+# every rule, the optional packs' too: their examples are checked like the default rules'
+RULES = load_entity_rules(packs=("oil_gas", "chongqing"))
 
 
 def _examples():
@@ -127,14 +128,14 @@ def _broken(tmp_path, old, new):
 
 
 def test_unknown_lexicon_names_line(tmp_path):
-    p, line = _broken(tmp_path, 'pattern: "[{HAN}]{1,4}\\\\d+', 'pattern: "[{HAN}]{1,4}{NOPE}\\\\d+')
+    p, line = _broken(tmp_path, 'pattern: "[{HAN}]{2,3}班列', 'pattern: "[{HAN}]{2,3}{NOPE}班列')
     with pytest.raises(RuleFileError) as err:
         load_entity_rules(p)
     assert str(err.value).startswith(f"{p}:{line}: rules[0].pattern: unknown lexicon {{NOPE}}")
 
 
 def test_bad_regex_names_line(tmp_path):
-    p, line = _broken(tmp_path, 'pattern: "[{HAN}]{1,4}\\\\d+', 'pattern: "([{HAN}]{1,4}\\\\d+')
+    p, line = _broken(tmp_path, 'pattern: "[{HAN}]{2,3}班列', 'pattern: "([{HAN}]{2,3}班列')
     with pytest.raises(RuleFileError) as err:
         load_entity_rules(p)
     assert f"{p}:{line}: rules[0].pattern: bad pattern" in str(err.value)
@@ -148,8 +149,8 @@ def test_unknown_label_rejected(tmp_path):
 
 
 def test_duplicate_ids_rejected(tmp_path):
-    p, _ = _broken(tmp_path, "id: fac.gas_field", "id: fac.well")
-    with pytest.raises(RuleFileError, match="duplicate id 'fac.well'"):
+    p, _ = _broken(tmp_path, "id: fac.zone_from_place", "id: fac.freight_line")
+    with pytest.raises(RuleFileError, match="duplicate id 'fac.freight_line'"):
         load_entity_rules(p)
 
 
@@ -201,3 +202,31 @@ def test_context_patterns_need_their_words(text, rule_id, word_boundaries):
     starts, ends = word_boundaries(text)
     found = [text[c.start:c.end] for c in RULES.regex_candidates(text, starts, ends) if c.source == rule_id]
     assert found == []
+
+
+def test_packs_add_their_rules_only_when_enabled():
+    default = {r.id for r in load_entity_rules().spec.rules}
+    packed = {r.id for r in RULES.spec.rules}
+    assert "fac.well" not in default and "fac.well" in packed
+    assert "气矿" in RULES.spec.lexicons["ORG_UNIT"] and "气矿" not in load_entity_rules().spec.lexicons["ORG_UNIT"]
+
+
+def test_unknown_pack_names_the_setting(monkeypatch):
+    monkeypatch.setenv("PIPELINE_RULE_PACKS", "no_such_pack")
+    with pytest.raises(RuleFileError, match="PIPELINE_RULE_PACKS"):
+        load_entity_rules()
+
+
+def test_bad_pack_names_its_path_and_line(tmp_path, monkeypatch):
+    import shutil
+
+    root = tmp_path / "rules"
+    shutil.copytree(rule_path("entities.yaml").parent, root)
+    pack = root / "packs" / "oil_gas.yaml"
+    src = pack.read_text(encoding="utf-8")
+    pack.write_text(src.replace('pattern: "{NAME_CHAR}{2,4}(?:气田', 'pattern: "{NAME_CHAR}{2,4}{NOPE}(?:气田'), encoding="utf-8")
+    line = src[: src.index("(?:气田")].count("\n") + 1
+    monkeypatch.setenv("PIPELINE_RULES_DIR", str(root))
+    with pytest.raises(RuleFileError) as err:
+        load_entity_rules(packs=("oil_gas",))
+    assert str(err.value).startswith(f"{pack}:{line}:") and "NOPE" in str(err.value)
