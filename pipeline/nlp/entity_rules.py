@@ -82,6 +82,9 @@ class ExtendRule(StrictModel):
     not_from: list[str] = []  # sources whose entities are not extended (gpe.deictic)
     pattern: str
     end: Literal["word", "any"] = "word"  # the extension ends at a word end of the segmentation
+    #: labels whose candidates the extension must not run over (江苏省 + 南京火车站: the
+    #: site is named by 南京, and 江苏省 is the address before it)
+    not_over: list[Label] = []
     priority: int = 50
     description: str
     examples: list[Example] = []
@@ -169,6 +172,9 @@ class EntityRules:
         heads = set(spec.lexicons.get("ORG_HEAD_CHAR_LIST", []))
         self.head_titles = frozenset(t for t in spec.lexicons.get("TITLE", []) if len(t) == 2 and t[0] in heads)
         self.place_suffix_chars = frozenset(c for c in spec.lexicons.get("PLACE_SUFFIX_CHAR", []) if len(c) == 1)
+        # how a model place is typed when no gazetteer entry knows it (pipeline.nlp.resolve.type_place)
+        self.fac_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('FAC_SUFFIX', []))})$") if spec.lexicons.get("FAC_SUFFIX") else re.compile(r"(?!)")
+        self.admin_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('ADMIN_SUFFIX', []))})$") if spec.lexicons.get("ADMIN_SUFFIX") else re.compile(r"(?!)")
         self.surnames: dict[str, tuple[str, ...]] = {}  # by first character, longest first
         for name in sorted(spec.lexicons.get("SURNAME", []), key=len, reverse=True):
             self.surnames[name[0]] = self.surnames.get(name[0], ()) + (name,)
@@ -279,6 +285,7 @@ class EntityRules:
         for c in frontier:
             starts_by_end.setdefault((c.end, c.label), []).append(c.start)
         base_ids = {id(b) for b in bases}
+        everything = list(bases) + list(found)
         for _round in range(3):
             new: list[Candidate] = []
             for cand in frontier:
@@ -295,6 +302,9 @@ class EntityRules:
                     # no extension runs over other words onto a name of its own
                     # (旅行者集团 | 预定同 | 花旗集团, 欧盟外长理事会 | 通过 | 欧盟委员会)
                     if any(cand.end < start for start in starts_by_end.get((m.end(), rule.label), ())):
+                        continue
+                    if rule.not_over and any(c.label in rule.not_over and cand.end <= c.start < m.end()
+                                             for c in everything):
                         continue
                     key = (cand.start, m.end(), rule.label)
                     if key in seen:

@@ -72,6 +72,9 @@ class Country(StrictModel):
 
 class PlaceFile(StrictModel):
     version: int
+    #: characters of travel and stance verbs after which a one-character
+    #: abbreviation stands for its place (在渝, 来京, 赴沪: context "after_verb")
+    verbs_before_abbreviations: list[str] = []
     places: list[Place]
 
 
@@ -86,7 +89,6 @@ class OrganizationFile(StrictModel):
     organizations: list[Organization]
 
 
-_AFTER_VERB = set("在来赴驻留返入出抵离")
 
 
 @dataclass
@@ -103,8 +105,9 @@ class Entry:
 
 class Gazetteer:
     def __init__(self, divisions: list[Division], places: list[Place], orgs: list[Organization], agencies: list[tuple[str, str]],
-                 countries: list[Country] = ()):
+                 countries: list[Country] = (), after_verbs: frozenset[str] = frozenset()):
         self.divisions = {d.code: d for d in divisions}
+        self.after_verbs = after_verbs
         self.entries: dict[str, list[Entry]] = defaultdict(list)
         for d in divisions:
             # a full name that is a common noun (城区, 矿区) is linked when typed, never matched bare
@@ -186,14 +189,13 @@ class Gazetteer:
                                      normalized=e.normalized, attrs={"kb_ids": e.kb_ids} if e.kb_ids else {}))
         return out
 
-    @staticmethod
-    def _context_ok(text: str, i: int, j: int, e: Entry, starts: set[int] | None, ends: set[int] | None) -> bool:
+    def _context_ok(self, text: str, i: int, j: int, e: Entry, starts: set[int] | None, ends: set[int] | None) -> bool:
         if e.context == "lookup_only":
             return False
         if e.not_followed_by and text.startswith(e.not_followed_by, j):
             return False
         if e.context == "after_verb":
-            return i > 0 and text[i - 1] in _AFTER_VERB
+            return i > 0 and text[i - 1] in self.after_verbs
         if e.context == "whole_word" and starts is not None and ends is not None:
             return i in starts and j in ends
         if e.context == "word_start" and starts is not None:
@@ -208,7 +210,9 @@ def load_gazetteer(root: Path | None = None, packs: tuple[str, ...] | None = Non
     countries_path = (root / "gazetteers" / "countries.jsonl") if root else rule_path("gazetteers/countries.jsonl")
     divisions = load_jsonl(admin_path, Division)
     check_unique_ids(admin_path, divisions)
-    places = load_yaml(places_path, PlaceFile).places
+    place_file = load_yaml(places_path, PlaceFile)
+    places = place_file.places
+    after_verbs = frozenset(c for w in place_file.verbs_before_abbreviations for c in w)
     check_unique_ids(places_path, places)
     orgs = load_yaml(orgs_path, OrganizationFile).organizations
     check_unique_ids(orgs_path, orgs)
@@ -231,7 +235,7 @@ def load_gazetteer(root: Path | None = None, packs: tuple[str, ...] | None = Non
             check_unique_ids(pack_file, orgs)
     byl = load_byline_rules()
     agencies = [(f"org.{a.id}", name) for a in byl.agencies for name in [a.name, *a.aliases]]
-    return Gazetteer(divisions, places, orgs, agencies, countries)
+    return Gazetteer(divisions, places, orgs, agencies, countries, after_verbs)
 
 
 @lru_cache(maxsize=2)

@@ -4,9 +4,10 @@ Documented precedence (README, "NER precedence"):
 
 1. Vetoes drop model spans that the guidelines exclude (meetings as ORG).
 2. The model's coarse ``LOC`` is typed: a gazetteer entry gives its label
-   (GPE, LOC, FAC, ORG); otherwise an administrative suffix (省 市 县 区 镇 乡
-   村 街道 州 盟 旗) makes it GPE, a facility suffix (井 港 机场 园区 科学城 ...)
-   FAC, else it stays LOC.
+   (GPE, LOC, FAC, ORG); otherwise a facility suffix (lexicon FAC_SUFFIX of
+   rules/entities.yaml: 港 机场 园区 科学城 ...) makes it FAC, an
+   administrative suffix (ADMIN_SUFFIX: 省 市 县 区 镇 乡 村 街道 ...) GPE,
+   else it stays LOC.
 3. A model PERSON span that begins with a surname keeps the short place
    names inside it (许银川, 王永胜, 李长春 against 银川, 永胜, 长春).
    Otherwise a model span is dropped when it crosses a rule candidate (overlaps it
@@ -30,11 +31,9 @@ from pipeline.nlp.gazetteer import Gazetteer
 MODEL_PRIORITY = 50
 #: rule sources of short place names, which are also given names (银川, 永胜, 长春)
 _SHORT_PLACE_SOURCES = frozenset({"gpe.admin.short"})
-_ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|镇|乡|村|街道|州|盟|旗|自治区|特别行政区)$")
-_FAC_SUFFIX = re.compile(r"(?:井|港|机场|码头|园区|科学城|试验区|示范区|先行区|新区|开发区|高新区|大桥|隧道|铁路|高铁|公路|车站|火车站|广场|体育场|体育馆|博物馆|纪念馆|公园|景区|班列|通道)$")
 
 
-def type_place(text: str, gazetteer: Gazetteer) -> tuple[str, Candidate | None]:
+def type_place(text: str, gazetteer: Gazetteer, entity_rules: EntityRules | None = None) -> tuple[str, Candidate | None]:
     """Label for a model place span, and the gazetteer entry that decided it."""
     entry = gazetteer.lookup(text)
     if entry is not None:
@@ -42,10 +41,11 @@ def type_place(text: str, gazetteer: Gazetteer) -> tuple[str, Candidate | None]:
         return entry.label, Candidate(0, 0, entry.label, entry.source, entry.priority,
                                       kb_id=kb[0] if len(kb) == 1 else None, normalized=entry.normalized,
                                       attrs={"kb_ids": kb} if kb else {})
-    if _FAC_SUFFIX.search(text):
-        return "FAC", None
-    if _ADMIN_SUFFIX.search(text):
-        return "GPE", None
+    if entity_rules is not None:
+        if entity_rules.fac_suffix.search(text):
+            return "FAC", None
+        if entity_rules.admin_suffix.search(text):
+            return "GPE", None
     return "LOC", None
 
 
@@ -114,7 +114,7 @@ def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_ru
             vetoed.append((cand, veto))
             continue
         if cand.label == "LOC":
-            label, entry = type_place(text[cand.start:cand.end], gazetteer)
+            label, entry = type_place(text[cand.start:cand.end], gazetteer, entity_rules)
             cand.label = label
             if entry is not None:
                 cand.kb_id, cand.normalized, cand.attrs = entry.kb_id, entry.normalized, {**cand.attrs, **entry.attrs}
