@@ -61,6 +61,9 @@ class Example(StrictModel):
     text: str
     expect: str | None = None
     given: list[tuple[int, int, Label]] = []
+    #: where the text comes from (sample, dev-pages, pd1998, msra-train, pd-ner, cluener), or
+    #: ``constructed`` for a made-up edge case, which does not count as a source
+    source: str = "constructed"
 
 
 class RegexRule(StrictModel):
