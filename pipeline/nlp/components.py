@@ -136,7 +136,10 @@ class EntityRulesComponent:
         found += self.rules.regex_candidates(text, starts, ends, {c.start for c in model})
         if doc._.kind in BYLINE_KINDS:
             found += self._byline_candidates(doc)
-        found += self.rules.extend_candidates(text, found, bases=model, word_ends=ends, word_starts=starts)
+        # a model span that a veto will drop neither grows into a longer name nor stops one
+        # (股份有限公司 alone must not block 浙江 + 银轮机械股份有限公司)
+        bases = [c for c in model if not self.rules.veto(text, c)]
+        found += self.rules.extend_candidates(text, found, bases=bases, word_ends=ends, word_starts=starts)
         final, vetoed = resolve(text, model, self._enabled(found), self.rules, self.gazetteer, starts, ends, self.disabled)
         listed = self._enabled(self.rules.list_candidates(text, final))
         if listed:
