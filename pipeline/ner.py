@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+import numpy as np
+
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.records import QUANTITY_ATTRS, QUANTITY_LABELS, Article, Entity, Sentence
 
@@ -46,6 +48,15 @@ def article_homes(articles: Iterable[Article]) -> dict[str, dict | None]:
     return out
 
 
+def _gaps(sent: Sentence) -> frozenset[int] | None:
+    """Clean positions whose character did not follow the one before it on the page."""
+    offsets = getattr(sent.offsets, "offsets", None)
+    if offsets is None or len(offsets) < 2:
+        return None
+    jumps = np.flatnonzero(np.diff(offsets) > 1)
+    return frozenset(int(i) + 1 for i in jumps) or None
+
+
 def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batch_size: int = 256) -> list[Entity]:
     # spaCy loads with the pipeline, not with this module
     from pipeline.nlp.components import span_values
@@ -63,6 +74,7 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
             x.kind = s.kind
             x.home = homes.get(s.article_id)
             x.article_id = s.article_id
+            x.gaps = _gaps(s)
             yield doc
 
     entities: list[Entity] = []

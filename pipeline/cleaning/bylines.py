@@ -95,9 +95,13 @@ class BylineParser:
         self.role_field = {w: role.field for role in r.roles for w in role.words}
         known = [a.name for a in r.agencies] + [al for a in r.agencies for al in a.aliases]
         self.canonical = {al: a.name for a in r.agencies for al in a.aliases}
-        generic = f"[{CJK}]{{1,8}}?(?:{_alt(r.agency_suffixes)})"
-        agency = f"(?:{_alt(known + r.self_reference)}|{generic})"
         roles = _alt(list(self.role_field))
+        # a paper named by its suffix (新渝报); never across a role word (本报记者张靖本报 is no paper)
+        generic = f"(?:(?!{roles})[{CJK}]){{1,8}}?(?:{_alt(r.agency_suffixes)})"
+        agency = f"(?:{_alt(known + r.self_reference)}|{generic})"
+        # where a byline written without spaces starts its next part: a known paper and a role
+        # word right after a name (本报记者张靖本报通讯员郜敏)
+        self._next_part = re.compile(f"(?<=[{CJK}])(?=(?:{_alt(known + r.self_reference)})(?:{roles}))")
         photo = re.escape(r.photo_credit_marker)
         self._token = re.compile(
             f"^(?:(?P<agency>{agency})?(?P<role>{roles}))?(?P<name>(?:{_NAME})?)(?P<photo>{photo})?$"
@@ -121,7 +125,8 @@ class BylineParser:
         if not text or len(text) > 80:
             return None
         body = self._markers.sub("", text)
-        tokens = body.split()
+        tokens = [part for token in body.split()
+                  for part in ([token] if self._token.match(token) else self._next_part.split(token)) if part]
         if not tokens:
             return None
         out = Byline(text=text)

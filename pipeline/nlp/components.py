@@ -27,7 +27,9 @@ SPAN_EXTENSIONS = (
     "source", "score", "value", "value_low", "value_high", "unit", "unit_normalized",
     "value_normalized", "qualifier", "normalized", "kb_id", "kb_candidates", "deictic",
 )
-DOC_EXTENSIONS = ("kind", "home", "article_id", "vetoed")
+#: ``gaps``: clean-text positions where the page had whitespace (or other text) between two
+#: characters that cleaning joined; names in credits are separated that way (邵秀清 丰莉莎)
+DOC_EXTENSIONS = ("kind", "home", "article_id", "vetoed", "gaps")
 BYLINE_KINDS = {"byline", "dateline", "credit"}
 
 
@@ -71,6 +73,30 @@ def word_boundaries(doc: Doc) -> tuple[set[int] | None, set[int] | None]:
     if not tagged:
         return None, None
     return boundaries_from_tags(tagged)
+
+
+def split_names_at_gaps(cand: Candidate, gaps: frozenset[int]) -> list[Candidate]:
+    """A model PERSON span over names the page set apart (邵秀清 丰莉莎, 严 龙 杜志炎 摄) is
+    cut where both sides are names of two characters or more; a lone character after a
+    name (摄 of a photo credit) is dropped. A two-character name written with a space
+    (严 龙) stays one name."""
+    if cand.label != "PERSON":
+        return [cand]
+    cuts = [g for g in sorted(gaps) if cand.start < g < cand.end]
+    if not cuts:
+        return [cand]
+    pieces, start = [], cand.start
+    for g in cuts:
+        if g - start >= 2 and cand.end - g >= 2:
+            pieces.append((start, g))
+            start = g
+    if cand.end - start == 1 and pieces:
+        pass  # a lone character after a name: the credit's 摄, not a name
+    elif cand.end - cuts[-1] == 1 and cuts[-1] - start >= 2:
+        pieces.append((start, cuts[-1]))
+    else:
+        pieces.append((start, cand.end))
+    return [Candidate(a, b, cand.label, cand.source, cand.priority, cand.score) for a, b in pieces]
 
 
 class EntityRulesComponent:
@@ -132,6 +158,8 @@ class EntityRulesComponent:
             Candidate(e.start_char, e.end_char, e.label_, self.model_source, MODEL_PRIORITY)
             for e in doc.ents
         ]
+        if doc._.gaps:
+            model = [piece for c in model for piece in split_names_at_gaps(c, doc._.gaps)]
         found = self.gazetteer.candidates(text, starts, ends)
         found += self.rules.regex_candidates(text, starts, ends, {c.start for c in model})
         if doc._.kind in BYLINE_KINDS:
