@@ -4,7 +4,8 @@ Documented precedence (README, "NER precedence"):
 
 1. Vetoes drop model spans that the guidelines exclude (meetings as ORG).
 2. The model's coarse ``LOC`` is typed: a gazetteer entry gives its label
-   (GPE, LOC, FAC, ORG); otherwise a facility suffix (lexicon FAC_SUFFIX of
+   (GPE, LOC, FAC, ORG); otherwise an organisation's ending (ORG_SUFFIX:
+   图书馆 博物馆 学校 ...) makes it ORG, a facility suffix (lexicon FAC_SUFFIX of
    rules/entities.yaml: 港 机场 园区 科学城 ...) makes it FAC, an
    administrative suffix (ADMIN_SUFFIX: 省 市 县 区 镇 乡 村 街道 ...) GPE,
    else it stays LOC.
@@ -42,6 +43,8 @@ def type_place(text: str, gazetteer: Gazetteer, entity_rules: EntityRules | None
                                       kb_id=kb[0] if len(kb) == 1 else None, normalized=entry.normalized,
                                       attrs={"kb_ids": kb} if kb else {})
     if entity_rules is not None:
+        if entity_rules.org_suffix.search(text):
+            return "ORG", None
         if entity_rules.fac_suffix.search(text):
             return "FAC", None
         if entity_rules.admin_suffix.search(text):
