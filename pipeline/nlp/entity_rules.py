@@ -88,6 +88,8 @@ class ExtendRule(StrictModel):
     #: labels whose candidates the extension must not run over (江苏省 + 南京火车站: the
     #: site is named by 南京, and 江苏省 is the address before it)
     not_over: list[Label] = []
+    #: a pattern the whole base entity must match ({SURNAME}: only a lone surname grows into a name)
+    base: str | None = None
     priority: int = 50
     description: str
     examples: list[Example] = []
@@ -199,6 +201,7 @@ class EntityRules:
         self.extend: list[tuple[ExtendRule, re.Pattern[str]]] = []
         self.join: list[JoinRule] = [r for r in spec.rules if isinstance(r, JoinRule)]
         self.lists: list[tuple[ListRule, re.Pattern[str]]] = []
+        self.extend_base: dict[str, re.Pattern[str]] = {}
         for i, rule in enumerate(spec.rules):
             if isinstance(rule, JoinRule):
                 continue
@@ -207,6 +210,8 @@ class EntityRules:
                 continue
             compiled = compile_at(rule.pattern, ("rules", i, "pattern"))
             (self.regex if isinstance(rule, RegexRule) else self.extend).append((rule, compiled))  # type: ignore[arg-type]
+            if isinstance(rule, ExtendRule) and rule.base:
+                self.extend_base[rule.id] = compile_at(rule.base, ("rules", i, "base"))
         # per regex rule, characters of which every match has one (None: try every text)
         self.regex_needs: list[frozenset[str] | None] = [required_chars(pat) for _, pat in self.regex]
         self.vetoes = [(v, compile_at(v.pattern, ("vetoes", i, "pattern"))) for i, v in enumerate(spec.vetoes)]
@@ -297,6 +302,9 @@ class EntityRules:
                     continue
                 for rule, pat in self.extend:
                     if cand.label not in rule.from_labels or cand.source in rule.not_from:
+                        continue
+                    base = self.extend_base.get(rule.id)
+                    if base is not None and not base.fullmatch(text, cand.start, cand.end):
                         continue
                     m = pat.match(text, cand.end)
                     if not m or m.end() == cand.end:
