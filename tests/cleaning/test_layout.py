@@ -52,3 +52,12 @@ def test_crlf_page_offsets():
     for i, ch in enumerate(a.clean_text):
         raw = page[a.offsets.offsets[i]]
         assert raw == ch or (ch == "\n" and raw.isspace())
+
+
+def test_byline_written_without_spaces_splits_before_a_paper_and_a_role():
+    from pipeline.cleaning.bylines import default_parser
+
+    b = default_parser().parse("□本报记者张靖本报通讯员郜敏")
+    assert (b.agency, b.reporters, b.correspondents) == ("本报", ["张靖"], ["郜敏"])
+    # a paper's name never runs across a role word
+    assert default_parser().parse("□ 重庆日报记者 张亦筑").agency == "重庆日报"

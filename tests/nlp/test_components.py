@@ -77,3 +77,37 @@ def test_set_span_values_is_what_span_underscore_reads(docs):
     set_span_values(span, {"source": "test.rule", "score": 0.5, "kb_candidates": ["1", "2"]})
     assert (span._.source, span._.score, span._.kb_candidates, span._.kb_id) == ("test.rule", 0.5, ["1", "2"], None)
     assert Span(doc, 0, 2)._.source == "test.rule"  # keyed by the characters, as spaCy's own
+
+
+@pytest.mark.parametrize("text,gaps,names", [
+    ("邵秀清丰莉莎", {3}, ["邵秀清", "丰莉莎"]),  # two names the page set apart
+    ("严世君郑连乔王红雨", {3, 6}, ["严世君", "郑连乔", "王红雨"]),
+    ("严龙杜志炎摄", {1, 2, 5}, ["严龙", "杜志炎"]),  # 严 龙: a two-character name with a space; 摄 dropped
+    ("严龙", {1}, ["严龙"]),
+    ("于山摄", {2}, ["于山"]),
+])
+def test_model_person_over_names_set_apart_is_cut_at_the_gaps(text, gaps, names):
+    from pipeline.nlp.components import split_names_at_gaps
+    from pipeline.nlp.entity_rules import Candidate
+
+    pieces = split_names_at_gaps(Candidate(0, len(text), "PERSON", "model"), frozenset(gaps))
+    assert [text[c.start:c.end] for c in pieces] == names
+
+
+def test_gaps_only_cut_person_spans():
+    from pipeline.nlp.components import split_names_at_gaps
+    from pipeline.nlp.entity_rules import Candidate
+
+    org = Candidate(0, 6, "ORG", "model")
+    assert split_names_at_gaps(org, frozenset({3})) == [org]
+
+
+def test_the_ner_stage_keeps_names_of_a_credit_apart():
+    """A credit that cleaning joined (记者 于山 摄 -> 记者于山摄) still gives separate names."""
+    from pipeline import batch
+    from pipeline.records import Document
+
+    text = "# 标题\n\n衢江站 邵秀清 丰莉莎 记者 于山 摄\n\n正文说明。\n"
+    doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
+    people = {e.text for e in batch.recognize_entities(batch.clean_and_split([doc])).entities if e.label == "PERSON"}
+    assert not any(len(p) > 3 for p in people), people

@@ -242,3 +242,24 @@ def test_every_default_rule_has_examples_from_two_real_sources():
         if len(sources) < 2:
             thin[rule.id] = sorted(sources)
     assert not thin, thin
+
+
+def test_packs_add_gazetteer_places_only_when_enabled():
+    from pipeline.nlp.gazetteer import load_gazetteer
+
+    assert load_gazetteer(packs=()).lookup("万开云") is None
+    assert load_gazetteer(packs=("chongqing",)).lookup("万开云").label == "GPE"
+
+
+def test_our_country_is_china():
+    from pipeline.nlp.gazetteer import load_gazetteer
+
+    entry = load_gazetteer(packs=()).lookup("我国")
+    assert (entry.label, entry.kb_ids) == ("GPE", ("CN",))
+
+
+def test_extend_base_pattern_limits_the_base():
+    rules = load_entity_rules(packs=())
+    text = "张三金刚入职"
+    given = [Candidate(0, 2, "PERSON", "given")]  # a whole name: person.given_name must not grow it
+    assert not [c for c in rules.extend_candidates(text, given) if c.source == "person.given_name"]
