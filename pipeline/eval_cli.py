@@ -54,7 +54,7 @@ def add_parser(sub) -> None:
     pages.add_argument("--without", action="append", default=[], metavar="PREFIX",
                        help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER)")
     pages.add_argument("--packs", default=None, metavar="A,B",
-                       help="rule packs of rules/packs/ to enable for this run (default: the PIPELINE_RULE_PACKS setting)")
+                       help="rule packs of rules/packs/ for every page of this run (default: each page's NAME.packs if it has one, else none)")
     pages.add_argument("--json", action="store_true")
     rel = evsub.add_parser("relations", help="relation P/R/F per label and micro against a gold file")
     rel.add_argument("--gold", required=True, help="gold relations JSONL (data/gold/*.relations.jsonl)")
@@ -98,12 +98,13 @@ def run_pages(args: argparse.Namespace) -> int:
     except eval_pages.GoldError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = eval_pages.evaluate_pages(pages, errors=args.errors, sources=args.by_rule)
+    page_packs = args.packs is None  # --packs: the same packs for every page
+    report = eval_pages.evaluate_pages(pages, errors=args.errors, sources=args.by_rule, page_packs=page_packs)
     if args.by_rule:
         # the entity-rules component's rules (gazetteer, patterns, bylines) can be switched off;
         # the quantities component's sources (quantity:*, date.*) and the model are not ablated here
         prefixes = sorted({s for s in report["by_rule"] if not s.startswith(("model", "quantity:", "date."))})
-        report["ablation"] = eval_pages.ablation(pages, prefixes, report)
+        report["ablation"] = eval_pages.ablation(pages, prefixes, report, page_packs)
     if args.json:
         json.dump(report, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")

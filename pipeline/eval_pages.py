@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import settings
 from pipeline.evaluate import PRF
 from pipeline.settings import PROJECT_ROOT
 
@@ -59,6 +60,9 @@ class GoldPage:
     name: str
     text_path: Path
     articles: list[GoldArticle]
+    #: rule packs the page's paper enables (``NAME.packs`` beside the gold: ``oil_gas,chongqing``);
+    #: None: whatever the run has
+    packs: tuple[str, ...] | None = None
 
 
 class GoldError(ValueError):
@@ -80,7 +84,13 @@ def load_gold_page(gold_path: str | Path) -> GoldPage:
     text = path.with_name(path.name[: -len(".gold.json")] + ".txt")
     if not text.is_file():
         raise GoldError(f"{path}: its page {text.name} is missing")
-    return GoldPage(path.name[: -len(".gold.json")], text, articles)
+    return GoldPage(path.name[: -len(".gold.json")], text, articles, _packs_of(path.with_name(text.stem + ".packs")))
+
+
+def _packs_of(path: Path) -> tuple[str, ...] | None:
+    if not path.is_file():
+        return None
+    return tuple(p.strip() for p in path.read_text(encoding="utf-8").split(",") if p.strip())
 
 
 def load_sample_gold(gold_dir: str | Path = SAMPLE_GOLD, stem: str | None = None) -> list[GoldPage]:
@@ -108,7 +118,7 @@ def load_sample_gold(gold_dir: str | Path = SAMPLE_GOLD, stem: str | None = None
                 if rel["label"] == "reporter_of":
                     rel["tail"] = articles[rel["article"] - 1].headline_start
                 articles[rel["article"] - 1].relations.append(rel)
-        pages.append(GoldPage(s, text_path, articles))
+        pages.append(GoldPage(s, text_path, articles, _packs_of(gold_dir / f"{s}.packs")))
     return pages
 
 
@@ -405,7 +415,8 @@ def _scores(labels: Tally, classes: Tally, values: Counter, rel: Tally, rel_attr
         report["groups"][name] = _total(classes, members).as_dict(counts=True)
     n = values.get("matched", 0)
     report["values"] = {"matched": n, **{k: round(values.get(k, 0) / n, 4) if n else 0.0
-                                         for k in ("value", "unit", "qualifier", "all")}}
+                                         for k in ("value", "unit", "qualifier", "all")},
+                        "counts": {k: values.get(k, 0) for k in ("value", "unit", "qualifier", "all")}}
     report["relations"] = {
         "labels": rel.as_dict(),
         "micro": _total(rel, CORE_RELATIONS).as_dict(counts=True),
@@ -415,8 +426,14 @@ def _scores(labels: Tally, classes: Tally, values: Counter, rel: Tally, rel_attr
     return report
 
 
-def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = False) -> dict:
-    """Scores per page and micro over the pages (the JSON of ``eval pages``)."""
+def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = False,
+                   page_packs: bool = True) -> dict:
+    """Scores per page and micro over the pages (the JSON of ``eval pages``).
+
+    With ``page_packs``, a page that names its rule packs (``NAME.packs``) runs with
+    them, and the others with the default rules alone."""
+    if page_packs and any(p.packs is not None for p in pages):
+        return _with_page_packs(pages, errors, sources)
     canon = NameCanon()
     total = [Tally(), Tally(), Counter(), Tally(), Tally()]
     report: dict = {"pages": {}}
@@ -452,6 +469,57 @@ def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = 
     return report
 
 
+def _with_page_packs(pages: list[GoldPage], errors: bool, sources: bool) -> dict:
+    from pipeline.nlp import load_nlp, use_rule_packs
+
+    nlp = load_nlp()
+    parts = []
+    try:
+        for page in pages:
+            use_rule_packs(nlp, page.packs or ())
+            parts.append(evaluate_pages([page], errors, sources, page_packs=False))
+    finally:
+        use_rule_packs(nlp, settings.rule_packs())
+    return merge_reports(parts)
+
+
+def merge_reports(parts: list[dict]) -> dict:
+    """One report of several pages' reports (micro over all of them)."""
+    labels, classes, rel, rel_attrs = Tally(), Tally(), Tally(), Tally()
+    values = Counter()
+    out: dict = {"pages": {}}
+    wrong, errs, ent_src, rel_src = [], {}, {}, {}
+    for r in parts:
+        out["pages"].update(r["pages"])
+        for page, pr in r["pages"].items():
+            for k, v in pr["labels"].items():
+                labels.add(k, v["tp"], v["fp"], v["fn"])
+            for k, v in pr["groups"].items():
+                if k not in COMBINED:
+                    classes.add(k, v["tp"], v["fp"], v["fn"])
+            for k, v in pr["relations"]["labels"].items():
+                rel.add(k, v["tp"], v["fp"], v["fn"])
+            for k, v in pr["relations"]["attributes"].items():
+                rel_attrs.add(k, v["correct"], 0, v["total"] - v["correct"])
+            values.update({"matched": pr["values"]["matched"], **pr["values"]["counts"]})
+        wrong += r["values"].get("wrong", [])
+        errs.update(r.get("errors", {}))
+        for src, row in r.get("by_rule", {}).items():
+            c = ent_src.setdefault(src, Counter())
+            c.update({"hits": row["hits"], "correct": row["correct"]})
+        for src, row in r["relations"].get("by_rule", {}).items():
+            c = rel_src.setdefault(src, Counter())
+            c.update({"hits": row["hits"], "correct": row["correct"]})
+    out.update(_scores(labels, classes, values, rel, rel_attrs))
+    out["values"]["wrong"] = wrong
+    if any("errors" in r for r in parts):
+        out["errors"] = errs
+    if any("by_rule" in r for r in parts):
+        out["by_rule"] = {s: _rule_row(c) for s, c in sorted(ent_src.items())}
+        out["relations"]["by_rule"] = {s: _rule_row(c) for s, c in sorted(rel_src.items())}
+    return out
+
+
 def _entity_sources(gold: list[dict], pred: list, out: dict[str, Counter]) -> None:
     """Per source: hits and correct ones (a hit is correct while the gold multiset has it left)."""
     left = Counter((mention_text(x["text"]), x["label"]) for x in gold if not _is_optional(x))
@@ -474,7 +542,7 @@ def _rule_row(c: Counter) -> dict:
             "precision": round(c["correct"] / c["hits"], 4) if c["hits"] else 0.0}
 
 
-def ablation(pages: list[GoldPage], prefixes: Iterable[str], baseline: dict) -> dict:
+def ablation(pages: list[GoldPage], prefixes: Iterable[str], baseline: dict, page_packs: bool = True) -> dict:
     """What switching off each rule (id prefix) changes: ΔF1 of ORG+PLACE, PERSON, NUMBER, micro, relations."""
     from pipeline.nlp import load_nlp
 
@@ -484,7 +552,7 @@ def ablation(pages: list[GoldPage], prefixes: Iterable[str], baseline: dict) -> 
     try:
         for prefix in prefixes:
             comp.disabled = tuple(before) + (prefix,)
-            r = evaluate_pages(pages)
+            r = evaluate_pages(pages, page_packs=page_packs)
             out[prefix] = {k: round(_f(r, k) - _f(baseline, k), 4) for k in ("ORG+PLACE", "PERSON", "NUMBER", "micro", "relations")}
     finally:
         comp.disabled = before
