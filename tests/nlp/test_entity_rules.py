@@ -263,3 +263,19 @@ def test_extend_base_pattern_limits_the_base():
     text = "张三金刚入职"
     given = [Candidate(0, 2, "PERSON", "given")]  # a whole name: person.given_name must not grow it
     assert not [c for c in rules.extend_candidates(text, given) if c.source == "person.given_name"]
+
+
+@pytest.mark.parametrize("text", ["江主席的重要讲话", "孙先生指着", "何大爷边说边"])
+def test_a_surname_does_not_grow_by_a_form_of_address(text, word_boundaries):
+    rules = load_entity_rules(packs=())
+    starts, ends = word_boundaries(text)
+    found = rules.extend_candidates(text, [Candidate(0, 1, "PERSON", "given")], word_ends=ends, word_starts=starts)
+    assert not [c for c in found if c.source == "person.given_name"]
+
+
+@pytest.mark.parametrize("text,base", [("英国驻港总领事", (0, 2)), ("实行港人治港", (2, 3))])
+def test_sites_do_not_run_over_verbs(text, base, word_boundaries):
+    rules = load_entity_rules(packs=())
+    starts, ends = word_boundaries(text)
+    found = rules.extend_candidates(text, [Candidate(*base, "GPE", "given")], word_ends=ends, word_starts=starts)
+    assert not [c for c in found if c.source == "fac.site_from_place"]
