@@ -172,6 +172,8 @@ class EntityRules:
         # one CJK character that is not a function character of the lexicon
         function_chars = "".join(w for w in spec.lexicons.get("FUNCTION_CHARS", []) if len(w) == 1)
         lex["NAME_CHAR"] = f"(?:(?![{re.escape(function_chars)}])[{HAN}])" if function_chars else f"[{HAN}]"
+        link_chars = "".join(w for w in spec.lexicons.get("LINK_CHARS", []) if len(w) == 1)
+        lex["LINK_FREE_CHAR"] = f"(?:(?![{re.escape(link_chars)}])[{HAN}])" if link_chars else f"[{HAN}]"
         self.stop_start = tuple(sorted(spec.lexicons.get("STOP_START", []), key=len, reverse=True))
         # two-character titles that begin with an organisation's head (部长, 局长, 院长)
         heads = set(spec.lexicons.get("ORG_HEAD_CHAR_LIST", []))

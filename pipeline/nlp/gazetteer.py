@@ -75,6 +75,9 @@ class PlaceFile(StrictModel):
     #: characters of travel and stance verbs after which a one-character
     #: abbreviation stands for its place (在渝, 来京, 赴沪: context "after_verb")
     verbs_before_abbreviations: list[str] = []
+    #: per ending of a division's full name, the words after which the ending belongs to the
+    #: next word instead (武汉市民 is 武汉 + 市民, 武汉市场 is 武汉 + 市场)
+    full_name_not_followed_by: dict[str, list[str]] = {}
     places: list[Place]
 
 
@@ -105,14 +108,17 @@ class Entry:
 
 class Gazetteer:
     def __init__(self, divisions: list[Division], places: list[Place], orgs: list[Organization], agencies: list[tuple[str, str]],
-                 countries: list[Country] = (), after_verbs: frozenset[str] = frozenset()):
+                 countries: list[Country] = (), after_verbs: frozenset[str] = frozenset(),
+                 full_name_not_followed_by: dict[str, list[str]] | None = None):
         self.divisions = {d.code: d for d in divisions}
         self.after_verbs = after_verbs
+        endings = full_name_not_followed_by or {}
         self.entries: dict[str, list[Entry]] = defaultdict(list)
         for d in divisions:
             # a full name that is a common noun (城区, 矿区) is linked when typed, never matched bare
+            not_followed = tuple(w for end, words in endings.items() if d.name.endswith(end) for w in words)
             self._add(Entry(d.name, "GPE", "gpe.admin.full", 70, (d.code,), d.name,
-                            "any" if d.name_keep else "lookup_only"))
+                            "any" if d.name_keep else "lookup_only", not_followed))
             for s in d.short:
                 if s.keep:
                     self._add(Entry(s.text, "GPE", "gpe.admin.short", 55, (d.code,), d.name))
@@ -235,7 +241,7 @@ def load_gazetteer(root: Path | None = None, packs: tuple[str, ...] | None = Non
             check_unique_ids(pack_file, orgs)
     byl = load_byline_rules()
     agencies = [(f"org.{a.id}", name) for a in byl.agencies for name in [a.name, *a.aliases]]
-    return Gazetteer(divisions, places, orgs, agencies, countries, after_verbs)
+    return Gazetteer(divisions, places, orgs, agencies, countries, after_verbs, place_file.full_name_not_followed_by)
 
 
 @lru_cache(maxsize=2)

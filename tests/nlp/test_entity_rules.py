@@ -279,3 +279,11 @@ def test_sites_do_not_run_over_verbs(text, base, word_boundaries):
     starts, ends = word_boundaries(text)
     found = rules.extend_candidates(text, [Candidate(*base, "GPE", "given")], word_ends=ends, word_starts=starts)
     assert not [c for c in found if c.source == "fac.site_from_place"]
+
+
+@pytest.mark.parametrize("text,place", [("武汉市民春节线上消费", "武汉"), ("宁波市场监管局", "宁波"), ("武汉市今年", "武汉市")])
+def test_a_full_name_whose_ending_starts_the_next_word_is_matched_short(text, place):
+    from pipeline.nlp.gazetteer import load_gazetteer
+
+    found = [text[c.start:c.end] for c in load_gazetteer(packs=()).candidates(text) if c.label == "GPE"]
+    assert place in found and (place == "武汉市" or place + "市" not in found), found
