@@ -75,27 +75,36 @@ def word_boundaries(doc: Doc) -> tuple[set[int] | None, set[int] | None]:
     return boundaries_from_tags(tagged)
 
 
-def split_names_at_gaps(cand: Candidate, gaps: frozenset[int]) -> list[Candidate]:
+def split_names_at_gaps(cand: Candidate, gaps: frozenset[int], length: int | None = None) -> list[Candidate]:
     """A model PERSON span over names the page set apart (邵秀清 丰莉莎, 严 龙 杜志炎 摄) is
     cut where both sides are names of two characters or more; a lone character after a
     name (摄 of a photo credit) is dropped. A two-character name written with a space
-    (严 龙) stays one name."""
+    (严 龙) stays one name. An edge one character off a gap moves onto it (郑连|乔 王红雨
+    gives 郑连乔, 乔|王红雨 gives 王红雨): where the page separates names, names end."""
     if cand.label != "PERSON":
         return [cand]
-    cuts = [g for g in sorted(gaps) if cand.start < g < cand.end]
-    if not cuts:
-        return [cand]
-    pieces, start = [], cand.start
+    start, end = cand.start, cand.end
+    if end + 1 in gaps and (length is None or end + 1 <= length):
+        end += 1
+    elif end - 1 in gaps and end - 1 - start >= 2:
+        end -= 1
+    # not where the next part is one character too: 严 龙 is one name written with a space
+    if start + 1 in gaps and end - (start + 1) >= 2 and start + 2 not in gaps:
+        start += 1
+    cuts = [g for g in sorted(gaps) if start < g < end]
+    pieces, at = [], start
     for g in cuts:
-        if g - start >= 2 and cand.end - g >= 2:
-            pieces.append((start, g))
-            start = g
-    if cand.end - start == 1 and pieces:
+        if g - at >= 2 and end - g >= 2:
+            pieces.append((at, g))
+            at = g
+    if end - at == 1 and pieces:
         pass  # a lone character after a name: the credit's 摄, not a name
-    elif cand.end - cuts[-1] == 1 and cuts[-1] - start >= 2:
-        pieces.append((start, cuts[-1]))
+    elif cuts and end - cuts[-1] == 1 and cuts[-1] - at >= 2:
+        pieces.append((at, cuts[-1]))
     else:
-        pieces.append((start, cand.end))
+        pieces.append((at, end))
+    if pieces == [(cand.start, cand.end)]:
+        return [cand]
     return [Candidate(a, b, cand.label, cand.source, cand.priority, cand.score) for a, b in pieces]
 
 
@@ -159,7 +168,7 @@ class EntityRulesComponent:
             for e in doc.ents
         ]
         if doc._.gaps:
-            model = [piece for c in model for piece in split_names_at_gaps(c, doc._.gaps)]
+            model = [piece for c in model for piece in split_names_at_gaps(c, doc._.gaps, len(text))]
         found = self.gazetteer.candidates(text, starts, ends)
         found += self.rules.regex_candidates(text, starts, ends, {c.start for c in model})
         if doc._.kind in BYLINE_KINDS:

@@ -94,6 +94,19 @@ def test_model_person_over_names_set_apart_is_cut_at_the_gaps(text, gaps, names)
     assert [text[c.start:c.end] for c in pieces] == names
 
 
+@pytest.mark.parametrize("text,span,gaps,name", [
+    ("郑连乔王红雨", (0, 2), {3}, "郑连乔"),  # one character short of the gap
+    ("郑连乔王红雨", (2, 6), {3}, "王红雨"),  # one character before it
+    ("张三说", (0, 3), {2}, "张三"),  # one character past it
+])
+def test_person_edges_snap_to_gaps(text, span, gaps, name):
+    from pipeline.nlp.components import split_names_at_gaps
+    from pipeline.nlp.entity_rules import Candidate
+
+    (piece,) = split_names_at_gaps(Candidate(*span, "PERSON", "model"), frozenset(gaps), len(text))
+    assert text[piece.start:piece.end] == name
+
+
 def test_gaps_only_cut_person_spans():
     from pipeline.nlp.components import split_names_at_gaps
     from pipeline.nlp.entity_rules import Candidate
