@@ -127,6 +127,7 @@ class Veto(StrictModel):
     labels: list[Label]
     pattern: str
     followed_by: str | None = None  # the text right after the span must match this
+    preceded_by: str | None = None  # the text right before the span must end with a match of this
     description: str
     examples: list[str] = []
 
@@ -219,6 +220,8 @@ class EntityRules:
         self.vetoes = [(v, compile_at(v.pattern, ("vetoes", i, "pattern"))) for i, v in enumerate(spec.vetoes)]
         self.veto_context = {v.id: compile_at(v.followed_by, ("vetoes", i, "followed_by"))
                              for i, v in enumerate(spec.vetoes) if v.followed_by}
+        self.veto_before = {v.id: compile_at(f"(?:{v.preceded_by})$", ("vetoes", i, "preceded_by"))
+                            for i, v in enumerate(spec.vetoes) if v.preceded_by}
         for i, (v, pat) in enumerate(self.vetoes):
             for ex in v.examples:
                 if not pat.search(ex):
@@ -437,6 +440,9 @@ class EntityRules:
             if cand.label in v.labels and pat.search(span):
                 after = self.veto_context.get(v.id)
                 if after is not None and not after.match(text, cand.end):
+                    continue
+                before = self.veto_before.get(v.id)
+                if before is not None and not before.search(text, 0, cand.start):
                     continue
                 return v.id
         return None
