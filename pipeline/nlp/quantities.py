@@ -52,6 +52,12 @@ class UnitFile(StrictModel):
     version: int
     units: list[Unit]
     qualifiers: Qualifiers
+    #: a number right after one of these is an ordinal (第7个), not a quantity
+    ordinal_markers: list[str] = []
+    #: opening quotes and title marks: after one, a number is the start of a code name
+    #: (“1458”, “四个面向”) unless its unit is of ``quoted_kinds`` (“100万元”奖金)
+    quote_marks: list[str] = []
+    quoted_kinds: list[Kind] = []
 
 
 @dataclass
@@ -83,12 +89,12 @@ REL_DATES = ["今年", "去年", "明年", "前年", "后年", "今天", "昨天
              "上半年", "下半年", "今年上半年", "今年下半年", "年内", "年底", "年初", "今明两年"]
 PERIOD_HEAD = ["未来", "今后", "过去", "近", "此后", "前"]
 
-_NOT_AFTER = re.compile(r"[第“\"‘'《]$")
-
-
 class QuantityGrammar:
     def __init__(self, spec: UnitFile):
         self.spec = spec
+        self._ordinal = re.compile(f"(?:{_alt(spec.ordinal_markers)})$") if spec.ordinal_markers else None
+        self._quote = re.compile(f"(?:{_alt(spec.quote_marks)})$") if spec.quote_marks else None
+        self._quoted_kinds = frozenset(spec.quoted_kinds)
         self.units = {u.text: u for u in spec.units}
         unit_alt = _alt(self.units)
         self.quantity = re.compile(
@@ -148,7 +154,7 @@ class QuantityGrammar:
                          unit_normalized="a" if m.group("unit") == "年" else None, value_normalized=value,
                          qualifier=">" if m.group("a1") in ("多", "余") else "="))
         for m in self.date_abs.finditer(text):
-            if _NOT_AFTER.search(text, 0, m.start()):
+            if self._not_after(text, m.start(), None):
                 continue
             add(self._date(m))
         for m in self.date_rel.finditer(text):
@@ -184,12 +190,18 @@ class QuantityGrammar:
             q.value_low, q.value_high = v1, v2
             q.value_normalized = None
 
+    def _not_after(self, text: str, start: int, kind: str | None) -> bool:
+        """第7个 (an ordinal), “四个面向”, “1458” (code names): no quantity; “100万元” is one."""
+        if self._ordinal is not None and self._ordinal.search(text, 0, start):
+            return True
+        return bool(self._quote is not None and self._quote.search(text, 0, start) and kind not in self._quoted_kinds)
+
     def _quantity(self, text: str, m: re.Match[str]) -> Quantity | None:
         start, end = m.start(), m.end()
-        if _NOT_AFTER.search(text, 0, start):
-            return None  # “四个面向”, 第7个: code names and ordinals
         n1, n2 = m.group("n1"), m.group("n2")
         unit = self.units[m.group("unit")]
+        if self._not_after(text, start, unit.kind):
+            return None
         if m.group("u1") and unit.kind != "percent":
             return None
         try:

@@ -132,3 +132,16 @@ def test_full_width_digits_after_cleaning():
     text = "增长１２．５％".translate(_HALF_WIDTH)
     got, q = one(text)
     assert (got, q.value) == ("12.5%", 12.5)
+
+
+@pytest.mark.parametrize("text,found", [
+    ("设立“100万元”奖金", ["100万元"]),  # a quoted amount is an amount
+    ("科技创新“1458”工作体系", []),  # a code name is not
+    ("坚持“四个面向”", []),
+    ("排名第3位", []),  # an ordinal
+])
+def test_quoted_amounts_against_code_names_and_ordinals(text, found):
+    from pipeline.nlp import load_nlp
+
+    doc = load_nlp()(text)
+    assert [e.text for e in doc.ents if e.label_ in ("MONEY", "QUANTITY", "PERCENT")] == found
