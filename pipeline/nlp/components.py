@@ -297,8 +297,12 @@ class QuantitiesComponent:
         return self._grammar
 
     def __call__(self, doc: Doc) -> Doc:
+        from pipeline.nlp.segmenter import normalize
+
         ents = list(doc.ents)
-        text = doc_text(doc)
+        # full-width digits and signs read as half-width (１２．５％ is 12.5%), one character for
+        # one, so offsets stay: spacy.load users do not run the cleaning stage
+        text = normalize(doc_text(doc))
         taken = [False] * (len(text) + 1)
         for e in ents:
             for k in range(e.start_char, e.end_char):

@@ -145,3 +145,12 @@ def test_quoted_amounts_against_code_names_and_ordinals(text, found):
 
     doc = load_nlp()(text)
     assert [e.text for e in doc.ents if e.label_ in ("MONEY", "QUANTITY", "PERCENT")] == found
+
+
+def test_full_width_numbers_read_as_half_width_through_spacy_alone():
+    """spacy.load users do not run the cleaning stage: the component normalises width itself."""
+    from pipeline.nlp import load_nlp
+
+    doc = load_nlp()("增长１２．５％，达到３．２万元")
+    got = [(e.text, e.label_, e._.value) for e in doc.ents]
+    assert got == [("１２．５％", "PERCENT", 12.5), ("３．２万元", "MONEY", 32000.0)]
