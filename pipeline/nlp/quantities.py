@@ -82,6 +82,9 @@ NUM_AR = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
 NUM_CN = r"[零〇○一二两三四五六七八九十百千万亿廿卅]+(?:点[零〇○一二三四五六七八九]+[万亿]*)?"
 BARE_MULT = r"[十百千](?:[十百千]?[万亿])+"
 NUMBER = f"(?:{NUM_AR}[十百千万亿]*|{BARE_MULT}|{NUM_CN})"
+# a minus sign: ASCII or typographic minus not right after a number (3-5% is a range), or 负
+# right before a digit (负2.1%; not 负责)
+SIGN = r"(?:(?<![\d.])[-−]|负(?=[\d零一二三四五六七八九两]))"
 RANGE_SEP = r"[—–\-~～至到]"
 APPROX = r"(?:多|余|来|几)"
 CN_YEAR = r"[〇○零一二三四五六七八九]{4}"
@@ -97,9 +100,12 @@ class QuantityGrammar:
         self._quoted_kinds = frozenset(spec.quoted_kinds)
         self.units = {u.text: u for u in spec.units}
         unit_alt = _alt(self.units)
+        # a multiplier character that begins a unit is the unit's (13.5千米 is 13.5 km, not 13,500 米)
+        mult_units = [u for u in self.units if u[0] in "十百千万亿"]
+        number = NUMBER.replace("[十百千万亿]*", f"(?:(?!{_alt(mult_units)})[十百千万亿])*") if mult_units else NUMBER
         self.quantity = re.compile(
-            f"(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<u1>%|‰)?"
-            f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{NUMBER})(?P<a2>{APPROX})?)?"
+            f"(?P<sign>{SIGN})?(?P<n1>{number})(?P<a1>{APPROX})?(?P<u1>%|‰)?"
+            f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{number})(?P<a2>{APPROX})?)?"
             f"(?P<unit>{unit_alt})"
         )
         self.percent_cn = re.compile(f"(?P<head>百分之|千分之)(?P<n1>{NUMBER})(?:(?P<sep>{RANGE_SEP})(?P<h2>百分之|千分之)?(?P<n2>{NUMBER}))?")
@@ -209,6 +215,8 @@ class QuantityGrammar:
             v2 = parse_number(n2) if n2 else None
         except ValueError:
             return None
+        if m.group("sign"):  # -1.5%, 负2.1%, 负13.5千米
+            v1 = -v1
         is_cn = not re.search(r"\d", n1)
         if is_cn and set(n1) <= set("万亿"):
             return None  # 万人发明专利, 每亿元: a multiplier alone is no number

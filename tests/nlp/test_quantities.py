@@ -154,3 +154,23 @@ def test_full_width_numbers_read_as_half_width_through_spacy_alone():
     doc = load_nlp()("增长１２．５％，达到３．２万元")
     got = [(e.text, e.label_, e._.value) for e in doc.ents]
     assert got == [("１２．５％", "PERCENT", 12.5), ("３．２万元", "MONEY", 32000.0)]
+
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("下降-1.5%", -1.5, "%"),
+    ("负2.1%", -2.1, "%"),
+    ("负13.5千米", -13.5, "千米"),  # and 千 is the unit's, not a multiplier
+    ("18亿千瓦时", 1.8e9, "千瓦时"),
+])
+def test_negative_numbers_and_units_that_begin_with_a_multiplier(text, value, unit):
+    from pipeline.nlp import load_nlp
+
+    (ent,) = [e for e in load_nlp()(text).ents]
+    assert (ent._.value, ent._.unit) == (value, unit)
+
+
+@pytest.mark.parametrize("text", ["负责2个项目", "增长3-5%"])
+def test_no_sign_in_words_or_ranges(text):
+    from pipeline.nlp import load_nlp
+
+    assert all((e._.value or 0) >= 0 and (e._.value_low or 0) >= 0 for e in load_nlp()(text).ents)
