@@ -102,7 +102,8 @@ class QuantityGrammar:
         unit_alt = _alt(self.units)
         # a multiplier character that begins a unit is the unit's (13.5千米 is 13.5 km, not 13,500 米)
         mult_units = [u for u in self.units if u[0] in "十百千万亿"]
-        number = NUMBER.replace("[十百千万亿]*", f"(?:(?!{_alt(mult_units)})[十百千万亿])*") if mult_units else NUMBER
+        # and an approximation word may stand before the multiplier: 40多万公里 (more than 400,000 km)
+        number = NUMBER.replace("[十百千万亿]*", f"(?:[多余](?=[万亿]))?(?:(?!{_alt(mult_units)})[十百千万亿])*") if mult_units else NUMBER
         self.quantity = re.compile(
             f"(?P<sign>{SIGN})?(?P<n1>{number})(?P<a1>{APPROX})?(?P<u1>%|‰)?"
             f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{number})(?P<a2>{APPROX})?)?"
@@ -208,6 +209,9 @@ class QuantityGrammar:
         unit = self.units[m.group("unit")]
         if self._not_after(text, start, unit.kind):
             return None
+        inner = re.search(r"\d([多余])[万亿]", n1)
+        if inner:  # 40多万: the approximation inside the number
+            n1 = n1.replace(inner.group(1), "", 1)
         if m.group("u1") and unit.kind != "percent":
             return None
         try:
@@ -232,7 +236,7 @@ class QuantityGrammar:
         q = Quantity(start, end, label, f"quantity:{unit.id}", unit=unit.text, unit_normalized=unit.normalized)
         factor = unit.factor if unit.normalized else None
         self._set_values(q, v1, v2, factor)
-        q.qualifier = self.qualifier(text, start, end, m.group("a2") or m.group("a1"))
+        q.qualifier = self.qualifier(text, start, end, m.group("a2") or m.group("a1") or (inner.group(1) if inner else None))
         return q
 
     def _date(self, m: re.Match[str]) -> Quantity:

@@ -174,3 +174,15 @@ def test_no_sign_in_words_or_ranges(text):
     from pipeline.nlp import load_nlp
 
     assert all((e._.value or 0) >= 0 and (e._.value_low or 0) >= 0 for e in load_nlp()(text).ents)
+
+
+@pytest.mark.parametrize("text,found", [
+    ("行驶40多万公里", [("40多万公里", 400000.0, ">")]),  # 多 before the multiplier
+    ("几十个学生", []), ("数百名有知识", []),  # vague counts
+    ("进入全省前五名", []),  # a rank
+])
+def test_approximations_ranks_and_vague_counts(text, found):
+    from pipeline.nlp import load_nlp
+
+    doc = load_nlp()(text)
+    assert [(e.text, e._.value, e._.qualifier) for e in doc.ents if e.label_ == "QUANTITY"] == found
