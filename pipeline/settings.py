@@ -11,6 +11,10 @@ changes:
                          a newspaper page has 5-50 thousand)
 ``PIPELINE_RULE_PACKS``  comma-separated optional rule packs of ``rules/packs/`` to enable
                          (default: none; e.g. ``oil_gas,chongqing``)
+``PIPELINE_BLAS_THREADS`` threads of the BLAS library (OpenBLAS, MKL) in a process that loads the
+                         pipeline (default: 1; ``0`` leaves them as the environment has them).
+                         Parallelism comes from processes; BLAS threads on top of them
+                         oversubscribe the cores (the NER stage ran five times slower)
 ``PIPELINE_GC_FREEZE``   ``0`` keeps the loaded models in the garbage collector's view
                          (default ``1``: frozen out of it, see ``pipeline.nlp.load_nlp``)
 """
@@ -50,6 +54,18 @@ def _positive_int(name: str, default: int) -> int:
         number = 0
     if number < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return number
+
+
+def blas_threads() -> int:
+    """BLAS threads per process (0: leave the environment's setting)."""
+    value = os.environ.get("PIPELINE_BLAS_THREADS", "1")
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"PIPELINE_BLAS_THREADS must be 0 (leave alone) or a positive integer, got {value!r}")
     return number
 
 

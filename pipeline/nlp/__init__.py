@@ -36,6 +36,19 @@ def pipeline_dir() -> Path:
     return settings.models_dir() / PIPELINE_NAME
 
 
+def pin_blas_threads() -> None:
+    """Limit the BLAS library's threads in this process to ``PIPELINE_BLAS_THREADS``
+    (default 1), whatever the caller's environment says (OMP_NUM_THREADS unset lets
+    OpenBLAS start one thread per core, and the tok2vec's small matrix products then
+    run several times slower while processes or Dask workers share the cores). The
+    limit stays for the process; ``PIPELINE_BLAS_THREADS=0`` leaves BLAS alone."""
+    n = settings.blas_threads()
+    if n > 0:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n, user_api="blas")
+
+
 @lru_cache(maxsize=2)
 def _load(path: str):
     import spacy
@@ -44,6 +57,7 @@ def _load(path: str):
 
     if not Path(path).is_dir():
         raise FileNotFoundError(f"no spaCy pipeline at {path}: run `make models` to train and assemble it")
+    pin_blas_threads()
     with numpy_blas():
         nlp = spacy.load(path)
     nlp("新华社重庆1月1日电 2022年，重庆市科技局表示，全市研发投入增长12%。")  # the lazy loads

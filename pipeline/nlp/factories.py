@@ -46,6 +46,9 @@ def char_word_tokenizer(segmenter_dir: str | None = None, user_dict: str | None 
 
 @Language.factory("zhnews_tok2vec", assigns=["doc.tensor"], default_config={"model": DEFAULT_TOK2VEC_MODEL})
 def make_tok2vec(nlp: Language, name: str, model: Model):  # spaCy's "tok2vec" config loads into this one
+    from pipeline.nlp import pin_blas_threads
+
+    pin_blas_threads()  # spacy.load of the shipped pipeline pins BLAS threads as load_nlp does
     return FastTok2Vec(nlp.vocab, model, name)
 
 
