@@ -8,6 +8,7 @@ task; tests and other orchestrators can call them directly.
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -23,6 +24,9 @@ from pipeline.records import Article, Document, Entity, Failure, Relation, Sente
 from pipeline.sentences import split_article
 
 
+_NER_LOCK = threading.Lock()
+
+
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -36,6 +40,7 @@ class ReadResult:
     documents: list[Document] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,24 +53,32 @@ class Extracted:
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
-    #: seconds each stage took on this batch (observability)
+    #: wall seconds each stage took on this batch (observability)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds of the thread that ran each stage
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
 class _Timer:
-    def __init__(self, seconds: dict[str, float], stage: str):
-        self.seconds, self.stage = seconds, stage
+    """Wall and CPU seconds of a stage (CPU: of the thread that runs it, which with BLAS
+    pinned to one thread is all the stage's work)."""
+
+    def __init__(self, seconds: dict[str, float], stage: str, cpu: dict[str, float] | None = None):
+        self.seconds, self.stage, self.cpu = seconds, stage, cpu
 
     def __enter__(self):
         self.t0 = time.perf_counter()
+        self.c0 = time.thread_time()
 
     def __exit__(self, *exc):
         self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + time.perf_counter() - self.t0
+        if self.cpu is not None:
+            self.cpu[self.stage] = self.cpu.get(self.stage, 0.0) + time.thread_time() - self.c0
 
 
 def read_documents(paths: Iterable[str]) -> ReadResult:
     out = ReadResult()
-    with _Timer(out.seconds, "read"):
+    with _Timer(out.seconds, "read", out.cpu_seconds):
         for path in paths:
             for item in read_path(path):
                 if isinstance(item, InputError):
@@ -77,7 +90,7 @@ def read_documents(paths: Iterable[str]) -> ReadResult:
 
 def clean_and_split(documents: Iterable[Document]) -> Extracted:
     out = Extracted()
-    with _Timer(out.seconds, "clean-and-split"):
+    with _Timer(out.seconds, "clean-and-split", out.cpu_seconds):
         _clean_and_split(documents, out)
     return out
 
@@ -103,7 +116,9 @@ def recognize_entities(extracted: Extracted, nlp=None) -> Extracted:
     """
     from pipeline.ner import recognize
 
-    with _Timer(extracted.seconds, "ner"):
+    # one batch in the NER stage at a time per process: the pipeline is shared, and
+    # parallelism comes from processes (Dask workers), not from threads of one
+    with _NER_LOCK, _Timer(extracted.seconds, "ner", extracted.cpu_seconds):
         return _isolating_failures(extracted, "ner", "entities", lambda arts, sents, ents: recognize(arts, sents, nlp))
 
 
@@ -111,7 +126,7 @@ def extract_relations(extracted: Extracted) -> Extracted:
     """Fill ``extracted.relations``; a document whose relation step fails becomes a failure."""
     from pipeline.relations import extract_relations as extract
 
-    with _Timer(extracted.seconds, "relations"):
+    with _Timer(extracted.seconds, "relations", extracted.cpu_seconds):
         return _isolating_failures(extracted, "relations", "relations", extract)
 
 

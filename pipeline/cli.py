@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import time
 import sys
 from pathlib import Path
 
@@ -174,8 +175,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.flows import DaskConfigError
     from pipeline.io.lock import OutputLocked
 
+    t0 = time.perf_counter()
     try:
         summary = _run_with_progress(args, console)
+        summary["command_seconds"] = round(time.perf_counter() - t0, 2)
     except OutputLocked as exc:
         console.print(f"[red]error:[/] {exc}")
         return EXIT_LOCKED
@@ -198,11 +201,24 @@ def _run_with_progress(args: argparse.Namespace, console) -> dict:
 
     flow = extract.with_options(task_runner=task_runner_for(args.dask)) if args.dask else extract
     kwargs = dict(inputs=list(args.inputs), out=str(args.out), batch_size=args.batch_size, force=args.force,
-                  lock_timeout=args.lock_timeout)
+                  lock_timeout=args.lock_timeout, in_flight=in_flight_for(args.dask))
     with ApiForWorkers(args.dask):
         if args.no_progress or not console.is_terminal:
             return asyncio.run(flow(**kwargs))
         return _with_progress_bar(lambda: asyncio.run(flow(**kwargs)), console)
+
+
+def in_flight_for(spec: str | None) -> int:
+    """Batches in flight at a time: one per process. ``local:N``: N workers; a remote
+    cluster: ``PIPELINE_IN_FLIGHT`` (default 8); no Dask: 1."""
+    if spec and spec.startswith("local:"):
+        try:
+            return max(1, int(spec.split(":", 1)[1]))
+        except ValueError:
+            return 1
+    if spec:
+        return max(1, int(os.environ.get("PIPELINE_IN_FLIGHT", "8")))
+    return 1
 
 
 def _with_progress_bar(run, console) -> dict:
@@ -240,6 +256,14 @@ def _print_summary(summary: dict, console) -> None:
         notes.append(f"{summary['ignored']} files with other extensions ignored in directories")
     for note in notes:
         out.print(f"note: {note}")
+    stages = summary.get("stage_seconds") or {}
+    cpu = summary.get("stage_cpu_seconds") or {}
+    if stages:
+        out.print("stages, wall/CPU seconds: " + ", ".join(f"{k} {v:.2f}/{cpu.get(k, 0.0):.2f}" for k, v in stages.items()))
+    if "command_seconds" in summary:
+        overhead = summary["command_seconds"] - summary["seconds"]
+        out.print(f"start-up: Prefect and the flow run {overhead:.2f} s, model load {summary.get('startup_seconds', 0.0):.2f} s; "
+                  f"first batch written {summary.get('first_batch_seconds')} s into the run")
     for f in summary.get("failed", []):
         console.print(f"[red]failed[/] {f['path']} ({f['stage']}): {f['error']}")
     out.print(f"tables written under {Path(summary['out']).resolve()}/")

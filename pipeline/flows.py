@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -58,17 +59,26 @@ class RunSummary:
     failures: int = 0
     ignored: int = 0
     seconds: float = 0.0
-    #: summed over batches (tasks may overlap in time)
+    #: wall seconds per stage, summed over batches; with one batch in flight per process
+    #: (the default without Dask) they add up to at most the run's wall time
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds per stage (of the threads that ran them), summed over batches
+    stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    #: before the first batch: loading the models in this process (Dask workers load their own)
+    startup_seconds: float = 0.0
+    #: from the start of the run to the first batch written (committed)
+    first_batch_seconds: float | None = None
     labels: dict[str, int] = field(default_factory=dict)
     failed: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
-    def add_seconds(self, seconds: dict[str, float]) -> None:
+    def add_seconds(self, seconds: dict[str, float], cpu: dict[str, float] | None = None) -> None:
         for stage, s in seconds.items():
             self.stage_seconds[stage] = round(self.stage_seconds.get(stage, 0.0) + s, 3)
+        for stage, s in (cpu or {}).items():
+            self.stage_cpu_seconds[stage] = round(self.stage_cpu_seconds.get(stage, 0.0) + s, 3)
 
 
 def output_metadata() -> dict[str, str]:
@@ -137,7 +147,7 @@ def relations_task(extracted: batch.Extracted) -> batch.Extracted:
 @task(name="write", **BATCH_TASK)
 def write_task(out: str, extracted: batch.Extracted, metadata: dict[str, str]) -> dict:
     """Write one batch; returns row counts per table, entity labels, stage seconds and failures."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     writer = DatasetWriter(out, metadata)
     counts: dict[str, int] = {}
     if extracted.documents:
@@ -150,7 +160,26 @@ def write_task(out: str, extracted: batch.Extracted, metadata: dict[str, str]) -
     for e in extracted.entities:
         labels[e.label] = labels.get(e.label, 0) + 1
     seconds = {**extracted.seconds, "write": time.perf_counter() - t0}
-    return {"counts": counts, "labels": labels, "seconds": seconds, "failed": [_failure_dict(f) for f in extracted.failures]}
+    cpu = {**extracted.cpu_seconds, "write": time.thread_time() - c0}
+    return {"counts": counts, "labels": labels, "seconds": seconds, "cpu_seconds": cpu,
+            "failed": [_failure_dict(f) for f in extracted.failures]}
+
+
+def _distributed() -> bool:
+    """Whether this flow run's tasks run on Dask (workers load their own models)."""
+    try:
+        from prefect.context import FlowRunContext
+
+        ctx = FlowRunContext.get()
+        return ctx is not None and type(ctx.task_runner).__name__ != "ThreadPoolTaskRunner"
+    except Exception:
+        return False
+
+
+def _load_models() -> None:
+    from pipeline.nlp import load_nlp
+
+    load_nlp()
 
 
 def _failure_dict(f: Failure) -> dict:
@@ -262,8 +291,13 @@ async def extract(
     batch_size: int | None = None,
     force: bool = False,
     lock_timeout: float = 3600.0,
+    in_flight: int | None = None,
 ) -> dict:
     """Run the pipeline over ``inputs`` (files, directories, globs) into ``out``.
+
+    At most ``in_flight`` batches are read and processed at a time (default 1: this
+    process's task runner; a Dask run passes its number of workers), so memory does
+    not grow with the input and batches are committed as they finish.
 
     One run writes ``out`` at a time (a lock; a second run waits up to
     ``lock_timeout`` seconds). Documents already in ``out`` are skipped
@@ -275,14 +309,14 @@ async def extract(
                       on_wait=lambda who: logger.warning("waiting for the run that holds %s (%s)", out, who))
     await asyncio.to_thread(lock.acquire)
     try:
-        summary = await _extract(logger, inputs, out, batch_size, force)
+        summary = await _extract(logger, inputs, out, batch_size, force, in_flight or 1)
     finally:
         lock.release()
     await publish_artifact(summary)
     return summary.as_dict()
 
 
-async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, force: bool) -> RunSummary:
+async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, force: bool, in_flight: int = 1) -> RunSummary:
     started = time.perf_counter()
     size = batch_size or settings.batch_size()
     summary = RunSummary(out=str(out))
@@ -306,24 +340,46 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
 
     run_failures: list[Failure] = [batch.failure(m, "discover", "no such file, directory or glob match") for m in found.missing]
     path_batches = _chunks([str(p) for p in found.files], size)
-    read_futures = [read_task.submit(paths) for paths in path_batches]
 
     seen: set[str] = set()
-    write_futures = []
+    in_progress: deque = deque()  # (write future, documents) of the batches submitted, oldest first
     pending_docs: list = []
     done_docs = 0
     progress.report(0, 0)
+    if path_batches and in_flight <= 1 and not _distributed():
+        # the models load once in this process, before the first batch: reported on its own
+        t = time.perf_counter()
+        await asyncio.to_thread(_load_models)
+        summary.startup_seconds = round(time.perf_counter() - t, 2)
 
     def submit(docs: list) -> None:
         cleaned = clean_split_task.submit(docs)
         recognized = ner_task.submit(cleaned)
         related = relations_task.submit(recognized)
-        write_futures.append((write_task.submit(str(out), related, metadata), len(docs)))
+        in_progress.append((write_task.submit(str(out), related, metadata), len(docs)))
 
-    for fut in read_futures:
-        result: batch.ReadResult = await asyncio.to_thread(fut.result)
+    async def settle(keep: int) -> None:
+        """Wait for the oldest batches until at most ``keep`` are in flight."""
+        nonlocal done_docs
+        while len(in_progress) > keep:
+            fut, n = in_progress.popleft()
+            written = await asyncio.to_thread(fut.result)
+            counts = written["counts"]
+            summary.failed.extend(written["failed"])
+            for table in ("documents", "articles", "sentences", "entities", "relations", "failures"):
+                setattr(summary, table, getattr(summary, table) + counts.get(table, 0))
+            for label, k in written["labels"].items():
+                summary.labels[label] = summary.labels.get(label, 0) + k
+            summary.add_seconds(written["seconds"], written.get("cpu_seconds"))
+            if summary.first_batch_seconds is None and counts.get("documents"):
+                summary.first_batch_seconds = round(time.perf_counter() - started, 2)
+            done_docs += n
+            progress.report(done_docs, len(seen))
+
+    for paths in path_batches:  # read as the batches go: memory holds about in_flight batches
+        result: batch.ReadResult = await asyncio.to_thread(read_task.submit(paths).result)
         run_failures.extend(result.failures)
-        summary.add_seconds(result.seconds)
+        summary.add_seconds(result.seconds, result.cpu_seconds)
         fresh, redo = [], set()
         for doc in result.documents:
             if doc.doc_id in seen:
@@ -342,27 +398,20 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
                 summary.replaced += len(stale)
                 by_path[doc.path] = {doc.doc_id}
             fresh.append(doc)
-        # old rows go once per read batch (each call rewrites the parts it touches)
-        writer.remove_documents(redo)
+        if redo:
+            # old rows go once per read batch (each call rewrites the parts it touches); the
+            # batches in flight may hold them, so they finish first
+            await settle(0)
+            writer.remove_documents(redo)
         for doc in fresh:
             pending_docs.append(doc)
             if len(pending_docs) >= size:
                 submit(pending_docs)
                 pending_docs = []
+                await settle(in_flight - 1)
     if pending_docs:
         submit(pending_docs)
-
-    for fut, n in write_futures:
-        written = await asyncio.to_thread(fut.result)
-        counts = written["counts"]
-        summary.failed.extend(written["failed"])
-        for table in ("documents", "articles", "sentences", "entities", "relations", "failures"):
-            setattr(summary, table, getattr(summary, table) + counts.get(table, 0))
-        for label, k in written["labels"].items():
-            summary.labels[label] = summary.labels.get(label, 0) + k
-        summary.add_seconds(written["seconds"])
-        done_docs += n
-        progress.report(done_docs, len(seen))
+    await settle(0)
 
     if run_failures:
         counts = write_failures(writer, run_failures, metadata)
@@ -375,8 +424,10 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
         summary.documents, summary.skipped, summary.replaced, summary.articles, summary.sentences,
         summary.entities, summary.relations, summary.failures, summary.seconds,
     )
-    logger.info("seconds per stage (summed over batches): %s",
-                ", ".join(f"{k}={v:.2f}" for k, v in summary.stage_seconds.items()))
+    logger.info("start-up (model load in this process): %.2f s; first batch written after %s s",
+                summary.startup_seconds, summary.first_batch_seconds)
+    logger.info("seconds per stage, wall/CPU (summed over batches, %d in flight at a time): %s", in_flight,
+                ", ".join(f"{k}={v:.2f}/{summary.stage_cpu_seconds.get(k, 0.0):.2f}" for k, v in summary.stage_seconds.items()))
     return summary
 
 
@@ -390,8 +441,10 @@ def run_report_markdown(summary: RunSummary) -> str:
               f"ignored {summary.ignored}; wall seconds {summary.seconds}.", ""]
     lines += ["| entity label | count |", "|---|---:|"]
     lines += [f"| {label} | {n} |" for label, n in summary.labels.items()] or ["| (none) | 0 |"]
-    lines += ["", "| stage | seconds (summed over batches) |", "|---|---:|"]
-    lines += [f"| {stage} | {s:.2f} |" for stage, s in summary.stage_seconds.items()]
+    lines += ["", f"Start-up (model load in the flow's process): {summary.startup_seconds} s; "
+              f"first batch written after {summary.first_batch_seconds} s.", ""]
+    lines += ["| stage | wall seconds | CPU seconds |", "|---|---:|---:|"]
+    lines += [f"| {stage} | {s:.2f} | {summary.stage_cpu_seconds.get(stage, 0.0):.2f} |" for stage, s in summary.stage_seconds.items()]
     if summary.failed:
         lines += ["", "| failed input | stage | error |", "|---|---|---|"]
         for f in summary.failed:

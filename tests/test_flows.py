@@ -146,3 +146,36 @@ def test_run_publishes_a_markdown_artifact_and_stage_timings(prefect_harness, in
     assert f"| entities | {summary['entities']} |" in md
     assert f"| ORG | {summary['labels']['ORG']} |" in md
     assert "| ner |" in md and "undecodable.txt" in md
+
+
+def test_batches_stream_one_at_a_time_and_stage_seconds_fit_in_the_run(prefect_harness, tmp_path, monkeypatch):
+    """One batch in flight per process: the NER stage never runs two batches at once, batches
+    commit as they finish, and the wall seconds per stage add up to at most the run's."""
+    import threading
+
+    from pipeline import batch
+    from pipeline.flows import extract
+
+    pages = tmp_path / "in"
+    write_numbered_pages(pages, 6, lambda i: f"# 第{i}篇\n\n重庆市科技局第{i}次会议召开，投入资金{i + 5}亿元。\n")
+    running, peak, lock = [0], [0], threading.Lock()
+    real = batch.recognize_entities
+
+    def counting(extracted, nlp=None):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            return real(extracted, nlp)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(batch, "recognize_entities", counting)
+    summary = asyncio.run(extract([str(pages)], str(tmp_path / "out"), batch_size=1))
+    assert summary["documents"] == 6 and peak[0] == 1
+    assert sum(summary["stage_seconds"].values()) <= summary["seconds"]
+    assert set(summary["stage_cpu_seconds"]) == set(summary["stage_seconds"])
+    assert summary["first_batch_seconds"] is not None and summary["first_batch_seconds"] < summary["seconds"]
+    md_parts = list((tmp_path / "out" / "documents").glob("part-*.parquet"))
+    assert len(md_parts) == 6  # one commit per batch
