@@ -11,6 +11,8 @@ Documented precedence (README, "NER precedence"):
    else it stays LOC.
 3. A model PERSON span that begins with a surname keeps the short place
    names inside it (许银川, 王永胜, 李长春 against 银川, 永胜, 长春).
+   A model place that rule places tile, two or more in a row, is an address chain and
+   gives way to them (衢州市衢江区 is 衢州市 and 衢江区).
    Otherwise a model span is dropped when it crosses a rule candidate (overlaps it
    without containing it), or when it overlaps one and does not start and
    end at word boundaries of the segmentation (川东石炭 against the rule's
@@ -69,10 +71,33 @@ def _split_at_spaces(text: str, cand: Candidate) -> list[Candidate]:
     return out
 
 
+def _address_chain(cand: Candidate, rules: list[Candidate]) -> bool:
+    """Whether places of the rules tile the model's place span, two or more in a row
+    (衢州市衢江区黄坛口乡, 温州市鹿城区): an address chain, which the guidelines split into
+    its divisions; the model's one span gives way to them."""
+    if cand.label != "LOC":
+        return False
+    by_start: dict[int, list[int]] = {}
+    for r in rules:
+        if r.label == "GPE" and cand.start <= r.start and r.end <= cand.end:
+            by_start.setdefault(r.start, []).append(r.end)
+    reach, pos, parts = {cand.start: 0}, [cand.start], 0
+    while pos:
+        at = pos.pop()
+        for end in by_start.get(at, ()):
+            if end not in reach or reach[end] < reach[at] + 1:
+                reach[end] = reach[at] + 1
+                pos.append(end)
+    parts = reach.get(cand.end, 0)
+    return parts >= 2
+
+
 def _conflicts(text: str, cand: Candidate, rules: list[Candidate], entity_rules: EntityRules,
                starts: set[int] | None, ends: set[int] | None) -> bool:
     if any(r.start == cand.start and r.end == cand.end for r in rules):
         return False
+    if _address_chain(cand, rules):
+        return True
     inner = []
     for r in rules:
         if r.end <= cand.start or r.start >= cand.end:

@@ -90,3 +90,15 @@ def test_a_place_suffix_after_a_name_is_no_slip():
     text = "墨西哥城空气污染"
     out = _final(text, [_model(text, "墨西哥城", "LOC")], ["墨西哥城", "空气", "污染"])
     assert [o[0] for o in out] == ["墨西哥城"]
+
+
+def test_a_model_place_that_rule_places_tile_is_an_address_chain():
+    """衢州市衢江区黄坛口乡 as one model place gives way to its divisions (guidelines)."""
+    from pipeline.nlp.resolve import _address_chain
+
+    chain = [Candidate(0, 3, "GPE", "gpe.admin.full"), Candidate(3, 6, "GPE", "gpe.admin.full"),
+             Candidate(6, 10, "GPE", "gpe.township_in_address")]
+    assert _address_chain(Candidate(0, 10, "LOC", "model"), chain)
+    assert not _address_chain(Candidate(0, 12, "LOC", "model"), chain)  # more than the chain
+    assert not _address_chain(Candidate(0, 3, "LOC", "model"), chain)  # one division
+    assert not _address_chain(Candidate(0, 6, "ORG", "model"), chain)  # not a place
