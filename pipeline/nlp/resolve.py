@@ -49,6 +49,8 @@ def type_place(text: str, gazetteer: Gazetteer, entity_rules: EntityRules | None
             return "ORG", None
         if entity_rules.fac_suffix.search(text):
             return "FAC", None
+        if entity_rules.region_suffix.search(text):
+            return "LOC", None  # 太行山区, 三峡库区: regions, whatever their 区
         if entity_rules.admin_suffix.search(text):
             return "GPE", None
     return "LOC", None
@@ -120,8 +122,10 @@ def _conflicts(text: str, cand: Candidate, rules: list[Candidate], entity_rules:
     # 川东石 around 川东: a one-character slip past the rule's end, or not on word
     # boundaries (a character before it is a name of its own: 白俄罗斯 around 俄罗斯;
     # a place suffix after it makes another place: 墨西哥城 around 墨西哥)
+    # (a place suffix after a name that already ends in one is a slip too: 乐堂村 + 村 of 村医)
     return not aligned or any(cand.length - r.length == 1 and r.start == cand.start
-                              and text[cand.end - 1:cand.end] not in entity_rules.place_suffix_chars for r in inner)
+                              and (text[cand.end - 1:cand.end] not in entity_rules.place_suffix_chars
+                                   or text[r.end - 1:r.end] in entity_rules.place_suffix_chars) for r in inner)
 
 
 def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_rules: EntityRules,
