@@ -106,7 +106,7 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
                 )
             )
     resolve_local_deictics(entities)
-    return entities
+    return propagate_aliases(entities, sentences)
 
 
 def resolve_local_deictics(entities: list[Entity]) -> None:
@@ -125,3 +125,74 @@ def resolve_local_deictics(entities: list[Entity]) -> None:
                 if candidates:
                     _, code = max(candidates)
                     e.kb_id, e.normalized = code, names[code]
+
+
+def company_aliases(name: str, rules) -> list[str]:
+    """The short forms a company's full name goes by later in an article:
+    哈尔滨城林科技股份有限公司 -> 城林科技, 城林科技公司; 浙江银轮机械股份有限公司 -> 银轮机械,
+    银轮公司. The place before the name and the legal form after it go (lexicons
+    ORG_LEGAL_FORM and INDUSTRY of rules/entities.yaml); a short form keeps at least
+    two characters of the name and is never a place or a bare industry word."""
+    legal = rules.org_legal_form.search(name)
+    if legal is None:
+        return []
+    core = name[: legal.start()]
+    from pipeline.nlp.gazetteer import default_gazetteer
+
+    gaz = default_gazetteer()
+    for k in range(min(len(core) - 2, 6), 1, -1):  # the longest place prefix that leaves a name
+        entry = gaz.lookup(core[:k])
+        if entry is not None and entry.label == "GPE":
+            core = core[k:]
+            break
+    out = []
+    if len(core) >= 3:
+        out += [core, core + "公司"]
+    industry = rules.industry.search(core)
+    if industry is not None and industry.start() >= 2:
+        out.append(core[: industry.start()] + "公司")
+    return [a for a in out if gaz.lookup(a) is None and a != name]
+
+
+def propagate_aliases(entities: list[Entity], sentences: list[Sentence]) -> list[Entity]:
+    """A company named in full in an article is an ORG wherever the article uses its short
+    form (``org.alias``): the model, which sees one sentence at a time, reads 城林科技
+    alone as a place or nothing. The short form replaces model spans it overlaps; it
+    never cuts into a span of the rules."""
+    from pipeline.nlp.entity_rules import default_entity_rules
+
+    rules = default_entity_rules()
+    by_article: dict[str, dict[str, str]] = {}
+    for e in entities:
+        if e.label == "ORG":
+            for alias in company_aliases(e.text, rules):
+                by_article.setdefault(e.article_id, {}).setdefault(alias, e.text)
+    if not by_article:
+        return entities
+    by_sent: dict[str | None, list[Entity]] = {}
+    for e in entities:
+        by_sent.setdefault(e.sent_id, []).append(e)
+    added: list[Entity] = []
+    dropped: set[int] = set()
+    for sent in sentences:
+        aliases = by_article.get(sent.article_id)
+        if not aliases:
+            continue
+        pattern = re.compile("|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True)))
+        here = by_sent.get(sent.sent_id, [])
+        for m in pattern.finditer(sent.text):
+            raw_start, raw_end = sent.offsets.raw_span(m.start(), m.end())
+            overlapping = [e for e in here if e.raw_start < raw_end and raw_start < e.raw_end]
+            if any(not e.source.startswith("model") for e in overlapping):
+                continue  # inside the full name, or a rule's entity
+            dropped.update(id(e) for e in overlapping)
+            start = sent.start + m.start() if sent.start is not None else None
+            added.append(Entity(
+                ent_id=f"{sent.doc_id}-e{raw_start}-{raw_end}", doc_id=sent.doc_id, article_id=sent.article_id,
+                sent_id=sent.sent_id, text=m.group(), label="ORG",
+                start=start, end=start + len(m.group()) if start is not None else None,
+                raw_start=raw_start, raw_end=raw_end, source="org.alias", normalized=aliases[m.group()]))
+    if not added:
+        return entities
+    kept = [e for e in entities if id(e) not in dropped]
+    return sorted(kept + added, key=lambda e: (e.doc_id, e.raw_start, e.raw_end))

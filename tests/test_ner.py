@@ -86,3 +86,26 @@ def test_quantity_values_reach_the_entities(seed_entities):
     assert (e.label, e.value, e.unit_normalized) == ("MONEY", 6.305e10, "CNY")
     e = by_text["20万人"]
     assert (e.value, e.qualifier) == (200000.0, ">")
+
+
+def test_a_company_named_in_full_is_an_org_under_its_short_form_in_the_article():
+    from pipeline import batch
+    from pipeline.records import Document
+
+    text = ("# 标题\n\n2006年，他入职哈尔滨城林科技股份有限公司。\n\n"
+            "如今城林科技已成为行业龙头，城林科技的产品远销海外。\n")
+    doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
+    ents = batch.recognize_entities(batch.clean_and_split([doc])).entities
+    aliases = [e for e in ents if e.source == "org.alias"]
+    assert [e.text for e in aliases] == ["城林科技", "城林科技"]
+    assert all(e.label == "ORG" and e.normalized == "哈尔滨城林科技股份有限公司" for e in aliases)
+    assert all(text[e.raw_start:e.raw_end] == e.text for e in aliases)
+
+
+def test_company_aliases_drop_the_place_and_the_legal_form():
+    from pipeline.ner import company_aliases
+    from pipeline.nlp.entity_rules import default_entity_rules
+
+    rules = default_entity_rules()
+    assert company_aliases("浙江银轮机械股份有限公司", rules) == ["银轮机械", "银轮机械公司", "银轮公司"]
+    assert company_aliases("重庆市科技局", rules) == []  # no company

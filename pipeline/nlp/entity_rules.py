@@ -183,6 +183,10 @@ class EntityRules:
         # how a model place is typed when no gazetteer entry knows it (pipeline.nlp.resolve.type_place)
         self.fac_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('FAC_SUFFIX', []))})$") if spec.lexicons.get("FAC_SUFFIX") else re.compile(r"(?!)")
         self.org_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('ORG_SUFFIX', []))})$") if spec.lexicons.get("ORG_SUFFIX") else re.compile(r"(?!)")
+        legal = spec.lexicons.get("ORG_LEGAL_FORM", [])
+        self.org_legal_form = re.compile(f"(?:{_alternation(legal)})$") if legal else re.compile(r"(?!)")
+        industry = spec.lexicons.get("INDUSTRY", []) + spec.lexicons.get("INDUSTRY_WORD", [])
+        self.industry = re.compile(f"(?:{_alternation(industry)})$") if industry else re.compile(r"(?!)")
         self.region_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('GEO_REGION', []))})$") if spec.lexicons.get("GEO_REGION") else re.compile(r"(?!)")
         self.admin_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('ADMIN_SUFFIX', []))})$") if spec.lexicons.get("ADMIN_SUFFIX") else re.compile(r"(?!)")
         self.surnames: dict[str, tuple[str, ...]] = {}  # by first character, longest first
