@@ -83,6 +83,7 @@ class ExtendRule(StrictModel):
     label: Label
     from_labels: list[Label]
     not_from: list[str] = []  # sources whose entities are not extended (gpe.deictic)
+    only_from: list[str] = []  # when given, only entities of these sources are extended
     pattern: str
     end: Literal["word", "any"] = "word"  # the extension ends at a word end of the segmentation
     #: labels whose candidates the extension must not run over (江苏省 + 南京火车站: the
@@ -312,6 +313,8 @@ class EntityRules:
                     continue
                 for rule, pat in self.extend:
                     if cand.label not in rule.from_labels or cand.source in rule.not_from:
+                        continue
+                    if rule.only_from and cand.source not in rule.only_from:
                         continue
                     base = self.extend_base.get(rule.id)
                     if base is not None and not base.fullmatch(text, cand.start, cand.end):
