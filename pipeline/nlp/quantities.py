@@ -160,10 +160,9 @@ class QuantityGrammar:
             add(Quantity(m.start(), m.end(), "DATE", "date.period", value=value, unit=m.group("unit"),
                          unit_normalized="a" if m.group("unit") == "年" else None, value_normalized=value,
                          qualifier=">" if m.group("a1") in ("多", "余") else "="))
-        for m in self.date_abs.finditer(text):
-            if self._not_after(text, m.start(), None):
-                continue
-            add(self._date(m))
+        dates = [self._date(m) for m in self.date_abs.finditer(text) if not self._not_after(text, m.start(), None)]
+        for q in self._date_ranges(text, dates):
+            add(q)
         for m in self.date_rel.finditer(text):
             add(Quantity(m.start(), m.end(), "DATE", "date.relative"))
         for m in self.percent_cn.finditer(text):
@@ -238,6 +237,19 @@ class QuantityGrammar:
         self._set_values(q, v1, v2, factor)
         q.qualifier = self.qualifier(text, start, end, m.group("a2") or m.group("a1") or (inner.group(1) if inner else None))
         return q
+
+    @staticmethod
+    def _date_ranges(text: str, dates: list[Quantity]) -> list[Quantity]:
+        """Two dates joined by a range word are one DATE (2月4日至10日, 2月4日至2月10日)."""
+        out: list[Quantity] = []
+        for q in dates:
+            prev = out[-1] if out else None
+            if (prev is not None and prev.source == "date.absolute" and q.start == prev.end + 1
+                    and re.fullmatch(RANGE_SEP, text[prev.end]) and prev.value_low is None and q.value_low is None):
+                out[-1] = Quantity(prev.start, q.end, "DATE", "date.absolute")
+                continue
+            out.append(q)
+        return out
 
     def _date(self, m: re.Match[str]) -> Quantity:
         q = Quantity(m.start(), m.end(), "DATE", "date.absolute")

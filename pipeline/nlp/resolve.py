@@ -145,6 +145,8 @@ def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_ru
         if veto and not veto.startswith(disabled or ("\0",)):
             vetoed.append((cand, veto))
             continue
+        if cand.label == "PERSON" and entity_rules.org_suffix.search(text, cand.start, cand.end):
+            cand.label = "ORG"  # 阿里巴巴集团: a name that ends in an organisation's head is one
         if cand.label == "LOC":
             label, entry = type_place(text[cand.start:cand.end], gazetteer, entity_rules)
             cand.label = label

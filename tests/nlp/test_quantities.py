@@ -186,3 +186,10 @@ def test_approximations_ranks_and_vague_counts(text, found):
 
     doc = load_nlp()(text)
     assert [(e.text, e._.value, e._.qualifier) for e in doc.ents if e.label_ == "QUANTITY"] == found
+
+
+@pytest.mark.parametrize("text,date", [("2月4日至10日，", "2月4日至10日"), ("2月4日至2月10日期间", "2月4日至2月10日")])
+def test_two_dates_joined_by_a_range_word_are_one(text, date):
+    from pipeline.nlp import load_nlp
+
+    assert [e.text for e in load_nlp()(text).ents if e.label_ == "DATE"] == [date]

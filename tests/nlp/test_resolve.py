@@ -102,3 +102,10 @@ def test_a_model_place_that_rule_places_tile_is_an_address_chain():
     assert not _address_chain(Candidate(0, 12, "LOC", "model"), chain)  # more than the chain
     assert not _address_chain(Candidate(0, 3, "LOC", "model"), chain)  # one division
     assert not _address_chain(Candidate(0, 6, "ORG", "model"), chain)  # not a place
+
+
+def test_a_model_person_ending_in_an_organisations_head_is_an_org():
+    rules, gaz = default_entity_rules(), default_gazetteer()
+    text = "阿里巴巴集团发布数据"
+    (out,), _ = resolve(text, [Candidate(0, 6, "PERSON", "model", MODEL_PRIORITY)], [], rules, gaz)
+    assert out.label == "ORG"
