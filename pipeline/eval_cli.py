@@ -44,7 +44,7 @@ def add_parser(sub) -> None:
     ner.add_argument("--by-rule", action="store_true", help="each rule's hits, precision and added recall")
     ner.add_argument("--limit", type=int, default=0, help="only the first N sentences of a corpus")
     ner.add_argument("--without", action="append", default=[], metavar="PREFIX",
-                     help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER)")
+                     help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER, 'rules' the whole rule component)")
     ner.add_argument("--json", action="store_true")
     pages = evsub.add_parser("pages", help="entities, values and relations on many annotated pages, per page and micro")
     pages.add_argument("dirs", nargs="*", help="directories of NAME.txt + NAME.gold.json (default: ../shared/dev-pages and data/gold)")
@@ -168,9 +168,11 @@ def _apply_ablation(prefixes: list[str]) -> None:
 
     nlp = load_nlp()
     comp = nlp.get_pipe("zhnews_entity_rules")
-    comp.disabled = tuple(p for p in prefixes if p != "model")
+    comp.disabled = tuple(p for p in prefixes if p not in ("model", "rules"))
     if "model" in prefixes and "ner" in nlp.pipe_names:
         nlp.disable_pipe("ner")
+    if "rules" in prefixes and "zhnews_entity_rules" in nlp.pipe_names:
+        nlp.disable_pipe("zhnews_entity_rules")  # the statistical model alone
 
 
 def eval_seg(gold: str, model: str | None = None, words: str | None = None) -> dict:
