@@ -164,7 +164,7 @@ def propagate_aliases(entities: list[Entity], sentences: list[Sentence]) -> list
     rules = default_entity_rules()
     by_article: dict[str, dict[str, str]] = {}
     for e in entities:
-        if e.label == "ORG":
+        if e.label == "ORG" and rules.org_legal_form.search(e.text):
             for alias in company_aliases(e.text, rules):
                 by_article.setdefault(e.article_id, {}).setdefault(alias, e.text)
     if not by_article:
@@ -174,11 +174,13 @@ def propagate_aliases(entities: list[Entity], sentences: list[Sentence]) -> list
         by_sent.setdefault(e.sent_id, []).append(e)
     added: list[Entity] = []
     dropped: set[int] = set()
+    patterns = {art: re.compile("|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True)))
+                for art, aliases in by_article.items()}
     for sent in sentences:
         aliases = by_article.get(sent.article_id)
         if not aliases:
             continue
-        pattern = re.compile("|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True)))
+        pattern = patterns[sent.article_id]
         here = by_sent.get(sent.sent_id, [])
         for m in pattern.finditer(sent.text):
             raw_start, raw_end = sent.offsets.raw_span(m.start(), m.end())
