@@ -88,6 +88,10 @@ def _alt(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+# an editor's code that papers print before a credit (⑧3, ②11): a circled number and digits
+_EDITOR_CODE = re.compile(r"^[\u2460-\u2473\u24ea]\d*")
+
+
 class BylineParser:
     def __init__(self, rules: BylineRules | None = None):
         self.rules = rules or load_rules()
@@ -124,7 +128,7 @@ class BylineParser:
         text = line.strip()
         if not text or len(text) > 80:
             return None
-        body = self._markers.sub("", text)
+        body = _EDITOR_CODE.sub("", self._markers.sub("", text))
         tokens = [part for token in body.split()
                   for part in ([token] if self._token.match(token) else self._next_part.split(token)) if part]
         if not tokens:
@@ -172,7 +176,7 @@ class BylineParser:
         return out
 
     def is_photo_credit(self, line: str) -> Byline | None:
-        stripped = line.strip()
+        stripped = line.strip()  # ⑧3高超 秦林林 摄: parse() drops the page's editor code
         if not stripped.endswith(self.photo_marker):
             return None
         return self.parse(stripped, require_photo=True)

@@ -92,6 +92,25 @@ def ends_sentence(text: str) -> bool:
     return bool(t) and t[-1] in _FINAL
 
 
+# a photo credit at the end of the caption's own line, after its last sentence (…节日快乐。 王铮 杨东辉 摄)
+_TRAILING_CREDIT = re.compile(r"^(?P<caption>.*[。！？!?”）)])[ \t\u3000]*(?P<credit>[^。！？!?]{2,60}摄)[ \t\u3000]*$")
+
+
+def split_trailing_credits(lines: list[Line], parser: BylineParser) -> list[Line]:
+    """A caption line that ends in its photo credit becomes two lines, the caption and the
+    credit, so that the caption block is found as when print puts the credit on its own line."""
+    out = []
+    for line in lines:
+        m = _TRAILING_CREDIT.match(line.text)
+        if m and not parser.is_photo_credit(line.text.strip()) and parser.is_photo_credit(m.group("credit").strip()):
+            cut = m.start("credit")
+            out.append(Line(line.start, line.start + m.end("caption"), line.text[: m.end("caption")]))
+            out.append(Line(line.start + cut, line.end, line.text[cut:]))
+            continue
+        out.append(line)
+    return out
+
+
 def classify(lines: list[Line], parser: BylineParser) -> None:
     for line in lines:
         stripped = line.text.strip()
@@ -125,7 +144,7 @@ def _next_content(lines: list[Line], i: int) -> Line | None:
 
 
 def parse_page(raw: str, parser: BylineParser) -> list[ArticleDraft]:
-    lines = split_lines(raw)
+    lines = split_trailing_credits(split_lines(raw), parser)
     classify(lines, parser)
     top_level = min((ln.level for ln in lines if ln.kind == "heading"), default=1)
 

@@ -61,3 +61,15 @@ def test_byline_written_without_spaces_splits_before_a_paper_and_a_role():
     assert (b.agency, b.reporters, b.correspondents) == ("本报", ["张靖"], ["郜敏"])
     # a paper's name never runs across a role word
     assert default_parser().parse("□ 重庆日报记者 张亦筑").agency == "重庆日报"
+
+
+def test_a_caption_line_that_ends_in_its_credit_is_a_caption():
+    from pipeline.cleaning import clean_document
+    from pipeline.records import Document
+
+    text = ("# 标题\n\n9月9日，实验小学的学生们向老师敬礼，祝福老师节日快乐。 王铮 杨东辉 摄\n\n"
+            "⑧3高超 秦林林 摄\n\n正文第一段。\n")
+    (article,) = clean_document(Document(doc_id="d", path="p", encoding="utf-8", text=text, sha256="0"))
+    assert set(article.photographers) >= {"王铮", "杨东辉", "高超", "秦林林"}
+    assert "王铮" not in article.clean_text and "节日快乐" not in article.clean_text
+    assert article.captions and article.captions[0].text.endswith("节日快乐。")
