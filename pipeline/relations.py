@@ -79,6 +79,9 @@ class NamePrefixRule(StrictModel):
 
 class AdminParentRule(StrictModel):
     id: str
+    #: only where the article names the parent too (云阳县 → 重庆 in an article that names
+    #: 重庆); a parent the text never names is knowledge, not something the article says
+    only_mentioned: bool = False
 
 
 class BylineRule(StrictModel):
@@ -422,6 +425,7 @@ def _admin_parent(ctx: _Ctx, views: list[SentEnts]) -> None:
 
     divisions = default_gazetteer().divisions
     rule = ctx.rules.spec.admin_parent
+    mentioned = {e.kb_id for v in views for e in v.ents if e.label == "GPE" and e.kb_id}
     done = set()
     for v in views:
         for e in v.ents:
@@ -432,6 +436,8 @@ def _admin_parent(ctx: _Ctx, views: list[SentEnts]) -> None:
             if not d.parents or d.parents[-1] not in divisions:
                 continue
             parent = divisions[d.parents[-1]]
+            if rule.only_mentioned and parent.code not in mentioned:
+                continue
             # evidence: the sentence of the division's first mention in the article
             ctx.add("located_in", e, _place_mention(ctx, parent.code, parent.name), parent.name, v.sent, rule.id)
 

@@ -117,3 +117,17 @@ def test_readme_metrics_query_runs_on_the_seed_output(prefect_harness, tmp_path,
     rows = duckdb.connect().execute(query).fetchall()
     assert len(rows) >= 20
     assert ("重庆市", "2022年", "技术合同成交额", "630.5亿元") in {r[:4] for r in rows}
+
+
+def test_admin_parent_only_to_a_parent_the_article_names():
+    """郑州 lies in 河南省, but an article that never names 河南 says nothing about it."""
+    from pipeline import batch
+    from pipeline.records import Document
+
+    def located(text):
+        doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
+        ex = batch.extract_relations(batch.recognize_entities(batch.clean_and_split([doc])))
+        return {(r.head_text, r.tail_text) for r in ex.relations if r.source == "located_in.admin_parent"}
+
+    assert not located("# 标题\n\n郑州部分大学校园里的花店生意火爆。\n")
+    assert ("郑州", "河南") in located("# 标题\n\n河南各地，郑州部分大学校园里的花店生意火爆。\n")
