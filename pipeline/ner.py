@@ -18,7 +18,7 @@ import numpy as np
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.records import QUANTITY_ATTRS, QUANTITY_LABELS, Article, Entity, Sentence
 
-_DEICTIC_LOCAL = ("区", "县")
+_DEICTIC_LOCAL = ("区", "县", "市", "省")
 _ENTITY_ATTRS = ("source", "score", "normalized", "kb_id")
 # spaCy's string store cannot hold lone surrogates; the readers never produce
 # them, but the stage is callable with any text: one U+FFFD for one, offsets kept
@@ -110,7 +110,8 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
 
 
 def resolve_local_deictics(entities: list[Entity]) -> None:
-    """全区/本县 still unresolved: the district or county the article names most."""
+    """全区/本县/全市/全省 still unresolved (no paper home): the district, county, city or
+    province the article names most (全省 in an article about 河南 is 河南省)."""
     by_article: dict[str, Counter] = {}
     names: dict[str, str] = {}
     for e in entities:

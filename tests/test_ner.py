@@ -109,3 +109,14 @@ def test_company_aliases_drop_the_place_and_the_legal_form():
     rules = default_entity_rules()
     assert company_aliases("浙江银轮机械股份有限公司", rules) == ["银轮机械", "银轮机械公司", "银轮公司"]
     assert company_aliases("重庆市科技局", rules) == []  # no company
+
+
+def test_a_deictic_province_without_a_known_paper_is_the_province_the_article_names():
+    from pipeline import batch
+    from pipeline.records import Document
+
+    text = "# 河南专任教师达110万人\n\n记者从河南省教育厅获悉，全省专任教师达到110万人。\n"
+    doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
+    ents = batch.recognize_entities(batch.clean_and_split([doc])).entities
+    (whole,) = [e for e in ents if e.text == "全省"]
+    assert (whole.kb_id, whole.normalized) == ("410000", "河南省")
