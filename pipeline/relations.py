@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -373,6 +373,23 @@ def _place_mention(ctx: _Ctx, kb_id: str | None, name: str) -> Entity | None:
     return (kb_id and ctx.doc_places.get(kb_id)) or ctx.doc_places.get(name)
 
 
+_LEVELS = {"province": ("province",), "city": ("prefecture",), "district": ("county",)}
+
+
+def _named_most(gaz, views: list[SentEnts], level: str) -> tuple[str, str] | None:
+    """The division of ``level`` the article names most (resolved deictic words count)."""
+    counts: Counter = Counter()
+    for v in views:
+        for e in v.ents:
+            d = gaz.divisions.get(e.kb_id) if e.label == "GPE" and e.kb_id else None
+            if d is not None and d.level in _LEVELS.get(level, ()):
+                counts[d.code] += 1
+    if not counts:
+        return None
+    code = counts.most_common(1)[0][0]
+    return code, gaz.divisions[code].name
+
+
 def _name_prefix(ctx: _Ctx, views: list[SentEnts]) -> None:
     """ORG/FAC named after a place: 大足区教委 → 大足区; 市科技局 → the paper's city."""
     from pipeline.nlp.gazetteer import default_gazetteer
@@ -392,6 +409,11 @@ def _name_prefix(ctx: _Ctx, views: list[SentEnts]) -> None:
             if level and ctx.home and ctx.home.get("level") == level and len(e.text) >= 2:
                 name = ctx.home["name"]
                 ctx.add("located_in", e, _place_mention(ctx, ctx.home.get("kb_id"), name), name, v.sent, rule.id)
+                continue
+            named = _named_most(gaz, views, level) if level and len(e.text) >= 2 and not ctx.home else None
+            if named is not None:  # 省委 on a page of no known paper: the province the article names most
+                code, name = named
+                ctx.add("located_in", e, _place_mention(ctx, code, name), name, v.sent, rule.id)
                 continue
             inner = re.search(r"（([^（）]{2,8})）", e.text)  # 西部（重庆）科学城
             place = _leading_division(gaz, inner.group(1), ctx.doc_places, whole=True) if inner else None
