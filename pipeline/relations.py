@@ -330,7 +330,11 @@ def _home_info(home: dict | None) -> dict | None:
     from pipeline.nlp.gazetteer import default_gazetteer
 
     d = default_gazetteer().divisions.get(home["kb_id"])
-    level = "district" if d is not None and d.level == "county" else "city"
+    level = "city"  # a prefecture, or a municipality (重庆市, province-level and a city)
+    if d is not None and d.level == "county":
+        level = "district"
+    elif d is not None and d.level == "province" and not d.name.endswith("市"):
+        level = "province"
     return {**home, "level": level}
 
 
@@ -376,6 +380,17 @@ def _place_mention(ctx: _Ctx, kb_id: str | None, name: str) -> Entity | None:
 _LEVELS = {"province": ("province",), "city": ("prefecture",), "district": ("county",)}
 
 
+def _home_at(gaz, home: dict | None, level: str) -> tuple[str, str] | None:
+    """The paper's home, or the division above it, at ``level``."""
+    d = gaz.divisions.get(home.get("kb_id")) if home and home.get("kb_id") else None
+    chain = ([d] + [gaz.divisions[p] for p in reversed(d.parents) if p in gaz.divisions]) if d is not None else []
+    for division in chain:
+        municipality = division.level == "province" and division.name.endswith("市")
+        if division.level in _LEVELS.get(level, ()) or (municipality and level == "city"):
+            return division.code, division.name
+    return None
+
+
 def _named_most(gaz, views: list[SentEnts], level: str) -> tuple[str, str] | None:
     """The division of ``level`` the article names most (resolved deictic words count)."""
     counts: Counter = Counter()
@@ -410,8 +425,10 @@ def _name_prefix(ctx: _Ctx, views: list[SentEnts]) -> None:
                 name = ctx.home["name"]
                 ctx.add("located_in", e, _place_mention(ctx, ctx.home.get("kb_id"), name), name, v.sent, rule.id)
                 continue
-            named = _named_most(gaz, views, level) if level and len(e.text) >= 2 and not ctx.home else None
-            if named is not None:  # 省委 on a page of no known paper: the province the article names most
+            # the paper's home at that level (省商务厅 in 长江日报: the province of 武汉), else the
+            # division of that level the article names most (a page of no known paper)
+            named = (_home_at(gaz, ctx.home, level) or _named_most(gaz, views, level)) if level and len(e.text) >= 2 else None
+            if named is not None:
                 code, name = named
                 ctx.add("located_in", e, _place_mention(ctx, code, name), name, v.sent, rule.id)
                 continue
