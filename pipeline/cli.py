@@ -62,13 +62,13 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--work", default="build/training", help="working directory for data and checkpoints")
     train.add_argument("--out", default=None, help="where to write the assembled pipeline (default: models/zh_news)")
     train.add_argument("--segmenter-iterations", type=int, default=10)
-    train.add_argument("--ner-max-steps", type=int, default=24000)
+    train.add_argument("--ner-max-steps", type=int, default=20000)
     train.add_argument("--segmenter-dir", default=None, help="reuse a trained pkuseg model directory")
     train.add_argument("--ner-model", default=None, help="reuse a trained spaCy NER (model-best directory)")
     train.add_argument("--chars-only", action="store_true", help="no pkuseg word features (the char baseline)")
     train.add_argument("--no-lexicon", action="store_true", help="no name-lexicon features (jieba's nr/ns/nt names)")
     train.add_argument("--ner-sources", default=None,
-                       help="comma-separated NER training sources (default msra-train,pd-ner,pd1998-silver; also cluener)")
+                       help="comma-separated NER training sources (default msra-train,pd-ner,pd1998-silver,cluener)")
     return parser
 
 

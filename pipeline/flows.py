@@ -525,7 +525,7 @@ def train_models(
     out: str | None = None,
     segmenter_iterations: int = 10,
     prune_threshold: float = 0.05,
-    ner_max_steps: int = 24000,
+    ner_max_steps: int = 20000,
     use_words: bool = True,
     segmenter_dir: str | None = None,
     ner_model: str | None = None,

@@ -30,9 +30,9 @@ from pipeline.training.ner_data import (
 )
 
 #: the shipped recipe: all of MSRA train but its development split, People's
-#: Daily NER (deduplicated: most of it is MSRA text), People's Daily 1998 silver;
-#: "cluener" (web news, finer labels mapped to ours) can be added
-SOURCES = ("msra-train", "pd-ner", "pd1998-silver")
+#: Daily NER (deduplicated: most of it is MSRA text), People's Daily 1998 silver and
+#: CLUENER (web news, its finer labels mapped to ours)
+SOURCES = ("msra-train", "pd-ner", "pd1998-silver", "cluener")
 #: labels taken from the People's Daily 1998 silver data (the others are marked
 #: missing). PERSON came back once runs of nr words were cut into names at
 #: surnames (李/nr 鹏/nr 乔/nr 石/nr is two people, not one): merged, they had
