@@ -58,6 +58,8 @@ class UnitFile(StrictModel):
     #: (“1458”, “四个面向”) unless its unit is of ``quoted_kinds`` (“100万元”奖金)
     quote_marks: list[str] = []
     quoted_kinds: list[Kind] = []
+    #: currency symbols written before an amount, with their ISO 4217 code ($100, ¥500)
+    currency_symbols: dict[str, str] = {}
 
 
 @dataclass
@@ -109,8 +111,18 @@ class QuantityGrammar:
             f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{number})(?P<a2>{APPROX})?)?"
             f"(?P<unit>{unit_alt})"
         )
-        self.percent_cn = re.compile(f"(?P<head>百分之|千分之)(?P<n1>{NUMBER})(?:(?P<sep>{RANGE_SEP})(?P<h2>百分之|千分之)?(?P<n2>{NUMBER}))?")
-        self.cheng = re.compile(r"(?P<n1>[一二三四五六七八九])(?P<kind>成|折)(?![为员功立果本熟就都长交型效绩品])")
+        heads = "百万分之|千分之|万分之|百分之"
+        self.percent_cn = re.compile(f"(?P<head>{heads})(?P<n1>{NUMBER})(?:(?P<sep>{RANGE_SEP})(?P<h2>{heads})?(?P<n2>{NUMBER}))?")
+        # 三成, 8成, 6.5成, 三成半, 半成, 75折, 对折 (a price at that share)
+        self.cheng = re.compile(r"(?:(?P<n1>[一二三四五六七八九两]|\d+(?:\.\d+)?)(?P<kind>成|折)(?P<half>半)?|(?P<special>半成|对折))"
+                                r"(?![为员功立果本熟就都长交型效绩品果])")
+        # 6角8分钱, 五元三毛, 3块5毛: money in yuan, jiao and fen
+        digit = r"[\d一二三四五六七八九两]"
+        self.jiao_fen = re.compile(f"(?:(?P<yuan>{NUMBER})(?:元|块))?(?P<jiao>{digit})(?:角|毛)(?:(?P<fen>{digit})分)?(?P<qian>钱)?"
+                                   f"|(?P<yuan2>{NUMBER})(?:元|块)(?P<fen2>{digit})分(?P<qian2>钱)?")
+        # $100, ¥500, €3.5亿, HK$20: a currency symbol before the amount (units.yaml: currency_symbols)
+        symbols = spec.currency_symbols
+        self.money_symbol = re.compile(f"(?P<sym>{_alt(symbols)})(?P<n1>{NUM_AR}[万亿]*)") if symbols else None
         self.date_abs = re.compile(
             rf"(?P<year>(?:\d{{4}}|{CN_YEAR})(?:{RANGE_SEP}(?:\d{{4}}|{CN_YEAR}))?年)"
             rf"(?:(?P<month>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]|底|初|末|上旬|中旬|下旬)?)?"
@@ -171,19 +183,45 @@ class QuantityGrammar:
                 v2 = parse_number(m.group("n2")) if m.group("n2") else None
             except ValueError:
                 continue
-            scale = 0.1 if m.group("head") == "千分之" else 1.0
+            scale = {"千分之": 0.1, "万分之": 0.01, "百万分之": 0.0001}.get(m.group("head"), 1.0)
             q = Quantity(m.start(), m.end(), "PERCENT", "quantity:pct.chinese", unit=m.group("head"), unit_normalized="%")
-            self._set_values(q, v1 * scale, None if v2 is None else v2 * scale, 1.0)
+            self._set_values(q, round(v1 * scale, 10), None if v2 is None else round(v2 * scale, 10), 1.0)
             q.qualifier = self.qualifier(text, m.start(), m.end(), None)
             add(q)
+        for m in self.jiao_fen.finditer(text):
+            try:
+                yuan = parse_number(m.group("yuan") or m.group("yuan2")) if (m.group("yuan") or m.group("yuan2")) else 0.0
+                jiao = parse_number(m.group("jiao")) if m.group("jiao") else 0.0
+                fen = parse_number(m.group("fen") or m.group("fen2")) if (m.group("fen") or m.group("fen2")) else 0.0
+            except ValueError:
+                continue
+            v = round(yuan + jiao / 10 + fen / 100, 6)
+            add(Quantity(m.start(), m.end(), "MONEY", "quantity:cur.cny_jiao_fen", value=v, unit="元",
+                         unit_normalized="CNY", value_normalized=v, qualifier=self.qualifier(text, m.start(), m.end(), None)))
+        if self.money_symbol is not None:
+            for m in self.money_symbol.finditer(text):
+                try:
+                    v = parse_number(m.group("n1"))
+                except ValueError:
+                    continue
+                code = self.spec.currency_symbols[m.group("sym")]
+                add(Quantity(m.start(), m.end(), "MONEY", f"quantity:sym.{code.lower()}", value=v, unit=m.group("sym"),
+                             unit_normalized=code, value_normalized=v, qualifier=self.qualifier(text, m.start(), m.end(), None)))
         for m in self.quantity.finditer(text):
             q = self._quantity(text, m)
             if q is not None:
                 add(q)
         for m in self.cheng.finditer(text):
-            v = DIGITS[m.group("n1")] * 10.0
-            add(Quantity(m.start(), m.end(), "PERCENT", f"quantity:pct.{'cheng' if m.group('kind') == '成' else 'zhe'}",
-                         value=v, unit=m.group("kind"), unit_normalized="%", value_normalized=v,
+            if m.group("special"):
+                kind, v = m.group("special")[-1], 5.0 if m.group("special") == "半成" else 50.0
+            else:
+                kind, n = m.group("kind"), m.group("n1")
+                n_value = float(n) if n[0].isdigit() else float(DIGITS[n])
+                # 75折 is 75 %, 7折 and 6.5成 are 70 % and 65 %; 三成半 is 35 %
+                v = n_value if kind == "折" and n_value >= 10 else n_value * 10.0
+                v += 5.0 if m.group("half") else 0.0
+            add(Quantity(m.start(), m.end(), "PERCENT", f"quantity:pct.{'cheng' if kind == '成' else 'zhe'}",
+                         value=v, unit=kind, unit_normalized="%", value_normalized=v,
                          qualifier=self.qualifier(text, m.start(), m.end(), None)))
         found.sort(key=lambda q: q.start)
         return found
@@ -231,6 +269,11 @@ class QuantityGrammar:
             return None  # a calendar year: the date grammar's job
         if unit.kind == "noun" and is_cn and len(n1) == 1:
             return None  # 两国, 三省: too often part of words
+        half = unit.kind in ("measure", "counter", "time") and v2 is None and text.startswith("半", end) \
+            and not text.startswith(("半年", "半月", "半天", "半小时", "半个"), end)
+        if half:  # 两吨半, 三斤半: half a unit more
+            end += 1
+            v1 += 0.5
         label = LABEL_OF_KIND[unit.kind]
         q = Quantity(start, end, label, f"quantity:{unit.id}", unit=unit.text, unit_normalized=unit.normalized)
         factor = unit.factor if unit.normalized else None

@@ -193,3 +193,25 @@ def test_two_dates_joined_by_a_range_word_are_one(text, date):
     from pipeline.nlp import load_nlp
 
     assert [e.text for e in load_nlp()(text).ents if e.label_ == "DATE"] == [date]
+
+
+@pytest.mark.parametrize("text,label,value,unit", [
+    ("下降8成", "PERCENT", 80.0, "成"), ("6.5成", "PERCENT", 65.0, "成"), ("三成半", "PERCENT", 35.0, "成"),
+    ("半成", "PERCENT", 5.0, "成"), ("打75折", "PERCENT", 75.0, "折"), ("对折出售", "PERCENT", 50.0, "折"),
+    ("两成", "PERCENT", 20.0, "成"),
+    ("万分之五", "PERCENT", 0.05, "万分之"), ("百万分之三", "PERCENT", 0.0003, "百万分之"), ("千分之2.4", "PERCENT", 0.24, "千分之"),
+    ("两吨半", "QUANTITY", 2.5, "吨"), ("三斤半", "QUANTITY", 3.5, "斤"),
+    ("6角8分钱", "MONEY", 0.68, "元"), ("五元三毛钱", "MONEY", 5.3, "元"),
+    ("售价$100", "MONEY", 100.0, "$"), ("€3.5亿", "MONEY", 3.5e8, "€"), ("HK$20", "MONEY", 20.0, "HK$"),
+])
+def test_shares_fractions_halves_jiao_fen_and_currency_symbols(text, label, value, unit):
+    from pipeline.nlp import load_nlp
+
+    (ent,) = [e for e in load_nlp()(text).ents if e.label_ == label]
+    assert (ent._.value, ent._.unit) == (value, unit)
+
+
+def test_no_share_in_words():
+    from pipeline.nlp import load_nlp
+
+    assert not [e for e in load_nlp()("三成为一体，半年后").ents if e.label_ == "PERCENT"]
