@@ -23,7 +23,9 @@ from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
-from pipeline.evaluate import CORPUS_LABELS, PLACE_LABELS, Mention, by_rule, oov_recall, score_mentions, segmentation_prf
+from pipeline.evaluate import (
+    CORPUS_LABELS, PLACE_LABELS, Mention, by_rule, oov_recall, same_value, score_mentions, segmentation_prf,
+)
 from pipeline.records import QUANTITY_LABELS
 
 
@@ -78,11 +80,16 @@ def run(args: argparse.Namespace) -> int:
                 report.pop(key)
     else:
         report = eval_ner_corpus(args.corpus[0], args.corpus[1], args.by_rule, args.limit) if args.corpus else eval_ner_gold(args.gold, args.text, args.by_rule)
-    if args.json:
+    return _emit(report, args.json, print_report)
+
+
+def _emit(report: dict, as_json: bool, printer) -> int:
+    """Print a report as one JSON object or as tables."""
+    if as_json:
         json.dump(report, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print_report(report)
+        printer(report)
     return 0
 
 
@@ -105,12 +112,7 @@ def run_pages(args: argparse.Namespace) -> int:
         # the quantities component's sources (quantity:*, date.*) and the model are not ablated here
         prefixes = sorted({s for s in report["by_rule"] if not s.startswith(("model", "quantity:", "date."))})
         report["ablation"] = eval_pages.ablation(pages, prefixes, report, page_packs)
-    if args.json:
-        json.dump(report, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        print_pages_report(report)
-    return 0
+    return _emit(report, args.json, print_pages_report)
 
 
 def _row(name: str, s: dict) -> str:
@@ -323,14 +325,6 @@ def eval_relations_gold(gold_path: str, text_path: str | None = None, with_rules
     return report
 
 
-def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
-    return a == b
-
-
 def quantity_attribute_accuracy(gold_rows: dict, entities) -> dict:
     """For quantities matched by span and label: share with exact value, unit, qualifier.
 
@@ -346,9 +340,9 @@ def quantity_attribute_accuracy(gold_rows: dict, entities) -> dict:
         if e.label == "DATE" and g.get("value") is None and g.get("value_low") is None:
             continue
         counts["matched"] += 1
-        ok_value = _same(g.get("value"), e.value) and _same(g.get("value_low"), e.value_low) and _same(g.get("value_high"), e.value_high)
-        ok_unit = _same(g.get("unit"), e.unit)
-        ok_qual = _same(g.get("qualifier", "="), e.qualifier or "=")
+        ok_value = same_value(g.get("value"), e.value) and same_value(g.get("value_low"), e.value_low) and same_value(g.get("value_high"), e.value_high)
+        ok_unit = same_value(g.get("unit"), e.unit)
+        ok_qual = same_value(g.get("qualifier", "="), e.qualifier or "=")
         counts["value"] += ok_value
         counts["unit"] += ok_unit
         counts["qualifier"] += ok_qual

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import settings
-from pipeline.evaluate import PRF
+from pipeline.evaluate import PRF, same_value
 from pipeline.settings import PROJECT_ROOT
 
 COARSE = {"ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE", "PERSON": "PERSON",
@@ -317,24 +317,16 @@ def score_entities(gold: list[dict], pred: list, labels: Tally, classes: Tally, 
     return pairs
 
 
-def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
-    return a == b
-
-
 def value_check(pairs: list[tuple]) -> tuple[dict, list]:
     counts = Counter()
     wrong = []
     for g, e in pairs:
         counts["matched"] += 1
         ok = {
-            "value": _same(g.get("value"), e.value) and _same(g.get("value_low"), e.value_low)
-            and _same(g.get("value_high"), e.value_high),
-            "unit": _same(g.get("unit"), e.unit),
-            "qualifier": _same(g.get("qualifier") or "=", e.qualifier or "="),
+            "value": same_value(g.get("value"), e.value) and same_value(g.get("value_low"), e.value_low)
+            and same_value(g.get("value_high"), e.value_high),
+            "unit": same_value(g.get("unit"), e.unit),
+            "qualifier": same_value(g.get("qualifier") or "=", e.qualifier or "="),
         }
         for k, v in ok.items():
             counts[k] += v

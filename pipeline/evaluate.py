@@ -36,6 +36,15 @@ class PRF:
         return out
 
 
+def same_value(a, b) -> bool:
+    """Two attribute values are the same: both None, numbers equal to 1e-9 relative, or equal."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+    return a == b
+
+
 def word_spans(words: Sequence[str]) -> set[tuple[int, int]]:
     spans, pos = set(), 0
     for w in words:

@@ -17,6 +17,7 @@ import numpy as np
 
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.records import QUANTITY_ATTRS, QUANTITY_LABELS, Article, Entity, Sentence
+from pipeline.rules import alternation
 
 _DEICTIC_LOCAL = ("区", "县", "市", "省")
 _ENTITY_ATTRS = ("source", "score", "normalized", "kb_id")
@@ -175,8 +176,7 @@ def propagate_aliases(entities: list[Entity], sentences: list[Sentence]) -> list
         by_sent.setdefault(e.sent_id, []).append(e)
     added: list[Entity] = []
     dropped: set[int] = set()
-    patterns = {art: re.compile("|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True)))
-                for art, aliases in by_article.items()}
+    patterns = {art: re.compile(alternation(aliases)) for art, aliases in by_article.items()}
     for sent in sentences:
         aliases = by_article.get(sent.article_id)
         if not aliases:

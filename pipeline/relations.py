@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from pipeline.records import Article, Entity, Relation, Sentence
-from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, rule_path
 
 ENT_OPEN, ENT_SEP, ENT_CLOSE = "\ue000", "\ue002", "\ue001"
 _PLACEHOLDER = re.compile(f"{ENT_OPEN}[A-Z]+{ENT_SEP}(\\d+){ENT_CLOSE}")
@@ -149,8 +149,6 @@ class RelationRules:
     separators: re.Pattern
 
 
-def _alternation(words: Iterable[str]) -> str:
-    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
 
 
 def expand(pattern: str, lexicons: dict[str, list[str]]) -> str:
@@ -166,7 +164,7 @@ def expand(pattern: str, lexicons: dict[str, list[str]]) -> str:
         name = m.group(1)
         if name not in lexicons:
             raise KeyError(name)
-        return _alternation(lexicons[name])
+        return alternation(lexicons[name])
 
     return re.sub(r"\{([A-Z_]+)\}", lexicon, out)
 
@@ -193,10 +191,10 @@ def load_relation_rules(path: str | Path | None = None) -> RelationRules:
         raise RuleFileError(path, None, f"metric.target_time: bad pattern: {exc}") from None
     return RelationRules(
         path, spec, compiled, target_time,
-        verbs=re.compile(_alternation(m.verbs) + "$"),
-        lead=re.compile("^" + _alternation(m.lead_words)),
-        time_words=re.compile(_alternation(m.time_words)),
-        separators=re.compile(_alternation(spec.lexicons.get("SEP", ["、"]))),
+        verbs=re.compile(alternation(m.verbs) + "$"),
+        lead=re.compile("^" + alternation(m.lead_words)),
+        time_words=re.compile(alternation(m.time_words)),
+        separators=re.compile(alternation(spec.lexicons.get("SEP", ["、"]))),
     )
 
 
@@ -488,7 +486,7 @@ def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:
     rule = ctx.rules.spec.byline
     art = ctx.article
     headline = art.headline or ""
-    positions = re.compile(_alternation(ctx.rules.spec.lexicons.get("POSITION", [])))
+    positions = re.compile(alternation(ctx.rules.spec.lexicons.get("POSITION", [])))
     for v in views:
         if v.sent.kind not in ("byline", "dateline", "credit", "caption"):
             continue

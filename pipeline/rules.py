@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -152,6 +153,12 @@ def iter_rule_files(root: Path | None = None) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in {".yaml", ".yml", ".jsonl"}:
             yield path
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regular-expression group matching any of ``words``, longest first (so that
+    元人民币 wins over 元), each escaped."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
 
 
 def pack_path(name: str) -> Path:

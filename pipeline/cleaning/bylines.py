@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from pipeline.rules import StrictModel, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import StrictModel, alternation, check_unique_ids, load_yaml, rule_path
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _NAME = f"[{CJK}]{{2,4}}(?:[·•][{CJK}]{{1,8}})?"
@@ -84,8 +84,6 @@ class Dateline:
     byline: Byline | None
 
 
-def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
 # an editor's code that papers print before a credit (⑧3, ②11): a circled number and digits
@@ -99,13 +97,13 @@ class BylineParser:
         self.role_field = {w: role.field for role in r.roles for w in role.words}
         known = [a.name for a in r.agencies] + [al for a in r.agencies for al in a.aliases]
         self.canonical = {al: a.name for a in r.agencies for al in a.aliases}
-        roles = _alt(list(self.role_field))
+        roles = alternation(list(self.role_field))
         # a paper named by its suffix (新渝报); never across a role word (本报记者张靖本报 is no paper)
-        generic = f"(?:(?!{roles})[{CJK}]){{1,8}}?(?:{_alt(r.agency_suffixes)})"
-        agency = f"(?:{_alt(known + r.self_reference)}|{generic})"
+        generic = f"(?:(?!{roles})[{CJK}]){{1,8}}?(?:{alternation(r.agency_suffixes)})"
+        agency = f"(?:{alternation(known + r.self_reference)}|{generic})"
         # where a byline written without spaces starts its next part: a known paper and a role
         # word right after a name (本报记者张靖本报通讯员郜敏)
-        self._next_part = re.compile(f"(?<=[{CJK}])(?=(?:{_alt(known + r.self_reference)})(?:{roles}))")
+        self._next_part = re.compile(f"(?<=[{CJK}])(?=(?:{alternation(known + r.self_reference)})(?:{roles}))")
         photo = re.escape(r.photo_credit_marker)
         self._token = re.compile(
             f"^(?:(?P<agency>{agency})?(?P<role>{roles}))?(?P<name>(?:{_NAME})?)(?P<photo>{photo})?$"

@@ -46,7 +46,7 @@ import yaml
 from pydantic import Field
 
 from pipeline.nlp.prefilter import required_chars
-from pipeline.rules import RuleFileError, StrictModel, _node_line, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import RuleFileError, StrictModel, _node_line, alternation, check_unique_ids, load_yaml, rule_path
 
 Label = Literal["ORG", "GPE", "LOC", "FAC", "PERSON", "QUANTITY", "MONEY", "PERCENT", "DATE"]
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -160,15 +160,18 @@ class Candidate:
         return self.end - self.start
 
 
-def _alternation(words: Iterable[str]) -> str:
-    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+def _ending(words: list[str]) -> re.Pattern[str]:
+    """A pattern for text that ends in one of ``words`` (none: never)."""
+    return re.compile(f"{alternation(words)}$" if words else r"(?!)")
 
 
 class EntityRules:
     def __init__(self, spec: EntityRuleFile, path: str = "<rules>", node: yaml.Node | None = None):
         self.spec = spec
         self.path = path
-        lex = {name: _alternation(words) for name, words in spec.lexicons.items()}
+        lex = {name: alternation(words) for name, words in spec.lexicons.items()}
         lex["HAN"] = HAN
         lex["ORG_HEAD_CHAR"] = "".join(re.escape(w) for w in spec.lexicons.get("ORG_HEAD_CHAR_LIST", []) if len(w) == 1)
         # one CJK character that is not a function character of the lexicon
@@ -181,15 +184,14 @@ class EntityRules:
         heads = set(spec.lexicons.get("ORG_HEAD_CHAR_LIST", []))
         self.head_titles = frozenset(t for t in spec.lexicons.get("TITLE", []) if len(t) == 2 and t[0] in heads)
         self.place_suffix_chars = frozenset(c for c in spec.lexicons.get("PLACE_SUFFIX_CHAR", []) if len(c) == 1)
-        # how a model place is typed when no gazetteer entry knows it (pipeline.nlp.resolve.type_place)
-        self.fac_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('FAC_SUFFIX', []))})$") if spec.lexicons.get("FAC_SUFFIX") else re.compile(r"(?!)")
-        self.org_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('ORG_SUFFIX', []))})$") if spec.lexicons.get("ORG_SUFFIX") else re.compile(r"(?!)")
-        legal = spec.lexicons.get("ORG_LEGAL_FORM", [])
-        self.org_legal_form = re.compile(f"(?:{_alternation(legal)})$") if legal else re.compile(r"(?!)")
-        industry = spec.lexicons.get("INDUSTRY", []) + spec.lexicons.get("INDUSTRY_WORD", [])
-        self.industry = re.compile(f"(?:{_alternation(industry)})$") if industry else re.compile(r"(?!)")
-        self.region_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('GEO_REGION', []))})$") if spec.lexicons.get("GEO_REGION") else re.compile(r"(?!)")
-        self.admin_suffix = re.compile(f"(?:{_alternation(spec.lexicons.get('ADMIN_SUFFIX', []))})$") if spec.lexicons.get("ADMIN_SUFFIX") else re.compile(r"(?!)")
+        # how a model place is typed when no gazetteer entry knows it (pipeline.nlp.resolve.type_place),
+        # and what a company's full name ends in (pipeline.ner.company_aliases)
+        self.fac_suffix = _ending(spec.lexicons.get("FAC_SUFFIX", []))
+        self.org_suffix = _ending(spec.lexicons.get("ORG_SUFFIX", []))
+        self.region_suffix = _ending(spec.lexicons.get("GEO_REGION", []))
+        self.admin_suffix = _ending(spec.lexicons.get("ADMIN_SUFFIX", []))
+        self.org_legal_form = _ending(spec.lexicons.get("ORG_LEGAL_FORM", []))
+        self.industry = _ending(spec.lexicons.get("INDUSTRY", []) + spec.lexicons.get("INDUSTRY_WORD", []))
         self.surnames: dict[str, tuple[str, ...]] = {}  # by first character, longest first
         for name in sorted(spec.lexicons.get("SURNAME", []), key=len, reverse=True):
             self.surnames[name[0]] = self.surnames.get(name[0], ()) + (name,)

@@ -27,7 +27,7 @@ from typing import Literal
 
 from pipeline.nlp.numbers import DIGITS, parse_number
 from pipeline.records import QuantityValues
-from pipeline.rules import StrictModel, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import StrictModel, alternation, check_unique_ids, load_yaml, rule_path
 
 Kind = Literal["currency", "percent", "measure", "time", "counter", "noun"]
 LABEL_OF_KIND = {"currency": "MONEY", "percent": "PERCENT", "time": "DATE", "measure": "QUANTITY", "counter": "QUANTITY", "noun": "QUANTITY"}
@@ -76,8 +76,6 @@ class Quantity(QuantityValues):
             self.qualifier = "="
 
 
-def _alt(words) -> str:
-    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
 
 
 NUM_AR = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
@@ -97,15 +95,15 @@ PERIOD_HEAD = ["未来", "今后", "过去", "近", "此后", "前"]
 class QuantityGrammar:
     def __init__(self, spec: UnitFile):
         self.spec = spec
-        self._ordinal = re.compile(f"(?:{_alt(spec.ordinal_markers)})$") if spec.ordinal_markers else None
-        self._quote = re.compile(f"(?:{_alt(spec.quote_marks)})$") if spec.quote_marks else None
+        self._ordinal = re.compile(f"(?:{alternation(spec.ordinal_markers)})$") if spec.ordinal_markers else None
+        self._quote = re.compile(f"(?:{alternation(spec.quote_marks)})$") if spec.quote_marks else None
         self._quoted_kinds = frozenset(spec.quoted_kinds)
         self.units = {u.text: u for u in spec.units}
-        unit_alt = _alt(self.units)
+        unit_alt = alternation(self.units)
         # a multiplier character that begins a unit is the unit's (13.5千米 is 13.5 km, not 13,500 米)
         mult_units = [u for u in self.units if u[0] in "十百千万亿"]
         # and an approximation word may stand before the multiplier: 40多万公里 (more than 400,000 km)
-        number = NUMBER.replace("[十百千万亿]*", f"(?:[多余](?=[万亿]))?(?:(?!{_alt(mult_units)})[十百千万亿])*") if mult_units else NUMBER
+        number = NUMBER.replace("[十百千万亿]*", f"(?:[多余](?=[万亿]))?(?:(?!{alternation(mult_units)})[十百千万亿])*") if mult_units else NUMBER
         self.quantity = re.compile(
             f"(?P<sign>{SIGN})?(?P<n1>{number})(?P<a1>{APPROX})?(?P<u1>%|‰)?"
             f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{number})(?P<a2>{APPROX})?)?"
@@ -122,15 +120,15 @@ class QuantityGrammar:
                                    f"|(?P<yuan2>{NUMBER})(?:元|块)(?P<fen2>{digit})分(?P<qian2>钱)?")
         # $100, ¥500, €3.5亿, HK$20: a currency symbol before the amount (units.yaml: currency_symbols)
         symbols = spec.currency_symbols
-        self.money_symbol = re.compile(f"(?P<sym>{_alt(symbols)})(?P<n1>{NUM_AR}[万亿]*)") if symbols else None
+        self.money_symbol = re.compile(f"(?P<sym>{alternation(symbols)})(?P<n1>{NUM_AR}[万亿]*)") if symbols else None
         self.date_abs = re.compile(
             rf"(?P<year>(?:\d{{4}}|{CN_YEAR})(?:{RANGE_SEP}(?:\d{{4}}|{CN_YEAR}))?年)"
             rf"(?:(?P<month>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]|底|初|末|上旬|中旬|下旬)?)?"
             rf"|(?P<month2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]|底|初|末|上旬|中旬|下旬)?"
             rf"|(?<![\d.])(?P<day3>\d{{1,2}})[日号](?![\d])"
         )
-        self.date_rel = re.compile(_alt(REL_DATES))
-        self.date_period = re.compile(f"(?P<head>{_alt(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|天)")
+        self.date_rel = re.compile(alternation(REL_DATES))
+        self.date_period = re.compile(f"(?P<head>{alternation(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|天)")
         q = spec.qualifiers
         self.before = sorted(((w, sym) for sym, ws in q.before.items() for w in ws), key=lambda x: -len(x[0]))
         self.after = sorted(((w, sym) for sym, ws in q.after.items() for w in ws), key=lambda x: -len(x[0]))
