@@ -389,10 +389,14 @@ class EntityRules:
         match the rule's ``item`` pattern whole and overlap no entity.
         """
         out: list[Candidate] = []
-        taken = sorted((c.start, c.end) for c in final)
+        # one flag per character taken by an entity: the overlap test is linear in the item's
+        # length, not in the number of entities (a 、-list of thousands of names stays linear)
+        taken = bytearray(len(text) + 1)
+        for c in final:
+            taken[c.start:c.end] = b"\x01" * (c.end - c.start)
 
         def free(a: int, b: int) -> bool:
-            return all(e <= a or s >= b for s, e in taken)
+            return not any(taken[a:b])
 
         for rule, item in self.lists:
             frontier = [c for c in final if c.label == rule.label]
@@ -402,7 +406,7 @@ class EntityRules:
                     for a, b in self._neighbour_items(text, c, rule.separators):
                         if item.fullmatch(text, a, b) and free(a, b):
                             cand = Candidate(a, b, rule.label, rule.id, rule.priority)
-                            taken.append((a, b))
+                            taken[a:b] = b"\x01" * (b - a)
                             new.append(cand)
                 out.extend(new)
                 frontier = new
