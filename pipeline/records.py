@@ -23,10 +23,24 @@ class Document:
     source: str | None = None
     date: str | None = None
     url: str | None = None
+    #: line of a JSONL file (None for a page file)
+    line: int | None = None
+    #: every input record of this text: the first is the one above; a text met again under
+    #: another file or id adds one (``documents.sources``)
+    sources: list[dict] | None = None
 
     @property
     def n_chars(self) -> int:
         return len(self.text)
+
+    @property
+    def source_key(self) -> tuple[str, str | None]:
+        """The identity of the input record: (file, JSONL id); a page file has no id."""
+        return (self.path, self.source_id)
+
+    def source_record(self) -> dict:
+        return {"path": self.path, "line": self.line, "source_id": self.source_id,
+                "source": self.source, "date": self.date, "url": self.url}
 
 
 @dataclass
@@ -153,3 +167,9 @@ class Failure:
     stage: str
     error: str
     at: str
+    #: the input file (``path`` may name a line of it, ``FILE:LINE``)
+    input: str | None = None
+    line: int | None = None
+    source_id: str | None = None
+    #: when a later run read the same input without this failure
+    resolved_at: str | None = None

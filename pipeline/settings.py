@@ -9,12 +9,15 @@ changes:
 ``PIPELINE_BATCH_SIZE``  documents per Prefect task batch (default: 16)
 ``PIPELINE_MAX_DOC_CHARS`` largest document accepted, in characters (default: 2,000,000;
                          a newspaper page has 5-50 thousand)
+``PIPELINE_MAX_FILE_BYTES`` largest JSONL file read, in bytes (default: 1 GiB)
 ``PIPELINE_RULE_PACKS``  comma-separated optional rule packs of ``rules/packs/`` to enable
                          (default: none; e.g. ``oil_gas,chongqing``)
 ``PIPELINE_BLAS_THREADS`` threads of the BLAS library (OpenBLAS, MKL) in a process that loads the
                          pipeline (default: 1; ``0`` leaves them as the environment has them).
                          Parallelism comes from processes; BLAS threads on top of them
                          oversubscribe the cores (the NER stage ran five times slower)
+``PIPELINE_DASK``        run the batch tasks on Dask: ``local:N`` or ``tcp://HOST:PORT`` (default: none)
+``PIPELINE_IN_FLIGHT``   batches in flight on a remote Dask cluster (default: 8)
 ``PIPELINE_GC_FREEZE``   ``0`` keeps the loaded models in the garbage collector's view
                          (default ``1``: frozen out of it, see ``pipeline.nlp.load_nlp``)
 """
@@ -25,6 +28,10 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting (environment variable) with a value it does not take."""
 
 
 def rules_dir() -> Path:
@@ -42,7 +49,7 @@ def rule_packs() -> tuple[str, ...]:
     names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
     for name in names:
         if not name.replace("_", "").isalnum():
-            raise ValueError(f"PIPELINE_RULE_PACKS takes names of rules/packs/NAME.yaml separated by commas, got {value!r}")
+            raise SettingsError(f"PIPELINE_RULE_PACKS takes names of rules/packs/NAME.yaml separated by commas, got {value!r}")
     return names
 
 
@@ -53,7 +60,7 @@ def _positive_int(name: str, default: int) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise SettingsError(f"{name} must be a positive integer, got {value!r}")
     return number
 
 
@@ -65,7 +72,7 @@ def blas_threads() -> int:
     except ValueError:
         number = -1
     if number < 0:
-        raise ValueError(f"PIPELINE_BLAS_THREADS must be 0 (leave alone) or a positive integer, got {value!r}")
+        raise SettingsError(f"PIPELINE_BLAS_THREADS must be 0 (leave alone) or a positive integer, got {value!r}")
     return number
 
 
@@ -77,11 +84,52 @@ def max_doc_chars() -> int:
     return _positive_int("PIPELINE_MAX_DOC_CHARS", 2_000_000)
 
 
+def max_file_bytes() -> int:
+    return _positive_int("PIPELINE_MAX_FILE_BYTES", 1 << 30)
+
+
 def gc_freeze() -> bool:
     value = os.environ.get("PIPELINE_GC_FREEZE", "1")
     if value not in ("0", "1"):
-        raise ValueError(f"PIPELINE_GC_FREEZE must be 0 or 1, got {value!r}")
+        raise SettingsError(f"PIPELINE_GC_FREEZE must be 0 or 1, got {value!r}")
     return value == "1"
+
+
+def in_flight() -> int:
+    """Batches in flight on a remote Dask cluster (``PIPELINE_IN_FLIGHT``, default 8)."""
+    return _positive_int("PIPELINE_IN_FLIGHT", 8)
+
+
+def dask_spec(value: str | None = None) -> str | None:
+    """``--dask`` / ``PIPELINE_DASK``: empty (no Dask), ``local:N`` or a scheduler address."""
+    name = "--dask" if value is not None else "PIPELINE_DASK"
+    value = os.environ.get("PIPELINE_DASK", "") if value is None else value
+    if not value:
+        return None
+    if value.startswith("local:"):
+        n = value.split(":", 1)[1]
+        if not n.isdigit() or int(n) < 1:
+            raise SettingsError(f"{name} local:N needs a positive number of workers, got {value!r}")
+        return value
+    if "://" in value:
+        return value
+    raise SettingsError(f"{name} takes local:N or a scheduler address such as tcp://HOST:8786, got {value!r}")
+
+
+def validate() -> None:
+    """Check every setting at once; raise :class:`SettingsError` naming each bad one and
+    what it takes. The command line calls this before anything runs."""
+    problems = []
+    for check in (batch_size, max_doc_chars, max_file_bytes, rule_packs, blas_threads, gc_freeze, in_flight, dask_spec):
+        try:
+            check()
+        except SettingsError as exc:
+            problems.append(str(exc))
+    for name, getter in (("PIPELINE_RULES_DIR", rules_dir), ("PIPELINE_MODELS_DIR", models_dir)):
+        if name in os.environ and not getter().is_dir():
+            problems.append(f"{name} must name an existing directory, got {os.environ[name]!r}")
+    if problems:
+        raise SettingsError("; ".join(problems))
 
 
 def prefect_defaults() -> None:
