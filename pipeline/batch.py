@@ -31,8 +31,16 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def failure(path: str, stage: str, error: str) -> Failure:
-    return Failure(path=path, stage=stage, error=error, at=now_utc())  # type: ignore[arg-type]
+def failure(path: str, stage: str, error: str, input: str | None = None, line: int | None = None,
+            source_id: str | None = None) -> Failure:
+    return Failure(path=path, stage=stage, error=error, at=now_utc(),  # type: ignore[arg-type]
+                   input=input or path, line=line, source_id=source_id)
+
+
+def doc_failure(doc: Document, stage: str, error: str) -> Failure:
+    """A failure of one document: named ``FILE:LINE`` when it is a line of a JSONL file."""
+    where = doc.path if doc.line is None else f"{doc.path}:{doc.line}"
+    return failure(where, stage, error, input=doc.path, line=doc.line, source_id=doc.source_id)
 
 
 @dataclass
@@ -82,7 +90,7 @@ def read_documents(paths: Iterable[str]) -> ReadResult:
         for path in paths:
             for item in read_path(path):
                 if isinstance(item, InputError):
-                    out.failures.append(failure(item.path, item.stage, item.reason))
+                    out.failures.append(failure(item.path, item.stage, item.reason, item.input, item.line, item.source_id))
                 else:
                     out.documents.append(item)
     return out
@@ -101,7 +109,7 @@ def _clean_and_split(documents: Iterable[Document], out: Extracted) -> None:
             articles = clean_document(doc)
             sentences = [s for a in articles for s in split_article(a)]
         except Exception as exc:  # a bug or a pathological page: record, go on
-            out.failures.append(failure(doc.path, "clean", _describe(exc)))
+            out.failures.append(doc_failure(doc, "clean", _describe(exc)))
             continue
         out.documents.append(doc)
         out.articles.extend(articles)
@@ -148,7 +156,7 @@ def _isolating_failures(extracted: Extracted, stage: str, field_name: str, run) 
             results.extend(run(arts, sents, ents))
             keep.append(doc)
         except Exception as exc:
-            extracted.failures.append(failure(doc.path, stage, _describe(exc)))
+            extracted.failures.append(doc_failure(doc, stage, _describe(exc)))
     kept = {d.doc_id for d in keep}
     extracted.documents = keep
     extracted.articles = [a for a in extracted.articles if a.doc_id in kept]
@@ -182,6 +190,7 @@ def document_rows(extracted: Extracted, processed_at: datetime) -> list[dict]:
             "url": d.url,
             "pipeline_version": __version__,
             "processed_at": processed_at,
+            "sources": d.sources or [d.source_record()],
         }
         for d in extracted.documents
     ]

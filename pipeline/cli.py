@@ -15,6 +15,12 @@ from pipeline import __version__, settings
 EXIT_LOCKED = 75
 #: exit status when writing the output failed during the run (EX_IOERR)
 EXIT_WRITE_FAILED = 74
+#: exit status when some inputs failed (failure rows written) and the rest was written
+EXIT_SOME_FAILED = 1
+#: exit status of a run that crashed (an error of the pipeline itself, not of an input; EX_SOFTWARE)
+EXIT_CRASHED = 70
+#: failed inputs printed at most (the failures table keeps every one)
+MAX_FAILURES_PRINTED = 20
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -74,6 +80,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    if args.command in ("run", "serve", "report", "eval"):
+        try:
+            settings.validate()
+            if getattr(args, "dask", None):
+                settings.dask_spec(args.dask)
+        except settings.SettingsError as exc:
+            from rich.console import Console
+
+            Console(stderr=True).print(f"[red]error:[/] {exc}")
+            return 2
     if args.command == "run":
         return cmd_run(args)
     if args.command == "eval":
@@ -115,7 +131,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     try:
         path = write_report(args.out_dir, args.html)
-    except FileNotFoundError as exc:
+    except OSError as exc:  # not an output directory, --html a directory, unwritable...
         Console(stderr=True).print(f"[red]error:[/] {exc}")
         return 2
     _stdout().print(f"report written to {path.resolve()}")
@@ -169,6 +185,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
 
     settings.prefect_defaults()
+    from pipeline import ephemeral
+
+    # a temporary Prefect server left by a killed earlier run goes; ours is marked, so that
+    # the next run can stop it if this one is killed
+    reaped = ephemeral.reap_orphans()
+    if reaped:
+        console.print(f"note: stopped {len(reaped)} temporary Prefect server(s) left by killed earlier runs")
+    ephemeral.mark_owner()
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
@@ -192,8 +216,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             "Fix the cause and run the same command again to resume."
         )
         return EXIT_WRITE_FAILED
+    except Exception as exc:  # a bug, or a broken installation: not "some inputs failed"
+        import traceback
+
+        console.print(
+            f"[red]error:[/] the run crashed: {type(exc).__name__}: {exc}\n"
+            "Batches committed before the error are complete; nothing half-written is visible. "
+            f"Please report this with the traceback below (exit status {EXIT_CRASHED})."
+        )
+        console.print("".join(traceback.format_exception(exc))[-4000:], markup=False, highlight=False)
+        return EXIT_CRASHED
     _print_summary(summary, console)
-    return 1 if summary["failures"] else 0
+    return EXIT_SOME_FAILED if summary["failures"] else 0
 
 
 def _run_with_progress(args: argparse.Namespace, console) -> dict:
@@ -217,7 +251,7 @@ def in_flight_for(spec: str | None) -> int:
         except ValueError:
             return 1
     if spec:
-        return max(1, int(os.environ.get("PIPELINE_IN_FLIGHT", "8")))
+        return settings.in_flight()
     return 1
 
 
@@ -254,6 +288,10 @@ def _print_summary(summary: dict, console) -> None:
         notes.append(f"{summary['duplicates']} duplicate inputs (same text) processed once")
     if summary.get("ignored"):
         notes.append(f"{summary['ignored']} files with other extensions ignored in directories")
+    if summary.get("damaged"):
+        notes.append(f"{summary['damaged']} damaged batches (a part deleted or changed) found and redone")
+    if summary.get("sources_updated"):
+        notes.append(f"{summary['sources_updated']} documents' input records updated (a text met under another file or id)")
     for note in notes:
         out.print(f"note: {note}")
     stages = summary.get("stage_seconds") or {}
@@ -264,8 +302,17 @@ def _print_summary(summary: dict, console) -> None:
         overhead = summary["command_seconds"] - summary["seconds"]
         out.print(f"start-up: Prefect and the flow run {overhead:.2f} s, model load {summary.get('startup_seconds', 0.0):.2f} s; "
                   f"first batch written {summary.get('first_batch_seconds')} s into the run")
-    for f in summary.get("failed", []):
-        console.print(f"[red]failed[/] {f['path']} ({f['stage']}): {f['error']}")
+    from rich.markup import escape
+
+    failed = summary.get("failed", [])
+    for f in failed[:MAX_FAILURES_PRINTED]:
+        console.print(f"[red]failed[/] {escape(str(f['path']))} ({f['stage']}): {escape(str(f['error']))}", highlight=False)
+    if len(failed) > MAX_FAILURES_PRINTED:
+        console.print(f"[red]... and {len(failed) - MAX_FAILURES_PRINTED:,} more failed inputs[/]: all are in "
+                      f"{Path(summary['out']).resolve() / 'failures'}/")
+    if summary.get("resolved"):
+        notes_out = _stdout()
+        notes_out.print(f"note: {summary['resolved']} failures of earlier runs no longer occur (marked resolved)")
     out.print(f"tables written under {Path(summary['out']).resolve()}/")
 
 

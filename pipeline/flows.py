@@ -33,7 +33,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from pipeline import __version__, batch, progress  # noqa: E402
 from pipeline.io.lock import OutputLock  # noqa: E402
 from pipeline.io.parquet import DatasetWriter, batch_key  # noqa: E402
-from pipeline.io.readers import discover  # noqa: E402
+from pipeline.io.readers import discover, display_path  # noqa: E402
 from pipeline.records import Failure  # noqa: E402
 from pipeline.rules import rules_fingerprint  # noqa: E402
 
@@ -52,6 +52,12 @@ class RunSummary:
     skipped: int = 0
     replaced: int = 0
     duplicates: int = 0
+    #: committed documents whose list of input records changed (a text met under another id)
+    sources_updated: int = 0
+    #: committed batches found damaged (a part deleted or changed) and redone
+    damaged: int = 0
+    #: failures of earlier runs whose input now reads without them
+    resolved: int = 0
     articles: int = 0
     sentences: int = 0
     entities: int = 0
@@ -284,6 +290,64 @@ class ApiForWorkers:
             self.server.stop()
 
 
+class Sources:
+    """Which input records (file, JSONL id) hold which text (``doc_id``), during one run.
+
+    Starts from the committed ``documents.sources``; tracks what each committed or
+    written document's list should become, so that the run can rewrite the lists that
+    changed at its end.
+    """
+
+    def __init__(self, existing: dict[str, list[dict]]):
+        self._committed: dict[str, list[dict]] = {d: list(s) for d, s in existing.items()}
+        self._written: dict[str, list[dict]] = {d: list(s) for d, s in existing.items()}
+        self._of: dict[str, list[dict]] = {d: list(s) for d, s in existing.items()}
+        self._owner: dict[tuple, str] = {}
+        for doc_id, srcs in existing.items():
+            for src in srcs:
+                self._owner[self.key(src)] = doc_id
+
+    @staticmethod
+    def key(src: dict) -> tuple:
+        return (src["path"], src.get("source_id"))
+
+    def committed(self, doc_id: str) -> bool:
+        return doc_id in self._committed
+
+    def of(self, doc_id: str) -> list[dict]:
+        return self._of.get(doc_id, [])
+
+    def move(self, key: tuple, doc_id: str) -> str | None:
+        """Record ``key`` as holding ``doc_id``; returns the text it held before, if another."""
+        before = self._owner.get(key)
+        self._owner[key] = doc_id
+        if before is None or before == doc_id:
+            return None
+        self._of[before] = [s for s in self._of.get(before, []) if self.key(s) != key]
+        return before
+
+    def add(self, doc_id: str, src: dict) -> None:
+        """Add or refresh the record (its line, source, date or url may have changed)."""
+        srcs = self._of.setdefault(doc_id, [])
+        for i, s in enumerate(srcs):
+            if self.key(s) == self.key(src):
+                srcs[i] = src
+                return
+        srcs.append(src)
+
+    def forget_committed(self, doc_ids: set[str]) -> None:
+        for doc_id in doc_ids:
+            self._committed.pop(doc_id, None)
+            self._written.pop(doc_id, None)
+
+    def written(self, doc_id: str, srcs: list[dict]) -> None:
+        self._written[doc_id] = list(srcs)
+
+    def changed(self) -> dict[str, list[dict]]:
+        """``doc_id -> records`` for the written documents whose records differ from what is written."""
+        return {d: self._of[d] for d, w in self._written.items() if self._of.get(d) and self._of[d] != w}
+
+
 @flow(name="extract", log_prints=False, task_runner=task_runner_for(os.environ.get("PIPELINE_DASK")))
 async def extract(
     inputs: list[str],
@@ -305,6 +369,9 @@ async def extract(
     earlier version.
     """
     logger = get_run_logger()
+    # tasks may run in other processes and directories (Dask workers): every path they
+    # get is absolute, resolved here in the process that was given it
+    out = os.path.abspath(out)
     lock = OutputLock(out, timeout=lock_timeout,
                       on_wait=lambda who: logger.warning("waiting for the run that holds %s (%s)", out, who))
     await asyncio.to_thread(lock.acquire)
@@ -332,11 +399,11 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
     writer.ensure_tables()
     recovered = writer.recover()
     if recovered:
-        logger.warning("removed %d files left by an interrupted earlier run", len(recovered))
-    existing = writer.existing_documents()
-    by_path: dict[str, set[str]] = {}
-    for doc_id, path in existing.items():
-        by_path.setdefault(path, set()).add(doc_id)
+        logger.warning("removed %d files left by an interrupted earlier run or damaged since", len(recovered))
+    for key, what in getattr(writer, "last_damaged", {}).items():
+        logger.warning("batch %s was damaged (%s): removed, its documents are processed again", key, what)
+    summary.damaged = len(getattr(writer, "last_damaged", {}))
+    sources = Sources(writer.existing_documents())
 
     run_failures: list[Failure] = [batch.failure(m, "discover", "no such file, directory or glob match") for m in found.missing]
     path_batches = _chunks([str(p) for p in found.files], size)
@@ -376,34 +443,40 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
             done_docs += n
             progress.report(done_docs, len(seen))
 
+    read_inputs: set[str] = set()
     for paths in path_batches:  # read as the batches go: memory holds about in_flight batches
         result: batch.ReadResult = await asyncio.to_thread(read_task.submit(paths).result)
         run_failures.extend(result.failures)
+        read_inputs.update(display_path(p) for p in paths)
         summary.add_seconds(result.seconds, result.cpu_seconds)
         fresh, redo = [], set()
         for doc in result.documents:
+            # the record (file, id) held another text before: that text loses it, and goes
+            # when no other record holds it (a changed page, a changed JSONL line)
+            stale = sources.move(doc.source_key, doc.doc_id)
+            if stale is not None and not sources.of(stale):
+                redo.add(stale)
+                summary.replaced += 1
+            sources.add(doc.doc_id, doc.source_record())
             if doc.doc_id in seen:
                 summary.duplicates += 1
                 continue
             seen.add(doc.doc_id)
-            if doc.doc_id in existing:
+            if sources.committed(doc.doc_id):
                 if not force:
                     summary.skipped += 1
                     continue
                 redo.add(doc.doc_id)
-            # the file changed since it was processed: its old version goes
-            stale = by_path.get(doc.path, set()) - {doc.doc_id}
-            if stale:
-                redo |= stale
-                summary.replaced += len(stale)
-                by_path[doc.path] = {doc.doc_id}
             fresh.append(doc)
         if redo:
             # old rows go once per read batch (each call rewrites the parts it touches); the
             # batches in flight may hold them, so they finish first
             await settle(0)
             writer.remove_documents(redo)
+            sources.forget_committed(redo)
         for doc in fresh:
+            doc.sources = list(sources.of(doc.doc_id))
+            sources.written(doc.doc_id, doc.sources)
             pending_docs.append(doc)
             if len(pending_docs) >= size:
                 submit(pending_docs)
@@ -413,9 +486,19 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
         submit(pending_docs)
     await settle(0)
 
+    # records met again under another file or id, or gone from a text: one rewrite of the
+    # documents parts concerned, after every batch of the run is committed
+    summary.sources_updated = writer.update_sources(sources.changed())
     if run_failures:
-        counts = write_failures(writer, run_failures, metadata)
-        summary.failures += counts.get("failures", 0)
+        # a failure met again (the same input, stage and error, still open) is not written twice
+        still_open = writer.open_failures()
+        new = [f for f in run_failures if (f.path, f.stage, f.error) not in still_open]
+        if new:
+            write_failures(writer, new, metadata)
+        summary.failures += len(run_failures)
+    failing = {(f.path, f.stage, f.error) for f in run_failures}
+    failing |= {(f["path"], f["stage"], f["error"]) for f in summary.failed}
+    summary.resolved = writer.resolve_failures(read_inputs, failing, batch.now_utc())
     summary.failed = [_failure_dict(f) for f in run_failures] + summary.failed
     summary.seconds = round(time.perf_counter() - started, 2)
     summary.labels = dict(sorted(summary.labels.items()))

@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pyarrow.dataset as ds
 
 from pipeline import __version__, schema
 
@@ -38,8 +37,9 @@ def load_tables(out_dir: str | Path) -> dict[str, list[dict]]:
     missing = [name for name in schema.TABLES if not (out / name).is_dir()]
     if missing:
         raise FileNotFoundError(f"{out} is not a pipeline output directory (no {', '.join(missing)})")
-    return {name: ds.dataset(out / name, format="parquet", schema=schema.TABLES[name]).to_table().to_pylist()
-            for name in schema.TABLES}
+    from pipeline.io.parquet import read_table
+
+    return {name: read_table(out, name).to_pylist() for name in schema.TABLES}
 
 
 def render_report(out_dir: str | Path) -> str:
@@ -76,6 +76,8 @@ def write_report(out_dir: str | Path, html_path: str | Path) -> Path:
     from pipeline.io.parquet import write_text_atomic
 
     path = Path(html_path)
+    if path.is_dir():
+        raise IsADirectoryError(f"--html {path} is a directory: give the path of the HTML file to write")
     write_text_atomic(render_report(out_dir), path)
     return path
 

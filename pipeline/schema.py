@@ -19,11 +19,23 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 _str = pa.string()
 _i64 = pa.int64()
 _f64 = pa.float64()
+
+#: one input record of a document's text (a page file, or one line of a JSONL file)
+SOURCE = pa.struct(
+    [
+        pa.field("path", _str),
+        pa.field("line", _i64),
+        pa.field("source_id", _str),
+        pa.field("source", _str),
+        pa.field("date", _str),
+        pa.field("url", _str),
+    ]
+)
 
 DOCUMENTS = pa.schema(
     [
@@ -39,6 +51,8 @@ DOCUMENTS = pa.schema(
         pa.field("url", _str),
         pa.field("pipeline_version", _str, nullable=False),
         pa.field("processed_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        # every input record with this text, the one above first (since 1.1)
+        pa.field("sources", pa.list_(SOURCE)),
     ]
 )
 
@@ -154,6 +168,12 @@ FAILURES = pa.schema(
         pa.field("stage", _str, nullable=False),
         pa.field("error", _str, nullable=False),
         pa.field("at", pa.timestamp("us", tz="UTC"), nullable=False),
+        # since 1.1: the input file, the JSONL line and id, and when a later run read the
+        # same input without this failure (null: still failing)
+        pa.field("input", _str),
+        pa.field("line", _i64),
+        pa.field("source_id", _str),
+        pa.field("resolved_at", pa.timestamp("us", tz="UTC")),
     ]
 )
 

@@ -100,21 +100,21 @@ def test_output_that_turns_read_only_mid_run_ends_clearly_and_resumes(prefect_ha
     for i in range(4):
         (src / f"{i}.txt").write_text(GOOD.replace("120", str(100 + i)), encoding="utf-8")
     out = tmp_path / "out"
-    real = parquet.write_table_atomic
+    real = parquet._stage_table
     calls = {"n": 0}
 
     def failing(table, path):
         calls["n"] += 1
         if calls["n"] > 5:  # after the first batch's five parts
             raise OSError(30, "Read-only file system", str(path))
-        real(table, path)
+        return real(table, path)
 
-    monkeypatch.setattr(parquet, "write_table_atomic", failing)
+    monkeypatch.setattr(parquet, "_stage_table", failing)
     code = main(["run", str(src), "--out", str(out), "--no-progress", "--batch-size", "1"])
     assert code == EXIT_WRITE_FAILED
     err = " ".join(capsys.readouterr().err.split())
     assert "writing the output failed" in err and "run the same command again" in err
-    monkeypatch.setattr(parquet, "write_table_atomic", real)
+    monkeypatch.setattr(parquet, "_stage_table", real)
     assert main(["run", str(src), "--out", str(out), "--no-progress", "--batch-size", "1"]) == 0
     assert ds.dataset(out / "documents", format="parquet").count_rows() == 4
 

@@ -90,3 +90,69 @@ def test_jsonl_lines_with_hostile_text_are_read_or_rejected_with_a_reason(text):
             assert item.reason
         else:
             item.text.encode("utf-8")  # writable: no lone surrogates survive
+
+
+# -- hostile directories: FIFOs, device links, symlink loops, names that are not UTF-8 ----
+
+ENTRY_KINDS = ("page", "jsonl", "fifo", "device", "loop", "dangling", "bad_name", "dir_loop", "empty")
+entries = st.lists(st.tuples(st.sampled_from(ENTRY_KINDS), st.integers(0, 3)), min_size=1, max_size=10)
+
+
+def _make_entry(root, kind: str, n: int, i: int):
+    import os
+
+    name = os.path.join(os.fsencode(root), f"{kind}-{i}-{n}".encode())
+    if kind == "page":
+        with open(name + b".txt", "wb") as fh:
+            fh.write(f"# 通知\n\n重庆市科技局发布第{i}号通知，全市新增企业{n + 100}家。".encode())
+        return "doc"
+    if kind == "jsonl":
+        with open(name + b".jsonl", "wb") as fh:
+            fh.write(f'{{"id": "r{i}", "text": "大足区教委第{i}次会议召开。"}}\n{{broken\n'.encode())
+        return "doc+fail"
+    if kind == "fifo":
+        os.mkfifo(name + b".txt")
+    elif kind == "device":
+        os.symlink("/dev/zero", name + b".txt")
+        return "device"  # links to one device are one file, read (refused) once
+    elif kind == "loop":
+        os.symlink(os.path.basename(name) + b".txt", name + b".txt")
+    elif kind == "dangling":
+        os.symlink(b"/nonexistent/" + os.path.basename(name), name + b".txt")
+    elif kind == "bad_name":
+        with open(name + b"-\xff\xfe.txt", "wb") as fh:
+            fh.write(f"# 通知\n\n云阳县第{i}次会议召开。".encode())
+        return "doc"
+    elif kind == "dir_loop":
+        os.symlink(b".", name)  # a symlinked folder pointing at its parent: not followed
+        return None
+    elif kind == "empty":
+        open(name + b".md", "wb").close()
+    return "fail"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs (POSIX)")
+@given(entries)
+def test_hostile_directories_are_read_without_hanging_one_outcome_per_entry(kinds):
+    """Every regular page gives a document, everything else one failure with a reason,
+    and nothing blocks (a FIFO opened for reading would wait for a writer forever)."""
+    import tempfile
+
+    from pipeline import batch
+    from pipeline.io.readers import discover
+
+    with tempfile.TemporaryDirectory() as root:
+        expected_docs = expected_fails = 0
+        for i, (kind, n) in enumerate(kinds):
+            outcome = _make_entry(root, kind, n, i)
+            expected_docs += outcome in ("doc", "doc+fail")
+            expected_fails += outcome in ("fail", "doc+fail")
+        expected_fails += any(kind == "device" for kind, _ in kinds)
+        found = discover([root])
+        result = batch.read_documents([str(p) for p in found.files])
+        assert len(result.documents) == expected_docs
+        assert len(result.failures) == expected_fails
+        for f in result.failures:
+            assert f.error and f.path.encode("utf-8")
+        for d in result.documents:
+            d.path.encode("utf-8")  # a name that is not UTF-8 is escaped, writable

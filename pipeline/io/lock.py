@@ -35,8 +35,11 @@ class OutputLock:
         self._lock = FileLock(str(self.out / LOCK_NAME), thread_local=False)
 
     def owner(self) -> dict:
+        path = self.out / OWNER_NAME
         try:
-            return json.loads((self.out / OWNER_NAME).read_text(encoding="utf-8"))
+            if path.is_symlink():
+                return {}
+            return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
 
@@ -55,7 +58,25 @@ class OutputLock:
                     f"gave up after {self.timeout:g} s"
                 ) from None
         info = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        (self.out / OWNER_NAME).write_text(json.dumps(info), encoding="utf-8")
+        self._write_owner(json.dumps(info).encode("utf-8"))
+
+    def _write_owner(self, data: bytes) -> None:
+        """Write the owner note without following a link: anyone who can write into OUT
+        could otherwise point it at a file of ours and have us overwrite that file. A
+        link (or anything else that is not a plain file) in its place is removed first."""
+        path = self.out / OWNER_NAME
+        try:
+            if not path.is_symlink() and path.exists() and not path.is_file():
+                raise OSError(f"{path} is not a regular file")
+            if path.is_symlink():
+                path.unlink()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError:
+            return  # the note is informational; the lock itself is held
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
 
     def describe_owner(self) -> str:
         o = self.owner()

@@ -46,6 +46,11 @@ from pipeline import schema
 PART_PREFIX = "part-"
 PART_SUFFIX = ".parquet"
 REMOVAL_JOURNAL = ".removing.json"
+#: key of the ``documents`` part's schema metadata that lists its batch's other parts
+#: (table -> size and SHA-256): the batch's commit record, verified before every run
+MANIFEST_KEY = b"pipeline.batch_parts"
+#: the tables a batch writes besides ``documents``
+BATCH_SIBLINGS = ("articles", "sentences", "entities", "relations")
 
 _write_count = itertools.count(1)
 
@@ -78,27 +83,61 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class _Staged:
+    """A file written under a hidden temporary name beside its final path, fsynced, with
+    its size and SHA-256; :meth:`commit` renames it into place."""
+
+    def __init__(self, path: Path, write):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            write(self.tmp)
+            digest = hashlib.sha256()
+            with open(self.tmp, "rb+") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+                os.fsync(fh.fileno())
+                self.size = fh.tell()
+            self.sha256 = digest.hexdigest()
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+
+    def commit(self) -> None:
+        nth = next(_write_count)  # atomic under the GIL: batches write from several threads
+        try:
+            _maybe_fault("before-rename", nth)
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.path.parent)
+        _maybe_fault("after-rename", nth)
+
+    def discard(self) -> None:
+        self.tmp.unlink(missing_ok=True)
+
+
 def _write_atomic(path: Path, write) -> None:
     """``write(tmp)`` a hidden temporary beside ``path``, fsync it, rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nth = next(_write_count)  # atomic under the GIL: batches write from several threads
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        _maybe_fault("before-rename", nth)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    _maybe_fault("after-rename", nth)
+    _Staged(path, write).commit()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stage_table(table: pa.Table, path: Path) -> _Staged:
+    return _Staged(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True))
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> None:
-    _write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=True))
+    _stage_table(table, path).commit()
 
 
 def write_text_atomic(text: str, path: Path) -> None:
@@ -146,24 +185,94 @@ class DatasetWriter:
     def existing_doc_ids(self) -> set[str]:
         return set(self.existing_documents())
 
-    def existing_documents(self) -> dict[str, str]:
-        """``doc_id -> path`` of every committed document."""
-        docs: dict[str, str] = {}
+    def existing_documents(self) -> dict[str, list[dict]]:
+        """``doc_id -> input records`` (``documents.sources``) of every committed document."""
+        docs: dict[str, list[dict]] = {}
         for part in self.parts("documents"):
-            table = pq.read_table(part, columns=["doc_id", "path"])
-            docs.update(zip(table.column("doc_id").to_pylist(), table.column("path").to_pylist()))
+            table = pq.read_table(part)
+            ids = table.column("doc_id").to_pylist()
+            if "sources" in table.column_names:
+                sources = table.column("sources").to_pylist()
+            else:  # written by schema 1.0: the one record of the flat columns
+                sources = [None] * len(ids)
+            flat = table.select(["path", "source_id", "source", "date", "url"]).to_pylist()
+            for doc_id, srcs, row in zip(ids, sources, flat):
+                docs[doc_id] = srcs or [{"line": None, **row}]
         return docs
 
+    # -- recovery and verification ---------------------------------------------------
+
     def recover(self) -> list[Path]:
-        """Undo what an interrupted run left: temporary files, a cut-short
-        ``--force`` removal, parts of uncommitted batches. Call it holding the
-        output lock. Returns the files removed."""
+        """Undo what an interrupted run left, and what damaged the output since: temporary
+        files, a cut-short removal, batches whose parts no longer match their commit record
+        (deleted or corrupted), parts of uncommitted batches, unreadable failure parts.
+        Call it holding the output lock. Returns the files removed; the documents of
+        removed batches are no longer committed, so the run processes them again."""
         removed = self.clean_temporaries()
         journal = self.out / REMOVAL_JOURNAL
         if journal.is_file():
-            ids = set(json.loads(journal.read_text(encoding="utf-8")))
-            self.remove_documents(ids)
+            try:
+                ids = set(json.loads(journal.read_text(encoding="utf-8")))
+            except ValueError:  # a journal is written atomically: only tampering gets here
+                ids = set()
+            if ids:
+                self.remove_documents(ids)
+            journal.unlink(missing_ok=True)
+        removed += self.remove_damaged()
         return removed + self.clean_orphans()
+
+    def damaged_batches(self) -> dict[str, str]:
+        """``batch key -> what is wrong`` for every committed batch whose ``documents`` part
+        cannot be read, or whose other parts are missing or differ from the sizes and
+        SHA-256 its manifest lists; failure parts that cannot be read too (key ``failures/...``)."""
+        damaged: dict[str, str] = {}
+        for part in self.parts("documents"):
+            key = self.key_of(part)
+            try:
+                meta = pq.read_schema(part).metadata or {}
+            except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
+                damaged[key] = f"documents part unreadable ({type(exc).__name__})"
+                continue
+            raw = meta.get(MANIFEST_KEY)
+            if raw is None:
+                continue  # written before manifests existed (schema 1.0): nothing to check against
+            try:
+                manifest = json.loads(raw)
+            except ValueError:
+                damaged[key] = "documents part has a corrupt manifest"
+                continue
+            for table, expected in manifest.items():
+                sib = self.part_path(table, key)
+                if not sib.is_file():
+                    damaged[key] = f"{table} part missing"
+                    break
+                if sib.stat().st_size != expected["size"] or file_sha256(sib) != expected["sha256"]:
+                    damaged[key] = f"{table} part changed (size or SHA-256 differs from the manifest)"
+                    break
+        for part in self.parts("failures"):
+            try:
+                pq.read_schema(part)
+            except Exception as exc:
+                damaged[f"failures/{self.key_of(part)}"] = f"failures part unreadable ({type(exc).__name__})"
+        return damaged
+
+    def remove_damaged(self) -> list[Path]:
+        """Remove every damaged batch (documents part first: un-commit), so that it is redone."""
+        removed = []
+        self.last_damaged = self.damaged_batches()
+        for key in self.last_damaged:
+            if key.startswith("failures/"):
+                part = self.part_path("failures", key.split("/", 1)[1])
+                part.unlink(missing_ok=True)
+                removed.append(part)
+                continue
+            for name in ("documents", *BATCH_SIBLINGS):
+                part = self.part_path(name, key)
+                if part.exists():
+                    part.unlink()
+                    removed.append(part)
+            _fsync_dir(self.table_dir("documents"))
+        return removed
 
     def clean_temporaries(self) -> list[Path]:
         removed = []
@@ -181,53 +290,193 @@ class DatasetWriter:
         """Remove parts whose batch never committed its ``documents`` part."""
         committed = {self.key_of(p) for p in self.parts("documents")}
         removed = []
-        for name in schema.TABLES:
-            if name in ("documents", "failures"):
-                continue
+        for name in BATCH_SIBLINGS:
             for part in self.parts(name):
                 if self.key_of(part) not in committed:
                     part.unlink(missing_ok=True)
                     removed.append(part)
         return removed
 
+    # -- writing ------------------------------------------------------------------------
+
+    def _with_metadata(self, table: pa.Table, extra: Mapping[bytes, bytes] | None = None) -> pa.Table:
+        meta = {**(table.schema.metadata or {}), **{k.encode(): v.encode() for k, v in self.metadata.items()}}
+        meta.update(extra or {})
+        return table.replace_schema_metadata(meta)
+
     def write_batch(self, key: str, tables: Mapping[str, pa.Table]) -> dict[str, int]:
-        """Write one batch's tables (any subset of the schema's tables)."""
-        counts = {}
-        for name in schema.WRITE_ORDER:
-            if name not in tables:
-                continue
-            table = tables[name]
-            expected = schema.TABLES[name]
-            if not table.schema.equals(expected, check_metadata=False):
-                raise ValueError(f"table {name!r} does not match its schema")
-            meta = {**(table.schema.metadata or {}), **{k.encode(): v.encode() for k, v in self.metadata.items()}}
-            write_table_atomic(table.replace_schema_metadata(meta), self.part_path(name, key))
-            counts[name] = table.num_rows
+        """Write one batch's tables (any subset of the schema's tables).
+
+        Every file is first written under a hidden temporary name (staged); then all are
+        renamed into place, ``documents`` last, with a manifest of the others' sizes and
+        SHA-256 in its metadata. Readers that glob ``part-*.parquet`` never see a file
+        being written; the rows of a batch become visible together, to within the few
+        renames (readers that join on ``documents`` see only committed batches, always).
+        """
+        counts: dict[str, int] = {}
+        staged: list[_Staged] = []
+        manifest: dict[str, dict] = {}
+        try:
+            for name in schema.WRITE_ORDER:
+                if name not in tables:
+                    continue
+                table = tables[name]
+                if not table.schema.equals(schema.TABLES[name], check_metadata=False):
+                    raise ValueError(f"table {name!r} does not match its schema")
+                extra = None
+                if name == "documents":
+                    extra = {MANIFEST_KEY: json.dumps(manifest, sort_keys=True).encode()}
+                part = _stage_table(self._with_metadata(table, extra), self.part_path(name, key))
+                staged.append(part)
+                if name in BATCH_SIBLINGS:
+                    manifest[name] = {"size": part.size, "sha256": part.sha256}
+                counts[name] = table.num_rows
+            for part in staged:
+                part.commit()
+        except BaseException:
+            for part in staged:
+                part.discard()
+            raise
         return counts
 
-    def remove_documents(self, doc_ids: set[str]) -> None:
-        """Take ``doc_ids`` out of every table (used by ``--force``).
+    def _rewrite_batch(self, key: str, documents: pa.Table | None, siblings: Mapping[str, pa.Table]) -> None:
+        """Replace a committed batch's parts: ``documents`` first (with the new manifest),
+        then the others, each staged before anything is renamed. Killed half-way, the
+        manifest no longer matches and :meth:`recover` removes the batch (redone next run).
+        ``documents`` None or empty: the batch goes (documents part first)."""
+        if documents is None or documents.num_rows == 0:
+            for name in ("documents", *BATCH_SIBLINGS):
+                self.part_path(name, key).unlink(missing_ok=True)
+            _fsync_dir(self.table_dir("documents"))
+            _maybe_fault("after-rename", next(_write_count))  # a batch removed counts as one write
+            return
+        staged = {name: _stage_table(table, self.part_path(name, key)) for name, table in siblings.items()}
+        try:
+            meta = dict(documents.schema.metadata or {})
+            raw = meta.get(MANIFEST_KEY)
+            if raw is not None or staged:
+                manifest = json.loads(raw) if raw is not None else {}
+                for name, part in staged.items():
+                    manifest[name] = {"size": part.size, "sha256": part.sha256}
+                meta[MANIFEST_KEY] = json.dumps(manifest, sort_keys=True).encode()
+            write_table_atomic(documents.replace_schema_metadata(meta), self.part_path("documents", key))
+            for part in staged.values():
+                part.commit()
+        except BaseException:
+            for part in staged.values():
+                part.discard()
+            raise
 
-        ``documents`` goes first (un-commit), then the other tables; each
-        affected part is rewritten atomically without those rows. The ids
-        are journaled first, so that a run killed half-way through is
-        finished by :meth:`recover` instead of leaving rows of documents
-        that are no longer committed.
+    def remove_documents(self, doc_ids: set[str]) -> None:
+        """Take ``doc_ids`` out of every table (``--force``, changed inputs).
+
+        Batch by batch, ``documents`` goes first (un-commit), then the other tables;
+        each affected part is rewritten atomically without those rows. The ids are
+        journaled first, so that a run killed half-way through is finished by
+        :meth:`recover` instead of leaving rows of documents that are no longer committed.
         """
         if not doc_ids:
             return
         journal = self.out / REMOVAL_JOURNAL
         write_json_atomic(sorted(doc_ids), journal)
-        for name in ("documents", "articles", "sentences", "entities", "relations"):
-            for part in self.parts(name):
-                table = pq.read_table(part)
-                mask = pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(doc_ids)))
-                if not pc.any(mask).as_py():
+        value_set = pa.array(sorted(doc_ids))
+        keys = sorted({self.key_of(p) for name in ("documents", *BATCH_SIBLINGS) for p in self.parts(name)})
+        for key in keys:
+            tables: dict[str, pa.Table] = {}
+            touched = False
+            for name in ("documents", *BATCH_SIBLINGS):
+                part = self.part_path(name, key)
+                if not part.is_file():
                     continue
-                kept = table.filter(pc.invert(mask))
-                if kept.num_rows == 0 and name == "documents":
-                    part.unlink()
-                else:
-                    write_table_atomic(kept, part)
+                table = pq.read_table(part)
+                mask = pc.is_in(table.column("doc_id"), value_set=value_set)
+                if pc.any(mask).as_py():
+                    touched = True
+                    table = table.filter(pc.invert(mask))
+                tables[name] = table
+            if not touched:
+                continue
+            documents = tables.pop("documents", None)
+            if documents is None:  # parts of an uncommitted batch: orphans, removed by clean_orphans
+                continue
+            self._rewrite_batch(key, documents, tables)
         journal.unlink(missing_ok=True)
         _fsync_dir(self.out)
+
+    def update_sources(self, sources: Mapping[str, list[dict]]) -> int:
+        """Set ``documents.sources`` (and the flat first-source columns) of committed
+        documents; returns how many rows changed. Only ``documents`` parts are rewritten."""
+        if not sources:
+            return 0
+        changed = 0
+        for part in self.parts("documents"):
+            table = pq.read_table(part)
+            if "sources" not in table.column_names:
+                continue
+            rows = table.to_pylist()
+            hit = False
+            for row in rows:
+                new = sources.get(row["doc_id"])
+                if new is None or new == row["sources"]:
+                    continue
+                hit = True
+                changed += 1
+                row["sources"] = new
+                # the flat columns follow the first record (path is never null)
+                row.update({k: new[0].get(k) for k in ("source_id", "source", "date", "url")})
+                row["path"] = new[0].get("path") or row["path"]
+            if hit:
+                updated = pa.Table.from_pylist(rows, schema=table.schema)
+                write_table_atomic(updated, part)
+        return changed
+
+    def open_failures(self) -> set[tuple[str, str, str]]:
+        """``(path, stage, error)`` of every failure not marked resolved."""
+        found = set()
+        for part in self.parts("failures"):
+            table = pq.read_table(part)
+            for row in table.to_pylist():
+                if row.get("resolved_at") is None:
+                    found.add((row["path"], row["stage"], row["error"]))
+        return found
+
+    def resolve_failures(self, inputs: set[str], still_failing: set[tuple[str, str, str]], at) -> int:
+        """Mark as resolved (``resolved_at = at``) the open failures of ``inputs`` (files
+        this run read) that this run did not meet again (``(path, stage, error)``)."""
+        if not inputs:
+            return 0
+        resolved = 0
+        for part in self.parts("failures"):
+            table = pq.read_table(part)
+            if "resolved_at" not in table.column_names:
+                continue
+            rows = table.to_pylist()
+            hit = False
+            for row in rows:
+                if row["resolved_at"] is not None or (row["input"] or row["path"]) not in inputs:
+                    continue
+                if (row["path"], row["stage"], row["error"]) in still_failing:
+                    continue
+                row["resolved_at"] = at
+                hit = True
+                resolved += 1
+            if hit:
+                write_table_atomic(pa.Table.from_pylist(rows, schema=table.schema), part)
+        return resolved
+
+
+def read_table(out_dir: str | os.PathLike, name: str, committed_only: bool = True) -> pa.Table:
+    """One output table as the README's readers should see it: the ``part-*.parquet``
+    files only (a stray file in the folder is not read), in this release's schema (parts
+    of an older minor version get nulls for the newer columns), and, for the tables a
+    batch writes, only rows of committed documents (``documents`` is the commit record:
+    rows of a batch cut short by a kill are left out, as the README's DuckDB recipe does)."""
+    import pyarrow.dataset as ds
+
+    writer = DatasetWriter(out_dir)
+    files = [str(p) for p in writer.parts(name)]
+    table = ds.dataset(files, format="parquet", schema=schema.TABLES[name]).to_table()
+    if committed_only and name in BATCH_SIBLINGS and table.num_rows:
+        committed = read_table(out_dir, "documents").column("doc_id")
+        table = table.filter(pc.is_in(table.column("doc_id"), value_set=committed))
+    return table
