@@ -396,10 +396,10 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
         logger.info("ignored %d files with unsupported extensions", len(found.ignored))
     writer = DatasetWriter(out, metadata)
     writer.check_writable()
-    writer.ensure_tables()
     recovered = writer.recover()
     if recovered:
         logger.warning("removed %d files left by an interrupted earlier run or damaged since", len(recovered))
+    writer.ensure_tables()
     for key, what in getattr(writer, "last_damaged", {}).items():
         logger.warning("batch %s was damaged (%s): removed, its documents are processed again", key, what)
     summary.damaged = len(getattr(writer, "last_damaged", {}))

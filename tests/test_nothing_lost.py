@@ -379,12 +379,13 @@ def test_case11_after_a_kill_readers_see_only_committed_batches(prefect_harness,
     import duckdb
 
     out = tmp_path / "out"
-    env = {**os.environ, "PIPELINE_FAULT": "kill-after-rename:9", "PREFECT_API_URL": prefect_harness,
+    env = {**os.environ, "PIPELINE_FAULT": "kill-after-rename:13", "PREFECT_API_URL": prefect_harness,
            "PREFECT_LOGGING_LEVEL": "ERROR"}
     cmd = [sys.executable, "-m", "pipeline", "run", str(pages), "--out", str(out), "--batch-size", "2", "--no-progress"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -9, proc.stderr[-2000:]
-    # the second batch's articles and sentences are in place, its documents part is not
+    # (the six zero-row schema parts are writes 1-6, the first batch 7-11) the second batch's
+    # articles and sentences are in place, its documents part is not
     committed = {d["doc_id"] for d in _docs(out)}
     raw = pq.read_table(DatasetWriter(out).parts("articles")).column("doc_id").to_pylist()
     assert len(committed) == 2 and set(raw) - committed

@@ -49,6 +49,8 @@ REMOVAL_JOURNAL = ".removing.json"
 #: key of the ``documents`` part's schema metadata that lists its batch's other parts
 #: (table -> size and SHA-256): the batch's commit record, verified before every run
 MANIFEST_KEY = b"pipeline.batch_parts"
+#: key of the zero-row batch that gives every table its schema from the first run on
+SCHEMA_KEY = "schema"
 #: the tables a batch writes besides ``documents``
 BATCH_SIBLINGS = ("articles", "sentences", "entities", "relations")
 
@@ -170,9 +172,23 @@ class DatasetWriter:
         return path.name[len(PART_PREFIX):-len(PART_SUFFIX)]
 
     def ensure_tables(self) -> None:
-        """Create every table directory, so that readers find all six datasets."""
+        """Create every table with at least its schema: a zero-row batch ``part-schema``
+        (all six tables, committed like any batch), so that every reader opens every table
+        of a fresh or clean output (DuckDB's ``'OUT/failures/*.parquet'`` errs on an empty
+        folder). Rewritten when it is missing, damaged or of another schema version."""
         for name in schema.TABLES:
             self.table_dir(name).mkdir(parents=True, exist_ok=True)
+        if all(self._schema_part_current(name) for name in schema.TABLES):
+            return
+        self.write_batch(SCHEMA_KEY, {name: schema.empty_table(name) for name in schema.TABLES})
+
+    def _schema_part_current(self, name: str) -> bool:
+        part = self.part_path(name, SCHEMA_KEY)
+        try:
+            meta = pq.read_schema(part).metadata or {}
+        except Exception:
+            return False
+        return meta.get(b"schema_version") == schema.SCHEMA_VERSION.encode()
 
     def check_writable(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
