@@ -7,6 +7,8 @@ OUT ?= out
 SAMPLE ?= data/samples
 # the sample is a 重庆日报 page on gas exploration: the rule packs such a paper enables
 SAMPLE_PACKS ?= oil_gas,chongqing
+# ... and was printed on 11 July 2023: relative dates (今年, 6月底) are read against it
+SAMPLE_PUBLISHED ?= 2023-07-11
 
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
@@ -24,7 +26,7 @@ $(STAMP): pyproject.toml setup.py pipeline/nlp/_compiled.pyx
 
 ## run the main flow on the bundled sample page, writing Parquet to out/
 run: setup
-	PIPELINE_RULE_PACKS=$(SAMPLE_PACKS) $(BIN)/python -m pipeline run $(SAMPLE) --out $(OUT)
+	PIPELINE_RULE_PACKS=$(SAMPLE_PACKS) $(BIN)/python -m pipeline run $(SAMPLE) --out $(OUT) --published $(SAMPLE_PUBLISHED)
 
 ## the default test suite (no slow tests)
 test: setup

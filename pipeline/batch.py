@@ -13,11 +13,11 @@ import time
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pyarrow as pa
 
-from pipeline import __version__, schema
+from pipeline import __version__, dates, schema
 from pipeline.cleaning import clean_document
 from pipeline.io.readers import InputError, read_path
 from pipeline.records import Article, Document, Entity, Failure, Relation, Sentence
@@ -84,14 +84,18 @@ class _Timer:
             self.cpu[self.stage] = self.cpu.get(self.stage, 0.0) + time.thread_time() - self.c0
 
 
-def read_documents(paths: Iterable[str]) -> ReadResult:
+def read_documents(paths: Iterable[str], published: date | None = None) -> ReadResult:
+    """Read ``paths``; each document's publication date is its JSONL ``date``, else a date
+    in its path, else ``published`` (the run's ``--published``), else null."""
     out = ReadResult()
     with _Timer(out.seconds, "read", out.cpu_seconds):
         for path in paths:
+            in_path = dates.date_in_path(path)
             for item in read_path(path):
                 if isinstance(item, InputError):
                     out.failures.append(failure(item.path, item.stage, item.reason, item.input, item.line, item.source_id))
                 else:
+                    item.published = dates.parse_date(item.date) or in_path or published
                     out.documents.append(item)
     return out
 
@@ -107,6 +111,8 @@ def _clean_and_split(documents: Iterable[Document], out: Extracted) -> None:
     for doc in documents:
         try:
             articles = clean_document(doc)
+            for a in articles:
+                a.published = dates.dateline_date(a.dateline_date, doc.published) or doc.published
             sentences = [s for a in articles for s in split_article(a)]
         except Exception as exc:  # a bug or a pathological page: record, go on
             out.failures.append(doc_failure(doc, "clean", _describe(exc)))
@@ -127,7 +133,10 @@ def recognize_entities(extracted: Extracted, nlp=None) -> Extracted:
     # one batch in the NER stage at a time per process: the pipeline is shared, and
     # parallelism comes from processes (Dask workers), not from threads of one
     with _NER_LOCK, _Timer(extracted.seconds, "ner", extracted.cpu_seconds):
-        return _isolating_failures(extracted, "ner", "entities", lambda arts, sents, ents: recognize(arts, sents, nlp))
+        _isolating_failures(extracted, "ner", "entities", lambda arts, sents, ents: recognize(arts, sents, nlp))
+    with _Timer(extracted.seconds, "dates", extracted.cpu_seconds):
+        dates.resolve_entities(extracted.entities, {a.article_id: a.published for a in extracted.articles})
+    return extracted
 
 
 def extract_relations(extracted: Extracted) -> Extracted:
@@ -135,7 +144,9 @@ def extract_relations(extracted: Extracted) -> Extracted:
     from pipeline.relations import extract_relations as extract
 
     with _Timer(extracted.seconds, "relations", extracted.cpu_seconds):
-        return _isolating_failures(extracted, "relations", "relations", extract)
+        _isolating_failures(extracted, "relations", "relations", extract)
+        dates.resolve_relation_times(extracted.relations, {a.article_id: a.published for a in extracted.articles})
+    return extracted
 
 
 def _isolating_failures(extracted: Extracted, stage: str, field_name: str, run) -> Extracted:
@@ -191,6 +202,7 @@ def document_rows(extracted: Extracted, processed_at: datetime) -> list[dict]:
             "pipeline_version": __version__,
             "processed_at": processed_at,
             "sources": d.sources or [d.source_record()],
+            "published": d.published,
         }
         for d in extracted.documents
     ]

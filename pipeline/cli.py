@@ -41,6 +41,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lock-timeout", type=float, default=3600.0, metavar="SECONDS",
                      help="how long to wait for another run writing the same --out (default 3600; 0 = fail at once)")
 
+    run.add_argument("--published", metavar="YYYY-MM-DD", type=_iso_date, default=None,
+                     help="publication date of the inputs that carry none (no JSONL date, no date in the path)")
     run.add_argument("--dask", metavar="SPEC", default=os.environ.get("PIPELINE_DASK") or None,
                      help="run the batch tasks on Dask: local:N (a local cluster of N worker processes) "
                           "or tcp://HOST:PORT (an existing scheduler; needs PREFECT_API_URL)")
@@ -55,6 +57,12 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
     serve.add_argument("--batch-size", type=int, default=None)
     serve.add_argument("--force", action="store_true")
+
+    compact = sub.add_parser("compact", help="merge an output directory's small part files into files of a target size")
+    compact.add_argument("out_dir", metavar="OUT_DIR", help="an output directory of `pipeline run`")
+    compact.add_argument("--target-mb", type=float, default=128.0, metavar="MB",
+                         help="merge consecutive batches until their largest table reaches this size (default 128)")
+    compact.add_argument("--lock-timeout", type=float, default=3600.0, metavar="SECONDS")
 
     report = sub.add_parser("report", help="render an output directory as one HTML page")
     report.add_argument("out_dir", metavar="OUT_DIR", help="an output directory of `pipeline run`")
@@ -78,9 +86,18 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _iso_date(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    if args.command in ("run", "serve", "report", "eval"):
+    if args.command in ("run", "serve", "report", "eval", "compact"):
         try:
             settings.validate()
             if getattr(args, "dask", None):
@@ -102,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_serve(args)
     if args.command == "report":
         return cmd_report(args)
+    if args.command == "compact":
+        return cmd_compact(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
@@ -135,6 +154,38 @@ def cmd_report(args: argparse.Namespace) -> int:
         Console(stderr=True).print(f"[red]error:[/] {exc}")
         return 2
     _stdout().print(f"report written to {path.resolve()}")
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Merge small part files under the output lock (a running extraction is waited for)."""
+    from rich.console import Console
+
+    from pipeline.io.compact import compact
+    from pipeline.io.lock import OutputLock, OutputLocked
+
+    console = Console(stderr=True)
+    out = Path(args.out_dir)
+    if not (out / "documents").is_dir():
+        console.print(f"[red]error:[/] {out} is not a pipeline output directory (no documents/)")
+        return 2
+    if args.target_mb <= 0:
+        console.print("[red]error:[/] --target-mb must be positive")
+        return 2
+    try:
+        with OutputLock(out, timeout=args.lock_timeout,
+                        on_wait=lambda who: console.print(f"waiting for the run that holds {out} ({who})")):
+            report = compact(out, int(args.target_mb * (1 << 20)))
+    except OutputLocked as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return EXIT_LOCKED
+    except OSError as exc:
+        console.print(f"[red]error:[/] compaction failed: {exc}\nThe output is intact; run the same command again.")
+        return EXIT_WRITE_FAILED
+    _stdout().print(f"{report.files_before} part files -> {report.files_after}: {report.batches_merged} batches merged "
+                    f"into {report.groups}, {report.failure_parts_merged} failure parts into "
+                    f"{1 if report.failure_parts_merged else 0}; rows unchanged: "
+                    + ", ".join(f"{k} {v}" for k, v in report.rows.items()))
     return 0
 
 
@@ -235,7 +286,7 @@ def _run_with_progress(args: argparse.Namespace, console) -> dict:
 
     flow = extract.with_options(task_runner=task_runner_for(args.dask)) if args.dask else extract
     kwargs = dict(inputs=list(args.inputs), out=str(args.out), batch_size=args.batch_size, force=args.force,
-                  lock_timeout=args.lock_timeout, in_flight=in_flight_for(args.dask))
+                  lock_timeout=args.lock_timeout, in_flight=in_flight_for(args.dask), published=args.published)
     with ApiForWorkers(args.dask):
         if args.no_progress or not console.is_terminal:
             return asyncio.run(flow(**kwargs))

@@ -58,6 +58,12 @@ def add_parser(sub) -> None:
     pages.add_argument("--packs", default=None, metavar="A,B",
                        help="rule packs of rules/packs/ for every page of this run (default: each page's NAME.packs if it has one, else none)")
     pages.add_argument("--json", action="store_true")
+    dates = evsub.add_parser("dates", help="exact-interval accuracy of date resolution against a gold file")
+    dates.add_argument("gold", nargs="?", default="data/gold/dates.jsonl", help="gold dates JSONL (default data/gold/dates.jsonl)")
+    dates.add_argument("--peer", action="append", default=[], choices=["jionlp"],
+                       help="score a peer on the same set too (jionlp: pip install jionlp)")
+    dates.add_argument("--errors", action="store_true", help="list the expressions each system gets wrong")
+    dates.add_argument("--json", action="store_true")
     rel = evsub.add_parser("relations", help="relation P/R/F per label and micro against a gold file")
     rel.add_argument("--gold", required=True, help="gold relations JSONL (data/gold/*.relations.jsonl)")
     rel.add_argument("--text", help="the page the gold annotates (default: data/samples/<stem>.txt)")
@@ -71,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         _apply_ablation(args.without)
     if args.what == "pages":
         return run_pages(args)
+    if args.what == "dates":
+        return run_dates(args)
     if args.what == "seg":
         report = eval_seg(args.gold, args.model, args.words)
     elif args.what == "relations":
@@ -90,6 +98,27 @@ def _emit(report: dict, as_json: bool, printer) -> int:
         sys.stdout.write("\n")
     else:
         printer(report)
+    return 0
+
+
+def run_dates(args: argparse.Namespace) -> int:
+    from pipeline import eval_dates
+
+    try:
+        gold = eval_dates.load_gold(args.gold)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    reports = {"ours": eval_dates.evaluate(gold, eval_dates.ours())}
+    for peer in args.peer:
+        try:
+            reports[peer] = eval_dates.evaluate(gold, getattr(eval_dates, peer)())
+        except ImportError:
+            print(f"error: the peer {peer} is not installed (pip install {peer})", file=sys.stderr)
+            return 2
+    if args.json:
+        return _emit(reports, True, None)
+    eval_dates.print_report(reports, args.errors)
     return 0
 
 

@@ -131,8 +131,8 @@ def _hash_files(root: str, listing: tuple[tuple[str, int, int], ...]) -> str:
 
 
 @task(name="read", **BATCH_TASK)
-def read_task(paths: list[str]) -> batch.ReadResult:
-    return batch.read_documents(paths)
+def read_task(paths: list[str], published=None) -> batch.ReadResult:
+    return batch.read_documents(paths, published)
 
 
 @task(name="clean-and-split", **BATCH_TASK)
@@ -356,6 +356,7 @@ async def extract(
     force: bool = False,
     lock_timeout: float = 3600.0,
     in_flight: int | None = None,
+    published: str | None = None,
 ) -> dict:
     """Run the pipeline over ``inputs`` (files, directories, globs) into ``out``.
 
@@ -366,7 +367,8 @@ async def extract(
     One run writes ``out`` at a time (a lock; a second run waits up to
     ``lock_timeout`` seconds). Documents already in ``out`` are skipped
     unless ``force``; a file whose text changed replaces the rows of its
-    earlier version.
+    earlier version. ``published`` (YYYY-MM-DD) is the publication date of the
+    documents that carry none (no JSONL ``date``, no date in their path).
     """
     logger = get_run_logger()
     # tasks may run in other processes and directories (Dask workers): every path they
@@ -376,15 +378,19 @@ async def extract(
                       on_wait=lambda who: logger.warning("waiting for the run that holds %s (%s)", out, who))
     await asyncio.to_thread(lock.acquire)
     try:
-        summary = await _extract(logger, inputs, out, batch_size, force, in_flight or 1)
+        summary = await _extract(logger, inputs, out, batch_size, force, in_flight or 1, published)
     finally:
         lock.release()
     await publish_artifact(summary)
     return summary.as_dict()
 
 
-async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, force: bool, in_flight: int = 1) -> RunSummary:
+async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, force: bool, in_flight: int = 1,
+                   published: str | None = None) -> RunSummary:
+    from datetime import date
+
     started = time.perf_counter()
+    default_published = date.fromisoformat(published) if published else None
     size = batch_size or settings.batch_size()
     summary = RunSummary(out=str(out))
     metadata = output_metadata()
@@ -445,7 +451,7 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
 
     read_inputs: set[str] = set()
     for paths in path_batches:  # read as the batches go: memory holds about in_flight batches
-        result: batch.ReadResult = await asyncio.to_thread(read_task.submit(paths).result)
+        result: batch.ReadResult = await asyncio.to_thread(read_task.submit(paths, default_published).result)
         run_failures.extend(result.failures)
         read_inputs.update(display_path(p) for p in paths)
         summary.add_seconds(result.seconds, result.cpu_seconds)

@@ -6,6 +6,7 @@ into Arrow tables. Field names match the Parquet column names one to one.
 
 from __future__ import annotations
 
+from datetime import date
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -28,6 +29,8 @@ class Document:
     #: every input record of this text: the first is the one above; a text met again under
     #: another file or id adds one (``documents.sources``)
     sources: list[dict] | None = None
+    #: publication date (the JSONL ``date``, a date in the path, or the run's ``--published``)
+    published: date | None = None
 
     @property
     def n_chars(self) -> int:
@@ -83,6 +86,8 @@ class Article:
     captions: list[Caption] = field(default_factory=list)
     latin_words: list[LatinWord] = field(default_factory=list)
     joined_breaks: int = 0
+    #: the date relative times are resolved against: the dateline's, else the document's
+    published: date | None = None
     # Not written to Parquet: the OText that maps clean_text offsets to raw
     # offsets, and the kind of each line of clean_text (headline/heading/body).
     offsets: Any = field(default=None, repr=False, compare=False)
@@ -143,6 +148,10 @@ class Entity(QuantityValues):
     score: float | None = None
     normalized: str | None = None
     kb_id: str | None = None
+    #: DATE entities: the inclusive interval the expression stands for, and its precision
+    date_start: date | None = None
+    date_end: date | None = None
+    date_precision: str | None = None
 
 
 @dataclass

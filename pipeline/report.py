@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 
@@ -166,18 +166,29 @@ def _metrics(relations: list[dict], entities: list[dict]) -> str:
         tail = ents.get(r["tail_ent_id"] or "", {})
         attrs = r.get("attrs") or {}
         place = head.get("normalized") or r["head_text"]
-        rows.append((place, attrs.get("time") or "", attrs.get("indicator") or "", r["tail_text"] or "",
+        period = _period(attrs.get("time_start"), attrs.get("time_end"))
+        # sorted by place, then by period (its end, then its start; no period last)
+        order = (attrs.get("time_end") or attrs.get("time_start") or date.max, attrs.get("time_start") or date.min)
+        rows.append((place, order, attrs.get("time") or "", period, attrs.get("indicator") or "", r["tail_text"] or "",
                      tail.get("value"), tail.get("unit") or "", attrs.get("status") or ""))
     if not rows:
         return "<h2>Metrics per place and time</h2><p class='meta'>No metric relations in this output.</p>"
-    rows.sort(key=lambda x: (x[0], x[1], x[2]))
+    rows.sort(key=lambda x: (x[0], x[1], x[4]))
     body = "".join(
-        f"<tr><td>{_e(p)}</td><td>{_e(tm)}</td><td>{_e(ind)}</td><td>{_e(txt)}</td>"
+        f"<tr><td>{_e(p)}</td><td>{_e(tm)}</td><td>{_e(per)}</td><td>{_e(ind)}</td><td>{_e(txt)}</td>"
         f"<td class='num'>{_number(v)}</td><td>{_e(u)}</td><td>{_e(st)}</td></tr>"
-        for p, tm, ind, txt, v, u, st in rows
+        for p, _, tm, per, ind, txt, v, u, st in rows
     )
-    return ("<h2>Metrics per place and time</h2><table><tr><th>subject</th><th>time</th><th>indicator</th>"
+    return ("<h2>Metrics per place and time</h2><table><tr><th>subject</th><th>time</th><th>period</th><th>indicator</th>"
             f"<th>as written</th><th>value</th><th>unit</th><th>status</th></tr>{body}</table>")
+
+
+def _period(start, end) -> str:
+    if start is None and end is None:
+        return ""
+    if start == end:
+        return start.isoformat()
+    return f"{start.isoformat() if start else '…'} – {end.isoformat() if end else '…'}"
 
 
 def _number(v: float | None) -> str:

@@ -53,6 +53,8 @@ DOCUMENTS = pa.schema(
         pa.field("processed_at", pa.timestamp("us", tz="UTC"), nullable=False),
         # every input record with this text, the one above first (since 1.1)
         pa.field("sources", pa.list_(SOURCE)),
+        # publication date: JSONL date, a date in the path, or --published (since 1.1)
+        pa.field("published", pa.date32()),
     ]
 )
 
@@ -92,6 +94,8 @@ ARTICLES = pa.schema(
         pa.field("raw_end", _i64, nullable=False),
         pa.field("captions", pa.list_(CAPTION)),
         pa.field("latin_words", pa.list_(LATIN_WORD)),
+        # the dateline's date, else the document's publication date (since 1.1)
+        pa.field("published", pa.date32()),
     ]
 )
 
@@ -133,6 +137,10 @@ ENTITIES = pa.schema(
         pa.field("qualifier", _str),
         pa.field("normalized", _str),
         pa.field("kb_id", _str),
+        # DATE entities resolved against the article's publication date (since 1.1)
+        pa.field("date_start", pa.date32()),
+        pa.field("date_end", pa.date32()),
+        pa.field("date_precision", _str),
     ]
 )
 
@@ -142,6 +150,9 @@ RELATION_ATTRS = pa.struct(
         pa.field("indicator", _str),
         pa.field("time", _str),
         pa.field("status", _str),
+        # the time phrase resolved against the article's publication date (since 1.1)
+        pa.field("time_start", pa.date32()),
+        pa.field("time_end", pa.date32()),
     ]
 )
 

@@ -134,7 +134,7 @@ def test_run_publishes_a_markdown_artifact_and_stage_timings(prefect_harness, in
     from pipeline.flows import extract
 
     summary = asyncio.run(extract([str(inputs)], str(tmp_path / "out"), batch_size=2))
-    assert set(summary["stage_seconds"]) == {"read", "clean-and-split", "ner", "relations", "write"}
+    assert set(summary["stage_seconds"]) == {"read", "clean-and-split", "ner", "dates", "relations", "write"}
     assert summary["labels"]["ORG"] > 0 and sum(summary["labels"].values()) == summary["entities"]
 
     async def latest():

@@ -223,9 +223,9 @@ def test_case06_relative_inputs_and_output_are_resolved_before_the_run(prefect_h
     seen_dirs = []
     real = batch.read_documents
 
-    def spy(paths):
+    def spy(paths, published=None):
         seen_dirs.extend(paths)
-        return real(paths)
+        return real(paths, published)
 
     monkeypatch.setattr(batch, "read_documents", spy)
     summary = _run([Path("pages")], Path("rel-out"), batch_size=3)

@@ -1,6 +1,7 @@
 """The relation stage: rule file validation, every rule's examples, and the seed gold."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,8 @@ def test_deictic_subject_resolves_to_the_paper_city(seed_extracted):
     assert len(m) == 1
     head = ents[m[0].head_ent_id]
     assert head.text == "我市" and head.normalized == "重庆市" and head.kb_id == "500000"
-    assert m[0].attrs == {"indicator": "技术合同成交额", "time": "2022年", "status": "actual"}
+    assert m[0].attrs == {"indicator": "技术合同成交额", "time": "2022年", "status": "actual",
+                          "time_start": date(2022, 1, 1), "time_end": date(2022, 12, 31)}
 
 
 def test_gold_file_is_well_formed():

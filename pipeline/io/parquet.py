@@ -224,6 +224,9 @@ class DatasetWriter:
         (deleted or corrupted), parts of uncommitted batches, unreadable failure parts.
         Call it holding the output lock. Returns the files removed; the documents of
         removed batches are no longer committed, so the run processes them again."""
+        from pipeline.io.compact import recover_compaction
+
+        recover_compaction(self)  # first: its journal names temporary files it still needs
         removed = self.clean_temporaries()
         journal = self.out / REMOVAL_JOURNAL
         if journal.is_file():
