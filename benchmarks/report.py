@@ -89,6 +89,21 @@ def main(path: str) -> int:
     elif ratios:
         ok = "met" if min(ratios.values()) >= 1.0 else "NOT met"
         print(f"target: at least jiagu's speed in the same run, >= 1.0 on each corpus: {ok} (this JSON has no paired rounds)")
+    flow = ROOT / ".benchmarks" / "flow.json"
+    if flow.is_file():
+        print("\nwhole flow, `python -m pipeline run` as a user runs it (no OMP_NUM_THREADS):")
+        print(f"{'run':<12}{'pages':>6}{'steady chars/s':>15}{'NER chars/s':>12}{'flow/NER':>9}{'start-up s':>11}"
+              f"{'1st batch s':>12}{'peak RSS MB':>12}   stage shares")
+        runs = json.loads(flow.read_text())
+        for name, r in runs.items():
+            total = sum(r["stage_seconds"].values()) or 1.0
+            shares = " ".join(f"{k} {v / total:.0%}" for k, v in r["stage_seconds"].items())
+            startup = sum((r.get("startup_s") or {}).values())
+            ratio = r["steady_chars_per_s"] / r["ner_chars_per_s"] if r.get("ner_chars_per_s") and r.get("steady_chars_per_s") else 0
+            print(f"{name:<12}{r['pages']:>6}{r['steady_chars_per_s'] or 0:>15,}{r['ner_chars_per_s'] or 0:>12,}{ratio:>9.2f}"
+                  f"{startup:>11.1f}{r['first_batch_s'] or 0:>12.1f}{r['peak_rss_mb']:>12,}   {shares}")
+        if "workers 2" in runs and "default" in runs:
+            print(f"--workers 2 / one process: {runs['workers 2']['steady_chars_per_s'] / runs['default']['steady_chars_per_s']:.2f}x (target >= 1.7)")
     scaling = ROOT / ".benchmarks" / "scaling.json"
     if scaling.is_file():
         s = json.loads(scaling.read_text())

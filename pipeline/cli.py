@@ -34,7 +34,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the extraction flow over files, directories or globs")
     run.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt/.md pages, .jsonl files, directories (recursive) or globs")
     run.add_argument("--out", required=True, metavar="DIR", help="output directory (one Parquet dataset per table)")
-    run.add_argument("--batch-size", type=int, default=None, help="documents per task batch (default: $PIPELINE_BATCH_SIZE or 16)")
+    run.add_argument("--batch-size", type=int, default=None, help="most documents per task batch (default: $PIPELINE_BATCH_SIZE or 256; a batch also "
+                          "closes at $PIPELINE_BATCH_CHARS characters, default 200,000)")
     run.add_argument("--force", action="store_true", help="process documents again even when they are already in the output")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's log lines")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -43,6 +44,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run.add_argument("--published", metavar="YYYY-MM-DD", type=_iso_date, default=None,
                      help="publication date of the inputs that carry none (no JSONL date, no date in the path)")
+    run.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="worker processes on this machine: N > 1 is --dask local:N (default: 1, this process)")
     run.add_argument("--dask", metavar="SPEC", default=os.environ.get("PIPELINE_DASK") or None,
                      help="run the batch tasks on Dask: local:N (a local cluster of N worker processes) "
                           "or tcp://HOST:PORT (an existing scheduler; needs PREFECT_API_URL)")
@@ -225,6 +228,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.batch_size is not None and args.batch_size < 1:
         console.print("[red]error:[/] --batch-size must be at least 1")
         return 2
+    if args.workers is not None:
+        if args.workers < 1:
+            console.print("[red]error:[/] --workers must be at least 1")
+            return 2
+        if args.dask and args.workers > 1:
+            console.print("[red]error:[/] give --workers or --dask, not both")
+            return 2
+        if args.workers > 1:
+            args.dask = f"local:{args.workers}"
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)

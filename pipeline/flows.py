@@ -1,10 +1,11 @@
 """Prefect flows: the only module that knows about Prefect.
 
-``extract`` chains the stages over batches of documents: one task per batch
-and stage (read -> clean and split -> NER -> relations -> write), never one per document or
-sentence. Measured on 2 cores: a task run costs about 5 ms in the client and
-30 ms of server CPU, a synchronous flow about 1 s of heartbeat wait; the
-flow is therefore ``async`` and the batches are large.
+``extract`` runs the stages over batches of documents: per batch, a ``read`` task (paths
+to documents, read one batch ahead) and an ``extract-batch`` task (clean and split -> NER
+and dates -> relations -> write), never one per document or sentence. Measured on 2 cores:
+a task run costs about 0.1 s of API calls, a synchronous flow about 1 s of heartbeat
+wait; the flow is therefore ``async``, the batches are large, and a batch's stages share
+one task (their seconds are measured inside it and reported per stage).
 
 Run it through the command line (``python -m pipeline run``) or directly::
 
@@ -29,6 +30,7 @@ settings.prefect_defaults()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from pipeline import __version__, batch, progress  # noqa: E402
 from pipeline.io.lock import OutputLock  # noqa: E402
@@ -135,23 +137,17 @@ def read_task(paths: list[str], published=None) -> batch.ReadResult:
     return batch.read_documents(paths, published)
 
 
-@task(name="clean-and-split", **BATCH_TASK)
-def clean_split_task(documents: list) -> batch.Extracted:
-    return batch.clean_and_split(documents)
+@task(name="extract-batch", **BATCH_TASK)
+def extract_batch_task(documents: list, out: str, metadata: dict[str, str]) -> dict:
+    """One batch through clean and split -> NER (and dates) -> relations -> write, in one task:
+    a task run costs Prefect several API calls (about 0.1 s on 2 cores), and a batch's
+    records never travel between tasks (nor, on Dask, between workers). The stages'
+    wall and CPU seconds are measured inside and returned with the row counts."""
+    extracted = batch.extract_relations(batch.recognize_entities(batch.clean_and_split(documents)))
+    return write_extracted(out, extracted, metadata)
 
 
-@task(name="ner", **BATCH_TASK)
-def ner_task(extracted: batch.Extracted) -> batch.Extracted:
-    return batch.recognize_entities(extracted)
-
-
-@task(name="relations", **BATCH_TASK)
-def relations_task(extracted: batch.Extracted) -> batch.Extracted:
-    return batch.extract_relations(extracted)
-
-
-@task(name="write", **BATCH_TASK)
-def write_task(out: str, extracted: batch.Extracted, metadata: dict[str, str]) -> dict:
+def write_extracted(out: str, extracted: batch.Extracted, metadata: dict[str, str]) -> dict:
     """Write one batch; returns row counts per table, entity labels, stage seconds and failures."""
     t0, c0 = time.perf_counter(), time.thread_time()
     writer = DatasetWriter(out, metadata)
@@ -198,8 +194,22 @@ def write_failures(writer: DatasetWriter, failures: list[Failure], metadata: dic
     return writer.write_batch(key, {"failures": table})
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def _path_chunks(paths: list[str], size: int, max_bytes: int) -> list[list[str]]:
+    """Paths in read batches of at most ``size`` files and about ``max_bytes`` bytes (a
+    batch of characters is about three times as many bytes of UTF-8 Chinese)."""
+    chunks: list[list[str]] = [[]]
+    total = 0
+    for path in paths:
+        try:
+            n = os.stat(path).st_size
+        except OSError:
+            n = 0  # read will say why
+        if chunks[-1] and (len(chunks[-1]) >= size or total + n > max_bytes):
+            chunks.append([])
+            total = 0
+        chunks[-1].append(path)
+        total += n
+    return [c for c in chunks if c]
 
 
 class DaskConfigError(ValueError, RuntimeError):
@@ -412,11 +422,13 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
     sources = Sources(writer.existing_documents())
 
     run_failures: list[Failure] = [batch.failure(m, "discover", "no such file, directory or glob match") for m in found.missing]
-    path_batches = _chunks([str(p) for p in found.files], size)
+    path_batches = _path_chunks([str(p) for p in found.files], size, 3 * settings.batch_chars())
 
     seen: set[str] = set()
     in_progress: deque = deque()  # (write future, documents) of the batches submitted, oldest first
     pending_docs: list = []
+    pending_chars = 0
+    max_chars = settings.batch_chars()
     done_docs = 0
     progress.report(0, 0)
     if path_batches and in_flight <= 1 and not _distributed():
@@ -425,11 +437,13 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
         await asyncio.to_thread(_load_models)
         summary.startup_seconds = round(time.perf_counter() - t, 2)
 
+    # Without Dask, a batch's records are passed quoted: Prefect would otherwise walk every
+    # record looking for futures nested in them (0.3-0.5 s a batch of 80 K characters).
+    # prefect-dask does not unwrap the annotation, and ships the batch to a worker anyway.
+    wrap = (lambda x: x) if _distributed() else quote
+
     def submit(docs: list) -> None:
-        cleaned = clean_split_task.submit(docs)
-        recognized = ner_task.submit(cleaned)
-        related = relations_task.submit(recognized)
-        in_progress.append((write_task.submit(str(out), related, metadata), len(docs)))
+        in_progress.append((extract_batch_task.submit(wrap(docs), str(out), metadata), len(docs)))
 
     async def settle(keep: int) -> None:
         """Wait for the oldest batches until at most ``keep`` are in flight."""
@@ -450,8 +464,16 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
             progress.report(done_docs, len(seen))
 
     read_inputs: set[str] = set()
-    for paths in path_batches:  # read as the batches go: memory holds about in_flight batches
-        result: batch.ReadResult = await asyncio.to_thread(read_task.submit(paths, default_published).result)
+
+    def read(i: int):
+        return read_task.submit(wrap(path_batches[i]), default_published) if i < len(path_batches) else None
+
+    # read as the batches go, one batch of paths ahead (read while the batch before is
+    # processed): memory holds about in_flight + 1 batches
+    reading = read(0)
+    for i, paths in enumerate(path_batches):
+        result: batch.ReadResult = await asyncio.to_thread(reading.result)
+        reading = read(i + 1)
         run_failures.extend(result.failures)
         read_inputs.update(display_path(p) for p in paths)
         summary.add_seconds(result.seconds, result.cpu_seconds)
@@ -484,9 +506,12 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
             doc.sources = list(sources.of(doc.doc_id))
             sources.written(doc.doc_id, doc.sources)
             pending_docs.append(doc)
-            if len(pending_docs) >= size:
+            pending_chars += doc.n_chars
+            # a batch closes at --batch-size documents or about PIPELINE_BATCH_CHARS characters:
+            # a few seconds of work whether the inputs are pages or short JSONL records
+            if len(pending_docs) >= size or pending_chars >= max_chars:
                 submit(pending_docs)
-                pending_docs = []
+                pending_docs, pending_chars = [], 0
                 await settle(in_flight - 1)
     if pending_docs:
         submit(pending_docs)

@@ -226,8 +226,17 @@ def to_table(name: str, records: Iterable[Any], metadata: Mapping[str, str] | No
     schema (values must be strings).
     """
     schema = TABLES[name]
-    rows = [_as_row(r) for r in records]
-    columns = {f.name: [_convert(row.get(f.name)) for row in rows] for f in schema}
+    records = list(records)
+    for r in records:
+        if not isinstance(r, Mapping) and not dataclasses.is_dataclass(r):
+            raise TypeError(f"cannot turn {type(r).__name__} into a row")
+    columns = {}
+    for f in schema:
+        key = f.name
+        values = [r.get(key) if isinstance(r, Mapping) else getattr(r, key, None) for r in records]
+        if pa.types.is_nested(f.type):  # lists and structs: dataclasses inside become dicts
+            values = [_convert(v) for v in values]
+        columns[key] = values
     table = pa.Table.from_pydict(columns, schema=schema)
     if metadata:
         table = table.replace_schema_metadata({**(schema.metadata or {}), **dict(metadata)})

@@ -6,7 +6,9 @@ changes:
 
 ``PIPELINE_RULES_DIR``   directory of rule files (default: ``rules/`` of the checkout)
 ``PIPELINE_MODELS_DIR``  directory of trained models (default: ``models/``)
-``PIPELINE_BATCH_SIZE``  documents per Prefect task batch (default: 16)
+``PIPELINE_BATCH_SIZE``  most documents per Prefect task batch (default: 256)
+``PIPELINE_BATCH_CHARS`` characters after which a batch closes (default: 200,000: about three
+                         seconds of NER; 40 pages of 5,000 characters, or 256 short records)
 ``PIPELINE_MAX_DOC_CHARS`` largest document accepted, in characters (default: 2,000,000;
                          a newspaper page has 5-50 thousand)
 ``PIPELINE_MAX_FILE_BYTES`` largest JSONL file read, in bytes (default: 1 GiB)
@@ -77,7 +79,11 @@ def blas_threads() -> int:
 
 
 def batch_size() -> int:
-    return _positive_int("PIPELINE_BATCH_SIZE", 16)
+    return _positive_int("PIPELINE_BATCH_SIZE", 256)
+
+
+def batch_chars() -> int:
+    return _positive_int("PIPELINE_BATCH_CHARS", 200_000)
 
 
 def max_doc_chars() -> int:
@@ -120,7 +126,7 @@ def validate() -> None:
     """Check every setting at once; raise :class:`SettingsError` naming each bad one and
     what it takes. The command line calls this before anything runs."""
     problems = []
-    for check in (batch_size, max_doc_chars, max_file_bytes, rule_packs, blas_threads, gc_freeze, in_flight, dask_spec):
+    for check in (batch_size, batch_chars, max_doc_chars, max_file_bytes, rule_packs, blas_threads, gc_freeze, in_flight, dask_spec):
         try:
             check()
         except SettingsError as exc:
