@@ -133,7 +133,11 @@ def recognize_entities(extracted: Extracted, nlp=None) -> Extracted:
     # one batch in the NER stage at a time per process: the pipeline is shared, and
     # parallelism comes from processes (Dask workers), not from threads of one
     with _NER_LOCK, _Timer(extracted.seconds, "ner", extracted.cpu_seconds):
-        _isolating_failures(extracted, "ner", "entities", lambda arts, sents, ents: recognize(arts, sents, nlp))
+        return _isolating_failures(extracted, "ner", "entities", lambda arts, sents, ents: recognize(arts, sents, nlp))
+
+
+def resolve_dates(extracted: Extracted) -> Extracted:
+    """DATE entities to intervals against their article's publication date (``pipeline.dates``)."""
     with _Timer(extracted.seconds, "dates", extracted.cpu_seconds):
         dates.resolve_entities(extracted.entities, {a.article_id: a.published for a in extracted.articles})
     return extracted

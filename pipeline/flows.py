@@ -143,7 +143,7 @@ def extract_batch_task(documents: list, out: str, metadata: dict[str, str]) -> d
     a task run costs Prefect several API calls (about 0.1 s on 2 cores), and a batch's
     records never travel between tasks (nor, on Dask, between workers). The stages'
     wall and CPU seconds are measured inside and returned with the row counts."""
-    extracted = batch.extract_relations(batch.recognize_entities(batch.clean_and_split(documents)))
+    extracted = batch.extract_relations(batch.resolve_dates(batch.recognize_entities(batch.clean_and_split(documents))))
     return write_extracted(out, extracted, metadata)
 
 
