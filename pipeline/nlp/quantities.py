@@ -99,7 +99,10 @@ class QuantityGrammar:
         self._quote = re.compile(f"(?:{alternation(spec.quote_marks)})$") if spec.quote_marks else None
         self._quoted_kinds = frozenset(spec.quoted_kinds)
         self.units = {u.text: u for u in spec.units}
-        unit_alt = alternation(self.units)
+        # a Latin unit symbol (MW, km, kg) ends where no Latin letter follows: 110MW, not 5Gbps's G
+        latin = [t for t in self.units if t[-1].isascii() and t[-1].isalpha()]
+        other = [t for t in self.units if t not in latin]
+        unit_alt = f"(?:{alternation(other)}|{alternation(latin)}(?![A-Za-z]))" if latin else alternation(other)
         # a multiplier character that begins a unit is the unit's (13.5千米 is 13.5 km, not 13,500 米)
         mult_units = [u for u in self.units if u[0] in "十百千万亿"]
         # and an approximation word may stand before the multiplier: 40多万公里 (more than 400,000 km)

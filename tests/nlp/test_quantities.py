@@ -215,3 +215,27 @@ def test_no_share_in_words():
     from pipeline.nlp import load_nlp
 
     assert not [e for e in load_nlp()("三成为一体，半年后").ents if e.label_ == "PERCENT"]
+
+
+@pytest.mark.parametrize("text,value,unit,normalized,value_normalized", [
+    ("装机容量110MW，", 110.0, "MW", "W", 1.1e8),
+    ("全长25km的公路", 25.0, "km", "m", 25000.0),
+    ("重3.5kg的包裹", 3.5, "kg", "kg", 3.5),
+    ("建设面积1200㎡", 1200.0, "㎡", "m2", 1200.0),
+    ("新建110千伏变电站", 110.0, "千伏", "V", 110000.0),
+    ("年发电2000kWh", 2000.0, "kWh", "J", 7.2e9),
+])
+def test_si_symbols_and_more_units(text, value, unit, normalized, value_normalized):
+    from pipeline.nlp import load_nlp
+
+    (ent,) = [e for e in load_nlp()(text).ents if e.label_ == "QUANTITY"]
+    assert (ent._.value, ent._.unit, ent._.unit_normalized) == (value, unit, normalized)
+    assert ent._.value_normalized == pytest.approx(value_normalized)
+
+
+@pytest.mark.parametrize("text", ["5G网络", "下载速度1Gbps", "3D打印", "2mins后", "三两米饭"])
+def test_a_latin_unit_needs_its_end_and_two_is_a_numeral(text):
+    from pipeline.nlp import load_nlp
+
+    ents = [(e.text, e._.unit) for e in load_nlp()(text).ents if e.label_ == "QUANTITY"]
+    assert not [x for x in ents if x[1] in ("G", "m", "两")], ents
