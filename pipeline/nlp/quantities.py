@@ -60,6 +60,9 @@ class UnitFile(StrictModel):
     quoted_kinds: list[Kind] = []
     #: currency symbols written before an amount, with their ISO 4217 code ($100, ¥500)
     currency_symbols: dict[str, str] = {}
+    #: what a rate is counted per, after ``/``: 0.45元/千瓦时, 3000元/吨, 5万人次/日 (a unit of
+    #: the table is normalised, 元/千瓦时 = CNY/J; the others are kept as written)
+    rate_denominators: list[str] = []
 
 
 @dataclass
@@ -112,6 +115,7 @@ class QuantityGrammar:
             f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{number})(?P<a2>{APPROX})?)?"
             f"(?P<unit>{unit_alt})"
         )
+        self._per = re.compile(f"/(?P<per>{alternation(spec.rate_denominators)})(?![A-Za-z])") if spec.rate_denominators else None
         heads = "百万分之|千分之|万分之|百分之"
         self.percent_cn = re.compile(f"(?P<head>{heads})(?P<n1>{NUMBER})(?:(?P<sep>{RANGE_SEP})(?P<h2>{heads})?(?P<n2>{NUMBER}))?")
         # 三成, 8成, 6.5成, 三成半, 半成, 75折, 对折 (a price at that share)
@@ -278,6 +282,17 @@ class QuantityGrammar:
         label = LABEL_OF_KIND[unit.kind]
         q = Quantity(start, end, label, f"quantity:{unit.id}", unit=unit.text, unit_normalized=unit.normalized)
         factor = unit.factor if unit.normalized else None
+        per = None if half or self._per is None or unit.kind == "percent" else self._per.match(text, end)
+        if per is not None:  # a rate: 0.45元/千瓦时 is 0.45 CNY per 3.6 MJ
+            denominator = self.units.get(per.group("per"))
+            q.end = end = per.end()
+            q.unit = f"{unit.text}/{per.group('per')}"
+            q.source = f"quantity:{unit.id}.rate"
+            if unit.normalized and denominator is not None and denominator.normalized:
+                q.unit_normalized = f"{unit.normalized}/{denominator.normalized}"
+                factor = unit.factor / denominator.factor
+            else:
+                q.unit_normalized, factor = None, None
         self._set_values(q, v1, v2, factor)
         q.qualifier = self.qualifier(text, start, end, m.group("a2") or m.group("a1") or (inner.group(1) if inner else None))
         return q

@@ -239,3 +239,17 @@ def test_a_latin_unit_needs_its_end_and_two_is_a_numeral(text):
 
     ents = [(e.text, e._.unit) for e in load_nlp()(text).ents if e.label_ == "QUANTITY"]
     assert not [x for x in ents if x[1] in ("G", "m", "两")], ents
+
+
+@pytest.mark.parametrize("text,span,label,unit,normalized,value_normalized", [
+    ("上网电价0.45元/千瓦时。", "0.45元/千瓦时", "MONEY", "元/千瓦时", "CNY/J", 0.45 / 3.6e6),
+    ("价格3000元/吨，", "3000元/吨", "MONEY", "元/吨", "CNY/kg", 3.0),
+    ("租金2万元/亩。", "2万元/亩", "MONEY", "元/亩", "CNY/m2", 20000 / 666.6667),
+    ("客流5万人次/日。", "5万人次/日", "QUANTITY", "人次/日", None, None),
+])
+def test_rates_are_one_quantity_with_a_compound_unit(text, span, label, unit, normalized, value_normalized):
+    from pipeline.nlp import load_nlp
+
+    (ent,) = [e for e in load_nlp()(text).ents if e.label_ == label]
+    assert (ent.text, ent._.unit, ent._.unit_normalized) == (span, unit, normalized)
+    assert ent._.value_normalized == (None if value_normalized is None else pytest.approx(value_normalized, rel=1e-6))
