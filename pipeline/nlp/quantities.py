@@ -63,6 +63,8 @@ class UnitFile(StrictModel):
     #: what a rate is counted per, after ``/``: 0.45元/千瓦时, 3000元/吨, 5万人次/日 (a unit of
     #: the table is normalised, 元/千瓦时 = CNY/J; the others are kept as written)
     rate_denominators: list[str] = []
+    #: currency names written before an amount in that currency: 人民币8000元 is one MONEY
+    currency_prefixes: list[str] = []
 
 
 @dataclass
@@ -115,6 +117,7 @@ class QuantityGrammar:
             f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{number})(?P<a2>{APPROX})?)?"
             f"(?P<unit>{unit_alt})"
         )
+        self._currency_prefix = re.compile(f"(?:{alternation(spec.currency_prefixes)})$") if spec.currency_prefixes else None
         self._per = re.compile(f"/(?P<per>{alternation(spec.rate_denominators)})(?![A-Za-z])") if spec.rate_denominators else None
         heads = "百万分之|千分之|万分之|百分之"
         self.percent_cn = re.compile(f"(?P<head>{heads})(?P<n1>{NUMBER})(?:(?P<sep>{RANGE_SEP})(?P<h2>{heads})?(?P<n2>{NUMBER}))?")
@@ -280,6 +283,10 @@ class QuantityGrammar:
             end += 1
             v1 += 0.5
         label = LABEL_OF_KIND[unit.kind]
+        if unit.kind == "currency" and not m.group("sign") and self._currency_prefix is not None:
+            prefix = self._currency_prefix.search(text, max(0, start - 4), start)
+            if prefix is not None:  # 人民币8000元: the currency's name belongs to the amount
+                start = prefix.start()
         q = Quantity(start, end, label, f"quantity:{unit.id}", unit=unit.text, unit_normalized=unit.normalized)
         factor = unit.factor if unit.normalized else None
         per = None if half or self._per is None or unit.kind == "percent" else self._per.match(text, end)

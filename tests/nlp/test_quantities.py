@@ -253,3 +253,14 @@ def test_rates_are_one_quantity_with_a_compound_unit(text, span, label, unit, no
     (ent,) = [e for e in load_nlp()(text).ents if e.label_ == label]
     assert (ent.text, ent._.unit, ent._.unit_normalized) == (span, unit, normalized)
     assert ent._.value_normalized == (None if value_normalized is None else pytest.approx(value_normalized, rel=1e-6))
+
+
+@pytest.mark.parametrize("text,span", [("投资人民币8000元。", "人民币8000元"), ("合计500亿元人民币。", "500亿元人民币"),
+                                       ("超过人民币3.5亿元", "人民币3.5亿元")])
+def test_renminbi_before_or_after_the_amount_is_part_of_it(text, span):
+    from pipeline.nlp import load_nlp
+
+    (ent,) = [e for e in load_nlp()(text).ents if e.label_ == "MONEY"]
+    assert (ent.text, ent._.unit_normalized) == (span, "CNY")
+    if text.startswith("超过"):
+        assert ent._.qualifier == ">"
