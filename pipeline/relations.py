@@ -246,6 +246,10 @@ def sentence_view(sent: Sentence, ents: list[Entity]) -> SentEnts:
 # -- extraction -------------------------------------------------------------------
 
 
+#: relations an article states once however often its names recur
+ONCE_PER_ARTICLE = frozenset({"located_in", "part_of", "role", "reporter_of"})
+
+
 @dataclass
 class _Ctx:
     rules: RelationRules
@@ -257,6 +261,9 @@ class _Ctx:
     paper_homes: dict[str, dict] = field(default_factory=dict)
     out: list[Relation] = field(default_factory=list)
     seen: set = field(default_factory=set)
+    #: (label, head text, tail text) of the relations an article states once however often its
+    #: names recur (located_in, part_of, role, reporter_of); metrics are figures, each kept
+    pairs: set = field(default_factory=set)
 
     def add(self, label: str, head: Entity, tail: Entity | None, tail_text: str | None, sent: Sentence | None,
             source: str, attrs: dict | None = None, score: float = 1.0) -> None:
@@ -265,7 +272,11 @@ class _Ctx:
         key = (label, head.ent_id, tail_key, tuple(sorted(attrs.items())))
         if key in self.seen or (tail is not None and tail.ent_id == head.ent_id):
             return
+        pair = (label, head.text, tail.text if tail is not None else tail_text)
+        if label in ONCE_PER_ARTICLE and pair in self.pairs:
+            return  # 北京月坛社区卫生服务中心 named three times is in 北京 once
         self.seen.add(key)
+        self.pairs.add(pair)
         digest = hashlib.sha1(f"{label}\0{head.ent_id}\0{tail_key}\0{sorted(attrs.items())}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
         self.out.append(Relation(
             rel_id=f"{head.doc_id}-r{digest}", doc_id=head.doc_id, article_id=self.article.article_id,

@@ -133,3 +133,24 @@ def test_admin_parent_only_to_a_parent_the_article_names():
 
     assert not located("# 标题\n\n郑州部分大学校园里的花店生意火爆。\n")
     assert ("郑州", "河南") in located("# 标题\n\n河南各地，郑州部分大学校园里的花店生意火爆。\n")
+
+
+def test_a_pair_is_stated_once_per_article_however_often_its_names_recur():
+    """北京月坛社区卫生服务中心 named three times is in 北京 once (a dev page gave three rows);
+    two figures with the same text stay two metrics."""
+    from pipeline.records import Article, Entity
+    from pipeline.relations import _Ctx, default_rules
+
+    article = Article(article_id="d-a00", doc_id="d", index=0, clean_text="", raw_start=0, raw_end=0)
+
+    def ent(i, text, label):
+        return Entity(ent_id=f"e{i}", doc_id="d", article_id="d-a00", sent_id=None, text=text, label=label,
+                      start=None, end=None, raw_start=i, raw_end=i + 1, source="test")
+
+    ctx = _Ctx(default_rules(), article, None, {}, {})
+    place = ent(0, "北京", "GPE")
+    for i in (1, 2, 3):
+        ctx.add("located_in", ent(i, "北京月坛社区卫生服务中心", "ORG"), place, None, None, "located_in.name_prefix")
+    for i in (4, 5):
+        ctx.add("metric", ent(9, "奉化", "GPE"), ent(i, "3项", "QUANTITY"), None, None, "metric.clause")
+    assert [(r.label, r.head_ent_id) for r in ctx.out] == [("located_in", "e1"), ("metric", "e9"), ("metric", "e9")]
