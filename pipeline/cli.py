@@ -353,6 +353,8 @@ def _print_summary(summary: dict, console) -> None:
         notes.append(f"{summary['ignored']} files with other extensions ignored in directories")
     if summary.get("damaged"):
         notes.append(f"{summary['damaged']} damaged batches (a part deleted or changed) found and redone")
+    if summary.get("resolved"):
+        notes.append(f"{summary['resolved']} failures of earlier runs no longer occur (marked resolved)")
     if summary.get("sources_updated"):
         notes.append(f"{summary['sources_updated']} documents' input records updated (a text met under another file or id)")
     for note in notes:
@@ -373,9 +375,6 @@ def _print_summary(summary: dict, console) -> None:
     if len(failed) > MAX_FAILURES_PRINTED:
         console.print(f"[red]... and {len(failed) - MAX_FAILURES_PRINTED:,} more failed inputs[/]: all are in "
                       f"{Path(summary['out']).resolve() / 'failures'}/")
-    if summary.get("resolved"):
-        notes_out = _stdout()
-        notes_out.print(f"note: {summary['resolved']} failures of earlier runs no longer occur (marked resolved)")
     out.print(f"tables written under {Path(summary['out']).resolve()}/")
 
 

@@ -125,7 +125,6 @@ class _Context:
 
     def __init__(self, m: re.Match, rule: DateRule, published: date | None, tables: DateRules):
         self.m, self.rule, self.published, self.tables = m, rule, published, tables
-        self.offsets = tables.year_offsets
 
     def group(self, name: str) -> str | None:
         return self.m.groupdict().get(name)
@@ -143,7 +142,7 @@ class _Context:
             return None
         offset = self.group("offset")
         if offset is not None or self.rule.year_offset is not None:
-            return self.published.year + (self.offsets.get(offset, 0) if offset else 0) + (self.rule.year_offset or 0)
+            return self.published.year + (self.tables.year_offsets.get(offset, 0) if offset else 0) + (self.rule.year_offset or 0)
         if nearest and end_month is not None and end_month > self.published.month + 6:
             return self.published.year - 1
         return self.published.year
@@ -233,10 +232,6 @@ def _day_offset(c: _Context):
         return None
     d = c.published + timedelta(days=c.tables.day_offsets[c.group("dayword")])
     return d, d
-
-
-def _holiday_year(c: _Context, month: int) -> int | None:
-    return c.year(month)
 
 
 def _solar_holiday(c: _Context):

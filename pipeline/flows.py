@@ -309,7 +309,7 @@ class Sources:
     """
 
     def __init__(self, existing: dict[str, list[dict]]):
-        self._committed: dict[str, list[dict]] = {d: list(s) for d, s in existing.items()}
+        #: what the output holds (committed before this run, or written by it)
         self._written: dict[str, list[dict]] = {d: list(s) for d, s in existing.items()}
         self._of: dict[str, list[dict]] = {d: list(s) for d, s in existing.items()}
         self._owner: dict[tuple, str] = {}
@@ -322,7 +322,8 @@ class Sources:
         return (src["path"], src.get("source_id"))
 
     def committed(self, doc_id: str) -> bool:
-        return doc_id in self._committed
+        """In the output: a document of this run is met again only as a duplicate (``seen``)."""
+        return doc_id in self._written
 
     def of(self, doc_id: str) -> list[dict]:
         return self._of.get(doc_id, [])
@@ -347,7 +348,6 @@ class Sources:
 
     def forget_committed(self, doc_ids: set[str]) -> None:
         for doc_id in doc_ids:
-            self._committed.pop(doc_id, None)
             self._written.pop(doc_id, None)
 
     def written(self, doc_id: str, srcs: list[dict]) -> None:
@@ -416,9 +416,9 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
     if recovered:
         logger.warning("removed %d files left by an interrupted earlier run or damaged since", len(recovered))
     writer.ensure_tables()
-    for key, what in getattr(writer, "last_damaged", {}).items():
+    for key, what in writer.last_damaged.items():
         logger.warning("batch %s was damaged (%s): removed, its documents are processed again", key, what)
-    summary.damaged = len(getattr(writer, "last_damaged", {}))
+    summary.damaged = len(writer.last_damaged)
     sources = Sources(writer.existing_documents())
 
     run_failures: list[Failure] = [batch.failure(m, "discover", "no such file, directory or glob match") for m in found.missing]

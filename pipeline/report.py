@@ -39,7 +39,10 @@ def load_tables(out_dir: str | Path) -> dict[str, list[dict]]:
         raise FileNotFoundError(f"{out} is not a pipeline output directory (no {', '.join(missing)})")
     from pipeline.io.parquet import read_table
 
-    return {name: read_table(out, name).to_pylist() for name in schema.TABLES}
+    documents = read_table(out, "documents")
+    committed = documents.column("doc_id").combine_chunks()
+    return {name: (documents if name == "documents" else read_table(out, name, committed=committed)).to_pylist()
+            for name in schema.TABLES}
 
 
 def render_report(out_dir: str | Path) -> str:

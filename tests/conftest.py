@@ -112,3 +112,19 @@ def fresh_python():
         return out
 
     return run
+
+
+def output_snapshot(out: Path, tables=None, drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Each table's committed rows (``pipeline.io.parquet.read_table``) as sorted JSON lines,
+    without the columns in ``drop`` (timestamps): what "row-identical outputs" compares."""
+    import json
+
+    from pipeline import schema
+    from pipeline.io.parquet import read_table
+
+    snap = {}
+    for name in tables or schema.TABLES:
+        table = read_table(out, name)
+        table = table.select([c for c in table.column_names if c not in drop])
+        snap[name] = sorted(json.dumps(r, sort_keys=True, ensure_ascii=False, default=str) for r in table.to_pylist())
+    return snap

@@ -20,6 +20,7 @@ import pytest
 from pipeline import schema
 from pipeline.io.parquet import DatasetWriter, read_table
 from pipeline.io.readers import InputError, decode_bytes, read_path
+from tests.conftest import output_snapshot
 
 TEXT = "重庆市科技局第{i}次会议召开，投入资金{m}亿元。"
 
@@ -34,14 +35,15 @@ def _run(inputs, out, **kw) -> dict:
     return asyncio.run(extract([str(i) for i in inputs], str(out), **kw))
 
 
+_TIMES = ("processed_at", "at", "resolved_at")
+
+
 def _rows(out: Path, name: str) -> list[str]:
-    table = read_table(out, name)
-    cols = [c for c in table.column_names if c not in ("processed_at", "at", "resolved_at")]
-    return sorted(json.dumps(r, sort_keys=True, ensure_ascii=False, default=str) for r in table.select(cols).to_pylist())
+    return output_snapshot(out, [name], _TIMES)[name]
 
 
 def _snapshot(out: Path) -> dict[str, list[str]]:
-    return {name: _rows(out, name) for name in schema.TABLES if name != "failures"}
+    return output_snapshot(out, [name for name in schema.TABLES if name != "failures"], _TIMES)
 
 
 def _docs(out: Path) -> list[dict]:

@@ -41,14 +41,9 @@ def _variant(text: str, i: int) -> str:
 
 
 def _snapshot(out: Path) -> dict[str, list[str]]:
-    snap = {}
-    for name in schema.TABLES:
-        if name == "failures":
-            continue
-        table = read_table(out, name)
-        cols = [c for c in table.column_names if c not in ("processed_at",)]
-        snap[name] = sorted(json.dumps(r, sort_keys=True, ensure_ascii=False, default=str) for r in table.select(cols).to_pylist())
-    return snap
+    from tests.conftest import output_snapshot
+
+    return output_snapshot(out, [name for name in schema.TABLES if name != "failures"], ("processed_at",))
 
 
 def _cli(inputs: Path, out: Path, env: dict) -> subprocess.Popen:

@@ -154,6 +154,8 @@ class DatasetWriter:
     def __init__(self, out_dir: str | os.PathLike, metadata: Mapping[str, str] | None = None):
         self.out = Path(out_dir)
         self.metadata = {"schema_version": schema.SCHEMA_VERSION, **dict(metadata or {})}
+        #: ``batch key -> what was wrong`` of the batches the last :meth:`recover` removed
+        self.last_damaged: dict[str, str] = {}
 
     def table_dir(self, name: str) -> Path:
         return self.out / name
@@ -422,39 +424,45 @@ class DatasetWriter:
         journal.unlink(missing_ok=True)
         _fsync_dir(self.out)
 
+    def _update_rows(self, name: str, column: str, change) -> int:
+        """Rewrite (atomically) each part of table ``name`` in which ``change(row)`` changed a
+        row (it returns True when it did); parts without ``column`` (an older minor schema)
+        are left alone. Returns how many rows changed."""
+        changed = 0
+        for part in self.parts(name):
+            table = pq.read_table(part)
+            if column not in table.column_names:
+                continue
+            rows = table.to_pylist()
+            hits = sum(1 for row in rows if change(row))
+            if hits:
+                write_table_atomic(pa.Table.from_pylist(rows, schema=table.schema), part)
+                changed += hits
+        return changed
+
     def update_sources(self, sources: Mapping[str, list[dict]]) -> int:
         """Set ``documents.sources`` (and the flat first-source columns) of committed
         documents; returns how many rows changed. Only ``documents`` parts are rewritten."""
         if not sources:
             return 0
-        changed = 0
-        for part in self.parts("documents"):
-            table = pq.read_table(part)
-            if "sources" not in table.column_names:
-                continue
-            rows = table.to_pylist()
-            hit = False
-            for row in rows:
-                new = sources.get(row["doc_id"])
-                if new is None or new == row["sources"]:
-                    continue
-                hit = True
-                changed += 1
-                row["sources"] = new
-                # the flat columns follow the first record (path is never null)
-                row.update({k: new[0].get(k) for k in ("source_id", "source", "date", "url")})
-                row["path"] = new[0].get("path") or row["path"]
-            if hit:
-                updated = pa.Table.from_pylist(rows, schema=table.schema)
-                write_table_atomic(updated, part)
-        return changed
+
+        def change(row: dict) -> bool:
+            new = sources.get(row["doc_id"])
+            if new is None or new == row["sources"]:
+                return False
+            row["sources"] = new
+            # the flat columns follow the first record (path is never null)
+            row.update({k: new[0].get(k) for k in ("source_id", "source", "date", "url")})
+            row["path"] = new[0].get("path") or row["path"]
+            return True
+
+        return self._update_rows("documents", "sources", change)
 
     def open_failures(self) -> set[tuple[str, str, str]]:
         """``(path, stage, error)`` of every failure not marked resolved."""
         found = set()
         for part in self.parts("failures"):
-            table = pq.read_table(part)
-            for row in table.to_pylist():
+            for row in pq.read_table(part).to_pylist():
                 if row.get("resolved_at") is None:
                     found.add((row["path"], row["stage"], row["error"]))
         return found
@@ -464,31 +472,24 @@ class DatasetWriter:
         this run read) that this run did not meet again (``(path, stage, error)``)."""
         if not inputs:
             return 0
-        resolved = 0
-        for part in self.parts("failures"):
-            table = pq.read_table(part)
-            if "resolved_at" not in table.column_names:
-                continue
-            rows = table.to_pylist()
-            hit = False
-            for row in rows:
-                if row["resolved_at"] is not None or (row["input"] or row["path"]) not in inputs:
-                    continue
-                if (row["path"], row["stage"], row["error"]) in still_failing:
-                    continue
-                row["resolved_at"] = at
-                hit = True
-                resolved += 1
-            if hit:
-                write_table_atomic(pa.Table.from_pylist(rows, schema=table.schema), part)
-        return resolved
+
+        def change(row: dict) -> bool:
+            if row["resolved_at"] is not None or (row["input"] or row["path"]) not in inputs:
+                return False
+            if (row["path"], row["stage"], row["error"]) in still_failing:
+                return False
+            row["resolved_at"] = at
+            return True
+
+        return self._update_rows("failures", "resolved_at", change)
 
 
-def read_table(out_dir: str | os.PathLike, name: str, committed_only: bool = True) -> pa.Table:
+def read_table(out_dir: str | os.PathLike, name: str, committed_only: bool = True,
+               committed: pa.Array | None = None) -> pa.Table:
     """One output table as the README's readers should see it: the ``part-*.parquet``
     files only (a stray file in the folder is not read), in this release's schema (parts
     of an older minor version get nulls for the newer columns), and, for the tables a
-    batch writes, only rows of committed documents (``documents`` is the commit record:
+    batch writes, only rows of committed documents (``committed``: their ids, if known) (``documents`` is the commit record:
     rows of a batch cut short by a kill are left out, as the README's DuckDB recipe does)."""
     import pyarrow.dataset as ds
 
@@ -496,6 +497,7 @@ def read_table(out_dir: str | os.PathLike, name: str, committed_only: bool = Tru
     files = [str(p) for p in writer.parts(name)]
     table = ds.dataset(files, format="parquet", schema=schema.TABLES[name]).to_table()
     if committed_only and name in BATCH_SIBLINGS and table.num_rows:
-        committed = read_table(out_dir, "documents").column("doc_id")
+        if committed is None:  # a caller reading several tables passes the committed ids once
+            committed = read_table(out_dir, "documents").column("doc_id")
         table = table.filter(pc.is_in(table.column("doc_id"), value_set=committed))
     return table

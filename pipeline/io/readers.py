@@ -352,7 +352,7 @@ def read_path(path: str | os.PathLike) -> Iterator[Document | InputError]:
     :func:`display_path` form.
     """
     path = Path(path)
-    name = display_path(absolute(path) if not path.is_absolute() else path)
+    name = display_path(absolute(path))
     limit = settings.max_doc_chars()
     jsonl = path.suffix.lower() in JSONL_SUFFIXES
     try:

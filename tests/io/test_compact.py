@@ -4,26 +4,20 @@ rolled forward by the next run or compaction."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
 
 import pytest
 
-from pipeline import schema
 from pipeline.io.parquet import DatasetWriter, read_table
-from tests.conftest import write_numbered_pages
+from tests.conftest import output_snapshot, write_numbered_pages
 
 pytestmark = pytest.mark.e2e
 
 
 def _snapshot(out):
-    snap = {}
-    for name in schema.TABLES:
-        table = read_table(out, name)
-        snap[name] = sorted(json.dumps(r, sort_keys=True, ensure_ascii=False, default=str) for r in table.to_pylist())
-    return snap
+    return output_snapshot(out)
 
 
 @pytest.fixture()
