@@ -12,7 +12,10 @@ non-space character is a token, and each token carries
 which the NER model's embedding reads next to the character itself
 (``MultiHashEmbed`` over NORM, LEMMA, TAG, SHAPE). With a name lexicon
 (:mod:`pipeline.nlp.lexicon`), ``MORPH`` also says which lexicon names
-cover the character and where (``Lex=nrB,nsE``). Whitespace becomes the
+cover the character and where (``Lex=nrB,nsE``). With ``bigrams``, ``NORM``
+is the character bigram that starts at the token (the character and the next
+one, width-normalised; the last token's next is ``</s>``), and the model reads
+the character itself from ``ORTH``. Whitespace becomes the
 ``whitespace_`` of the token before it, so ``doc.text`` is the input text.
 The segmenter model and user dictionary are saved with the pipeline.
 
@@ -31,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import srsly
-from spacy.attrs import LEMMA, MORPH, TAG
+from spacy.attrs import LEMMA, MORPH, NORM, TAG
 from spacy.tokens import Doc
 from spacy.util import ensure_path
 from spacy.vocab import Vocab
@@ -141,6 +144,7 @@ class CharWordTokenizer:
         self._morph_keys = FeatureKeys(lambda m: self.vocab.morphology.add(m))  # MORPH string -> its key
         self._tag_keys: dict[int, list[int]] = {}  # word length -> TAG keys of its characters
         self._tag_table: np.ndarray | None = None  # the same for word_columns, by length class
+        self._bigram_keys: dict[str, int] = {}  # bigram -> its string key
         self.compiled = True  # False: the plain-Python twins (the reference the tests compare with)
 
     @property
@@ -177,7 +181,8 @@ class CharWordTokenizer:
                  plain: bool) -> tuple[list[int], np.ndarray, tuple[list[int], list[int]] | None]:
         """The attributes set on the tokens (MORPH with a lexicon or bigrams; LEMMA and TAG
         with word features), their keys (a row per token) and the word boundaries."""
-        attrs = ([MORPH] if self.bigrams or self.lexicon is not None else []) + ([LEMMA, TAG] if self.use_words else [])
+        attrs = (([MORPH] if self.lexicon is not None else []) + ([NORM] if self.bigrams else [])
+                 + ([LEMMA, TAG] if self.use_words else []))
         columns = np.empty((len(chars), len(attrs)), dtype=np.uint64)
         bounds = None
         if self.use_words:
@@ -189,12 +194,28 @@ class CharWordTokenizer:
                 lemmas, tags, bounds = self._word_keys(text, chars, spaces, plain)
                 columns[:, lemma_col] = lemmas
                 columns[:, tag_col] = tags
-        if attrs and attrs[0] == MORPH:
+        if self.lexicon is not None or self.bigrams:
+            # tokens are single characters and normalize maps one character to one
+            norm = normalize("".join(chars))
+            if self.lexicon is not None:
+                self.lexicon.fill_column(norm, columns, 0, self._morph_keys, self.compiled)
             if self.bigrams:
-                columns[:, 0] = [self._morph_keys.key(m) for m in self._morphs(chars)]
-            else:  # tokens are single characters and normalize maps one character to one
-                self.lexicon.fill_column(normalize("".join(chars)), columns, 0, self._morph_keys, self.compiled)
+                columns[:, attrs.index(NORM)] = self._bigram_column(norm)
         return attrs, columns, bounds
+
+    def _bigram_column(self, norm: str) -> list[int]:
+        """String keys of the character bigrams that start at each token of ``norm``
+        (one character per token), the last one's with ``</s>``."""
+        cache = self._bigram_keys
+        add = self.vocab.strings.add
+        out = []
+        for i in range(len(norm)):
+            pair = norm[i:i + 2] if i + 1 < len(norm) else norm[i] + "</s>"
+            key = cache.get(pair)
+            if key is None:
+                key = cache[pair] = add(pair)
+            out.append(key)
+        return out
 
     def _tag_key_table(self) -> np.ndarray:
         """TAG keys by word length class for ``word_columns``: row 1 the single character's,
@@ -235,27 +256,6 @@ class CharWordTokenizer:
                 return lemmas, tags, (starts, ends)
         lemma_strs, tag_strs, (starts_set, ends_set) = self._word_features(text, chars, spaces)
         return [add(x) for x in lemma_strs], [add(x) for x in tag_strs], (sorted(starts_set), sorted(ends_set))
-
-    def _morphs(self, chars: list[str]) -> list[str] | None:
-        lex = self.lexicon
-        if not self.bigrams and lex is None:
-            return None
-        # tokens are single characters and normalize maps one character to one
-        lx = lex.features(normalize("".join(chars))) if lex is not None else None
-        if not self.bigrams:
-            return lx
-        bi = self._bigrams(chars)
-        return bi if lx is None else ["|".join(p for p in pair if p) for pair in zip(bi, lx)]
-
-    @staticmethod
-    def _bigrams(chars: list[str]) -> list[str]:
-        """Character bigram (this + next) of each token, carried in MORPH for the embedding."""
-        out = []
-        for i, ch in enumerate(chars):
-            nxt = chars[i + 1] if i + 1 < len(chars) else "_"
-            pair = (ch + nxt).replace("|", "_").replace("=", "_")
-            out.append("Bi=" + ("_" if pair.isspace() or not pair.strip() else pair.strip() or "_"))
-        return out
 
     def _word_features(self, text: str, chars: list[str], spaces: list[bool]) -> tuple[list[str], list[str], tuple[set[int], set[int]]]:
         words = self.segmenter.cut(text) if text.strip() else []

@@ -16,7 +16,18 @@ def test_char_tokens_keep_text_and_spaces():
     doc = tok("科研机构 and 企业\n下一段")
     assert doc.text == "科研机构 and 企业\n下一段"
     assert [t.text for t in doc][:6] == ["科", "研", "机", "构", "a", "n"]
-    assert str(doc[0].morph) == "Bi=科研"
+    # NORM is the bigram that starts at the token; the token's own text stays ORTH
+    assert [t.norm_ for t in doc][:5] == ["科研", "研机", "机构", "构a", "an"]
+    assert doc[-1].norm_ == "段</s>" and str(doc[0].morph) == ""
+
+
+def test_bigrams_are_width_normalised_and_stay_when_reloaded(tmp_path):
+    nlp = spacy.blank("zh")
+    tok = CharWordTokenizer(nlp.vocab, use_words=False, bigrams=True)
+    assert [t.norm_ for t in tok("１２％")] == ["12", "2%", "%</s>"]
+    tok.to_disk(tmp_path / "tok")
+    again = CharWordTokenizer(nlp.vocab, use_words=False).from_disk(tmp_path / "tok")
+    assert again.bigrams and [t.norm_ for t in again("北京")] == ["北京", "京</s>"]
 
 
 @pytest.mark.skipif(not (default_model_dir() / "weights.npz").is_file(), reason="no shipped segmenter (run `make models`)")
@@ -86,6 +97,7 @@ def test_lexicon_prefix_scan_equals_the_definition():
 
 def _reference_doc(tok, text):
     """The token annotations spelled out as strings (the tokenizer sets them as keys)."""
+    from pipeline.nlp.segmenter import normalize
     from pipeline.nlp.tokenizer import _chars_and_spaces
 
     chars, spaces = _chars_and_spaces(text)
@@ -93,7 +105,12 @@ def _reference_doc(tok, text):
     bounds = (set(), set())
     if tok.use_words and chars:
         lemmas, tags, bounds = tok._word_features(text, chars, spaces)
-    doc = spacy.tokens.Doc(tok.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=tok._morphs(chars))
+    norm = normalize("".join(chars))
+    morphs = tok.lexicon.features(norm) if tok.lexicon is not None else None
+    doc = spacy.tokens.Doc(tok.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=morphs)
+    if tok.bigrams:
+        for i, t in enumerate(doc):
+            t.norm_ = norm[i:i + 2] if i + 1 < len(norm) else norm[i] + "</s>"
     return doc, bounds
 
 
@@ -103,15 +120,15 @@ _TEXTS = ["重庆市科技局局长明炬表示", "", " ", "a", "江泽民访问
 
 
 @pytest.mark.skipif(not (default_model_dir() / "weights.npz").is_file(), reason="no shipped segmenter (run `make models`)")
-@pytest.mark.parametrize("use_words", [True, False])
-def test_annotations_equal_the_string_spelled_reference(tmp_path, use_words):
+@pytest.mark.parametrize("use_words,bigrams", [(True, False), (False, False), (True, True)])
+def test_annotations_equal_the_string_spelled_reference(tmp_path, use_words, bigrams):
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
     lex = tmp_path / "lexicon.txt"
     lex.write_text("江泽民\tnr\n北京\tns\n北京大学\tnt\n重庆市\tns\n科技局\tnt\n", encoding="utf-8")
     nlp = spacy.blank("zh")
-    tok = CharWordTokenizer(nlp.vocab, segmenter_dir=default_model_dir(), use_words=use_words, lexicon=lex)
+    tok = CharWordTokenizer(nlp.vocab, segmenter_dir=default_model_dir(), use_words=use_words, bigrams=bigrams, lexicon=lex)
 
     def check(text):
         doc = tok(text)
