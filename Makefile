@@ -52,11 +52,13 @@ models: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pipeline train
 
-## regenerate rules/gazetteers/admin_divisions.jsonl (from cpca) and countries.jsonl (from pycountry)
+## regenerate rules/gazetteers/admin_divisions.jsonl (from cpca), countries.jsonl (from pycountry) and
+## rules/units_cldr.jsonl (from CLDR through Babel, factors by pint)
 rules: setup
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pipeline.training.gazetteers
 	$(BIN)/python -m pipeline.training.countries
+	$(BIN)/python -m pipeline.training.units
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis .benchmarks

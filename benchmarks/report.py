@@ -43,10 +43,14 @@ def main(path: str) -> int:
     rows = []
     paired: dict[str, dict] = {}  # corpus -> extra_info of the paired rounds against jiagu
     paired_procs: dict | None = None  # extra_info of the paired rounds of 2 processes against 1
+    quantities: dict | None = None  # extra_info of the quantities component's share of the NER stage
     for b in data["benchmarks"]:
         info = b["extra_info"]
         if info.get("paired") == "processes":
             paired_procs = info
+            continue
+        if "share" in info:
+            quantities = info
             continue
         if "ratios" in info:
             paired[info["corpus"]] = info
@@ -63,6 +67,11 @@ def main(path: str) -> int:
             ratio = f"{ours / cps:.2f}" if ours else ""
             score = f1.get(system)
             print(f"{corpus:<15}{system:<16}{cps:>10,.0f}{ratio:>11}{'' if score is None else f'{score:.3f}':>9}")
+    if quantities is not None:
+        shares = " ".join(f"{x:.1%}" for x in quantities["shares"])
+        ok = "met" if quantities["share"] < 0.10 else "NOT MET"
+        print(f"\nquantities component inside the NER stage: {quantities['share']:.1%} of its time "
+              f"(rounds {shares}; target < 10%: {ok})")
     procs = by_corpus.get("pd-test-procs", {})
     if "ours x1 proc" in procs and "ours x2 proc" in procs:
         print(f"\n2 processes / 1 process, each one's median round: {procs['ours x2 proc'] / procs['ours x1 proc']:.2f}x")

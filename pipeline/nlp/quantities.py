@@ -23,11 +23,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Literal
 
 from pipeline.nlp.numbers import DIGITS, parse_number
 from pipeline.records import QuantityValues
-from pipeline.rules import StrictModel, alternation, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_jsonl, load_yaml, rule_path
 
 Kind = Literal["currency", "percent", "measure", "time", "counter", "noun"]
 LABEL_OF_KIND = {"currency": "MONEY", "percent": "PERCENT", "time": "DATE", "measure": "QUANTITY", "counter": "QUANTITY", "noun": "QUANTITY"}
@@ -40,6 +41,24 @@ class Unit(StrictModel):
     normalized: str | None = None
     factor: float = 1.0
     requires_multiplier: bool = False
+    #: where the unit stands: after the number (3公里), or before it (a currency symbol: ₩500)
+    position: Literal["after", "before"] = "after"
+    #: where a generated entry comes from (``cldr:length-kilometer``); None for the hand-kept ones
+    source: str | None = None
+
+
+class CldrTarget(StrictModel):
+    normalized: str
+    pint: str
+
+
+class CldrPolicy(StrictModel):
+    """How ``make rules`` generates ``units_cldr.jsonl`` (:mod:`pipeline.training.units`)."""
+
+    categories: dict[str, list[CldrTarget]]
+    si_prefixes: list[str]
+    si_units: list[str]
+    skip_texts: dict[str, str] = {}
 
 
 class Qualifiers(StrictModel):
@@ -51,6 +70,7 @@ class Qualifiers(StrictModel):
 class UnitFile(StrictModel):
     version: int
     units: list[Unit]
+    cldr: CldrPolicy | None = None
     qualifiers: Qualifiers
     #: a number right after one of these is an ordinal (第7个), not a quantity
     ordinal_markers: list[str] = []
@@ -97,6 +117,16 @@ REL_DATES = ["今年", "去年", "明年", "前年", "后年", "今天", "昨天
              "上半年", "下半年", "今年上半年", "今年下半年", "年内", "年底", "年初", "今明两年"]
 PERIOD_HEAD = ["未来", "今后", "过去", "近", "此后", "前"]
 
+#: two neighbouring digits and the rest of a Chinese number: 八九|千万, 三四|十万, 两三|
+_NEIGHBOURS = re.compile(r"([一两二三四五六七八])([两二三四五六七八九])([十百千万亿]*)$")
+
+
+def _not_before(texts: Iterable[str]) -> str:
+    """A lookahead that fails where one of ``texts`` follows (nothing if there are none)."""
+    texts = [t for t in texts if t]
+    return f"(?!{alternation(texts)})" if texts else ""
+
+
 class QuantityGrammar:
     def __init__(self, spec: UnitFile):
         self.spec = spec
@@ -112,9 +142,11 @@ class QuantityGrammar:
         mult_units = [u for u in self.units if u[0] in "十百千万亿"]
         # and an approximation word may stand before the multiplier: 40多万公里 (more than 400,000 km)
         number = NUMBER.replace("[十百千万亿]*", f"(?:[多余](?=[万亿]))?(?:(?!{alternation(mult_units)})[十百千万亿])*") if mult_units else NUMBER
+        # a unit that begins with an approximation word is the unit's (35多米尼加比索, not 35多 + 米)
+        approx = f"{_not_before(self._units_beginning('多余来几'))}{APPROX}"
         self.quantity = re.compile(
-            f"(?P<sign>{SIGN})?(?P<n1>{number})(?P<a1>{APPROX})?(?P<u1>%|‰)?"
-            f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{number})(?P<a2>{APPROX})?)?"
+            f"(?P<sign>{SIGN})?(?P<n1>{number})(?P<a1>{approx})?(?P<u1>%|‰)?"
+            f"(?:(?P<sep>{RANGE_SEP})(?P<n2>{number})(?P<a2>{approx})?)?"
             f"(?P<unit>{unit_alt})"
         )
         self._currency_prefix = re.compile(f"(?:{alternation(spec.currency_prefixes)})$") if spec.currency_prefixes else None
@@ -126,16 +158,22 @@ class QuantityGrammar:
                                 r"(?![为员功立果本熟就都长交型效绩品果])")
         # 6角8分钱, 五元三毛, 3块5毛: money in yuan, jiao and fen
         digit = r"[\d一二三四五六七八九两]"
-        self.jiao_fen = re.compile(f"(?:(?P<yuan>{NUMBER})(?:元|块))?(?P<jiao>{digit})(?:角|毛)(?:(?P<fen>{digit})分)?(?P<qian>钱)?"
+        # (the jiao digit is no last digit of a longer number, and 毛 no first character of a
+        # currency's name: 35毛里求斯卢比)
+        not_jiao = _not_before(t[1:] for t in self._units_beginning("角毛"))
+        self.jiao_fen = re.compile(f"(?:(?P<yuan>{NUMBER})(?:元|块)|(?<![\\d.]))(?P<jiao>{digit})(?:角|毛){not_jiao}"
+                                   f"(?:(?P<fen>{digit})分)?(?P<qian>钱)?"
                                    f"|(?P<yuan2>{NUMBER})(?:元|块)(?P<fen2>{digit})分(?P<qian2>钱)?")
         # $100, ¥500, €3.5亿, HK$20: a currency symbol before the amount (units.yaml: currency_symbols)
         symbols = spec.currency_symbols
         self.money_symbol = re.compile(f"(?P<sym>{alternation(symbols)})(?P<n1>{NUM_AR}[万亿]*)") if symbols else None
+        # 10日元 is yen, not the 10th (a unit that begins with 日 or 号 is the unit's)
+        not_day = _not_before(t[1:] for t in self._units_beginning("日号"))
         self.date_abs = re.compile(
             rf"(?P<year>(?:\d{{4}}|{CN_YEAR})(?:{RANGE_SEP}(?:\d{{4}}|{CN_YEAR}))?年)"
-            rf"(?:(?P<month>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]|底|初|末|上旬|中旬|下旬)?)?"
-            rf"|(?P<month2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]|底|初|末|上旬|中旬|下旬)?"
-            rf"|(?<![\d.])(?P<day3>\d{{1,2}})[日号](?![\d])"
+            rf"(?:(?P<month>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]{not_day}|底|初|末|上旬|中旬|下旬)?)?"
+            rf"|(?P<month2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]{not_day}|底|初|末|上旬|中旬|下旬)?"
+            rf"|(?<![\d.])(?P<day3>\d{{1,2}})[日号]{not_day}(?![\d])"
         )
         self.date_rel = re.compile(alternation(REL_DATES))
         self.date_period = re.compile(f"(?P<head>{alternation(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|天)")
@@ -143,6 +181,11 @@ class QuantityGrammar:
         self.before = sorted(((w, sym) for sym, ws in q.before.items() for w in ws), key=lambda x: -len(x[0]))
         self.after = sorted(((w, sym) for sym, ws in q.after.items() for w in ws), key=lambda x: -len(x[0]))
         self.class_suffix = tuple(q.class_suffix)
+
+    def _units_beginning(self, chars: str) -> list[str]:
+        """The unit texts that begin with one of ``chars`` (a character the grammar also
+        reads on its own: 多 after a number, 毛 of 5毛, 日 of a date)."""
+        return [t for t in self.units if len(t) > 1 and t[0] in chars]
 
     # -- qualifiers -----------------------------------------------------
     def qualifier(self, text: str, start: int, end: int, inner_approx: str | None) -> str:
@@ -237,7 +280,8 @@ class QuantityGrammar:
     def _set_values(self, q: Quantity, v1: float, v2: float | None, factor: float | None) -> None:
         if v2 is None:
             q.value = v1
-            q.value_normalized = v1 * factor if factor is not None else None
+            # 12 significant digits: 7nm is 7e-09 m, not 7.000000000000001e-09
+            q.value_normalized = float(f"{v1 * factor:.12g}") if factor is not None else None
         else:
             q.value_low, q.value_high = v1, v2
             q.value_normalized = None
@@ -259,9 +303,15 @@ class QuantityGrammar:
             n1 = n1.replace(inner.group(1), "", 1)
         if m.group("u1") and unit.kind != "percent":
             return None
+        pair = _NEIGHBOURS.match(n1) if not n2 else None
         try:
-            v1 = parse_number(n1)
-            v2 = parse_number(n2) if n2 else None
+            if pair is not None and DIGITS[pair.group(2)] == DIGITS[pair.group(1)] + 1:
+                # 八九千万元, 三四十万, 两三个: two neighbouring digits are a rough range
+                v1, v2 = parse_number(pair.group(1) + pair.group(3)), parse_number(pair.group(2) + pair.group(3))
+            else:
+                pair = None
+                v1 = parse_number(n1)
+                v2 = parse_number(n2) if n2 else None
         except ValueError:
             return None
         if m.group("sign"):  # -1.5%, 负2.1%, 负13.5千米
@@ -302,6 +352,8 @@ class QuantityGrammar:
                 q.unit_normalized, factor = None, None
         self._set_values(q, v1, v2, factor)
         q.qualifier = self.qualifier(text, start, end, m.group("a2") or m.group("a1") or (inner.group(1) if inner else None))
+        if pair is not None and q.qualifier == "=":
+            q.qualifier = "~"
         return q
 
     @staticmethod
@@ -333,11 +385,37 @@ class QuantityGrammar:
         return q
 
 
-def load_grammar(path: str | Path | None = None) -> QuantityGrammar:
+#: the unit table generated from CLDR (``make rules``), read beside ``units.yaml``
+GENERATED_UNITS = "units_cldr.jsonl"
+
+
+def load_grammar(path: str | Path | None = None, generated: str | Path | None = None) -> QuantityGrammar:
+    """The grammar of ``units.yaml`` (hand-kept) and of the generated CLDR table beside it
+    (``generated``, default ``units_cldr.jsonl`` in the same folder, if there is one): a
+    generated unit or currency symbol whose text the hand-kept file has is left out, so the
+    hand-kept meaning wins (吨 is a metric ton here, a US ton in CLDR)."""
     p = Path(path) if path else rule_path("units.yaml")
     spec = load_yaml(p, UnitFile)
     check_unique_ids(p, spec.units)
     check_unique_ids(p, spec.units, "text")
+    if any(u.position != "after" for u in spec.units):
+        raise RuleFileError(p, None, "units: a hand-kept unit stands after its number (symbols go in currency_symbols)")
+    g = Path(generated) if generated else p.with_name(GENERATED_UNITS)
+    if generated or g.is_file():
+        extra = load_jsonl(g, Unit)
+        check_unique_ids(g, extra + spec.units)
+        hand = {u.text for u in spec.units}
+        symbols = dict(spec.currency_symbols)
+        after = []
+        for u in extra:
+            if u.position == "before":
+                if u.kind != "currency" or not u.normalized:
+                    raise RuleFileError(g, None, f"{u.id}: only a currency symbol with its code stands before a number")
+                symbols.setdefault(u.text, u.normalized)
+            elif u.text not in hand:
+                after.append(u)
+                hand.add(u.text)
+        spec = spec.model_copy(update={"units": spec.units + after, "currency_symbols": symbols})
     return QuantityGrammar(spec)
 
 

@@ -264,3 +264,126 @@ def test_renminbi_before_or_after_the_amount_is_part_of_it(text, span):
     assert (ent.text, ent._.unit_normalized) == (span, "CNY")
     if text.startswith("超过"):
         assert ent._.qualifier == ">"
+
+
+# -- the unit table: hand-kept units.yaml and the CLDR table generated beside it ---------------
+
+def test_the_generated_cldr_table_is_loaded_and_the_hand_kept_meaning_wins():
+    from pipeline.rules import rule_path
+
+    generated = {u.text: u for u in G.spec.units if u.source}
+    assert (rule_path("units_cldr.jsonl")).is_file()
+    # CLDR names of currencies and units the hand-kept file never listed
+    for text, code in (("新加坡元", "SGD"), ("俄罗斯卢布", "RUB"), ("泰铢", "THB"), ("字节", "B"), ("海里", "m"), ("毫升", "m3")):
+        assert generated[text].normalized == code and generated[text].source.startswith("cldr:")
+    # a text both have is the hand-kept one's (公里: the hand-kept entry, no source)
+    assert G.units["公里"].source is None and G.units["公里"].id == "m.km"
+    # a currency sign from CLDR stands before its amount
+    assert G.spec.currency_symbols["₩"] == "KRW" and G.spec.currency_symbols["$"] == "USD"
+
+
+def test_a_generated_line_that_breaks_the_schema_fails_with_its_path_and_line(tmp_path):
+    from pipeline.nlp.quantities import load_grammar
+    from pipeline.rules import RuleFileError, rule_path
+
+    bad = tmp_path / "units_cldr.jsonl"
+    bad.write_text('// header\n{"id": "cldr.x", "text": "兆瓦", "kind": "measure", "normalized": "W", "factor": 1e6}\n'
+                   '{"id": "cldr.y", "text": "吉瓦", "kind": "volume"}\n', encoding="utf-8")
+    with pytest.raises(RuleFileError) as err:
+        load_grammar(rule_path("units.yaml"), generated=bad)
+    assert str(bad) in str(err.value) and ":3" in str(err.value) and "kind" in str(err.value)
+
+
+_KINDS_WITH_VALUES = ("currency", "percent", "measure", "counter", "noun")
+
+
+def _amounts():
+    """(written number, its value): Arabic with or without separators, decimals and 万/亿; and
+    Chinese numerals (which are not written before a unit that begins with a multiplier:
+    三千米 is 3,000 m, and 三用户 no figure; 一 before a measure word is the article, 一家)."""
+    from hypothesis import strategies as st
+
+    from pipeline.nlp.numbers import DIGITS
+
+    ints = st.integers(min_value=1, max_value=999_999)
+    arabic = ints.map(lambda n: (str(n), float(n)))
+    grouped = st.integers(min_value=1000, max_value=9_999_999).map(lambda n: (f"{n:,}", float(n)))
+    decimal = st.tuples(st.integers(0, 9999), st.integers(1, 99)).map(lambda t: (f"{t[0]}.{t[1]:02d}", float(f"{t[0]}.{t[1]:02d}")))
+    mult = st.tuples(st.one_of(arabic, decimal), st.sampled_from([("万", 1e4), ("亿", 1e8)])).map(
+        lambda t: (t[0][0] + t[1][0], round(t[0][1] * t[1][1], 6)))
+    digit_of = {v: k for k, v in DIGITS.items() if k in "一二三四五六七八九"}
+    chinese = st.integers(2, 9).map(lambda n: (digit_of[n], float(n)))
+    return {"arabic": st.one_of(arabic, grouped, decimal), "mult": mult, "chinese": chinese}
+
+
+def test_every_unit_of_the_table_round_trips_generated_amounts():
+    """Each unit of the table (hand-kept and CLDR) after a generated number is one quantity,
+    exactly the number and the unit, with the number's value and the unit's normalised value."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    amounts = _amounts()
+    units = [u for u in G.spec.units if u.kind in _KINDS_WITH_VALUES]
+
+    @st.composite
+    def case(draw):
+        u = draw(st.sampled_from(units))
+        forms = ["mult"] if u.requires_multiplier else ["arabic", "mult"]
+        if u.kind != "noun" and not u.requires_multiplier and u.text[0] not in "十百千万亿":
+            forms.append("chinese")
+        written, value = draw(amounts[draw(st.sampled_from(forms))])
+        context = draw(st.sampled_from([("据统计，共", "。"), ("全省完成", "，同比增长"), ("", "")]))
+        return u, written, value, context
+
+    @settings(max_examples=600, deadline=None)
+    @given(case())
+    def check(c):
+        u, written, value, (before, after) = c
+        text = f"{before}{written}{u.text}{after}"
+        found = G.find(text)
+        assert [text[q.start:q.end] for q in found] == [written + u.text], (u.id, text)
+        q = found[0]
+        assert q.value == pytest.approx(value, rel=1e-9), (u.id, text)
+        if u.normalized is not None and u.kind in ("currency", "measure"):
+            assert q.unit_normalized == u.normalized, (u.id, text)
+            assert q.value_normalized == pytest.approx(value * u.factor, rel=1e-9), (u.id, text)
+
+    check()
+    # and every unit is drawn at least once over the table (not left to chance)
+    for u in units:
+        written = "3万" if u.requires_multiplier else "35"
+        text = f"共{written}{u.text}。"
+        assert [text[q.start:q.end] for q in G.find(text)] == [written + u.text], u.id
+
+
+def test_every_currency_symbol_round_trips():
+    for sym, code in G.spec.currency_symbols.items():
+        text = f"售价{sym}1,250万。"
+        found = G.find(text)
+        assert [(text[q.start:q.end], q.unit_normalized, q.value) for q in found] == [(f"{sym}1,250万", code, 12_500_000.0)], sym
+
+
+@pytest.mark.parametrize("text,span,value,unit", [
+    ("兑换了10日元的硬币", "10日元", 10.0, "JPY"),            # no date "10日"
+    ("折合35多米尼加比索", "35多米尼加比索", 35.0, "DOP"),    # no "35多" + 米
+    ("约合35毛里求斯卢比", "35毛里求斯卢比", 35.0, "MUR"),    # no 5毛 out of 35
+])
+def test_a_unit_that_begins_with_a_word_the_grammar_reads_alone_is_the_units(text, span, value, unit):
+    got, q = one(text)
+    assert (got, q.value, q.unit_normalized) == (span, value, unit)
+
+
+@pytest.mark.parametrize("text,span,low,high", [
+    ("那时公司的产值是八九千万元，", "八九千万元", 8e7, 9e7),   # as a dev page (north-2) writes it
+    ("参观者三四十万人次", "三四十万人次", 3e5, 4e5),
+    ("只来了两三个人", "两三个", 2, 3),
+    ("二三十家企业入驻", "二三十家", 20, 30),
+])
+def test_two_neighbouring_digits_are_a_rough_range(text, span, low, high):
+    got, q = one(text)
+    assert (got, q.value, q.value_low, q.value_high, q.qualifier) == (span, None, low, high, "~")
+
+
+def test_a_chinese_number_that_is_no_neighbour_pair_stays_one_value():
+    got, q = one("共三十五万人")
+    assert (got, q.value, q.qualifier) == ("三十五万人", 350000, "=")
