@@ -280,7 +280,9 @@ class QuantitiesComponent:
     """Quantities, money, percentages and dates with normalised values.
 
     Runs after the entity rules; it adds its spans where no other entity
-    stands (names keep their numbers: 云安010-X1井 is one FAC).
+    stands (names keep their numbers: 云安010-X1井 is one FAC), and over an entity
+    that lies inside a longer quantity, whose unit or amount it is part of (新加坡 of
+    300新加坡元, 三毛 of 五元三毛).
     """
 
     def __init__(self, nlp: Language, name: str):
@@ -303,17 +305,17 @@ class QuantitiesComponent:
         # full-width digits and signs read as half-width (１２．５％ is 12.5%), one character for
         # one, so offsets stay: spacy.load users do not run the cleaning stage
         text = normalize(doc_text(doc))
-        taken = [False] * (len(text) + 1)
-        for e in ents:
-            for k in range(e.start_char, e.end_char):
-                taken[k] = True
         added = []
         for q in self.grammar.find(text):
-            if any(taken[q.start:q.end]):
-                continue
+            inside = [e for e in ents if e.start_char < q.end and e.end_char > q.start]
+            if any(e.start_char < q.start or e.end_char > q.end or e.end_char - e.start_char == q.end - q.start
+                   for e in inside):
+                continue  # it crosses an entity, lies inside one, or is one (三毛 the writer)
             span = doc.char_span(q.start, q.end, label=q.label, alignment_mode="strict")
             if span is None:
                 continue
+            if inside:
+                ents = [e for e in ents if e not in inside]
             added.append((span, q))
         if added:
             doc.ents = sorted(ents + [s for s, _ in added], key=lambda s: s.start)

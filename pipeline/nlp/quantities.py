@@ -319,6 +319,8 @@ class QuantityGrammar:
         is_cn = not re.search(r"\d", n1)
         if is_cn and set(n1) <= set("万亿"):
             return None  # 万人发明专利, 每亿元: a multiplier alone is no number
+        if is_cn and not n2 and set(n1) <= set("十百千万亿") and (n1[-1] + unit.text) in self.units:
+            return None  # 千瓦级, 千米: a unit with no number (its first character is no multiplier here)
         if is_cn and v1 == 1 and v2 is None and unit.kind in ("counter", "noun"):
             return None  # 一批, 一个, 一级: the indefinite article
         if unit.requires_multiplier and not re.search(r"[万亿]", n1):

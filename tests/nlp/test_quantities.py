@@ -387,3 +387,26 @@ def test_two_neighbouring_digits_are_a_rough_range(text, span, low, high):
 def test_a_chinese_number_that_is_no_neighbour_pair_stays_one_value():
     got, q = one("共三十五万人")
     assert (got, q.value, q.qualifier) == ("三十五万人", 350000, "=")
+
+
+@pytest.mark.parametrize("text,span,label,value,normalized", [
+    ("架设120基铁塔", "120基", "QUANTITY", 120.0, None),
+    ("他跑完100m用时", "100m", "QUANTITY", 100.0, "m"),
+    ("载重3t的货车", "3t", "QUANTITY", 3.0, "kg"),
+    ("票价1000台币", "1000台币", "MONEY", 1000.0, "TWD"),   # not 1000台 (the measure word)
+    ("降息25个基点", "25个基点", "PERCENT", 25.0, "%"),
+    ("兑换300新加坡元", "300新加坡元", "MONEY", 300.0, "SGD"),  # over the place inside the currency's name
+    ("花了五元三毛", "五元三毛", "MONEY", 5.3, "CNY"),        # over the name 三毛 inside the amount
+])
+def test_units_of_the_issue_list_through_the_pipeline(text, span, label, value, normalized):
+    from pipeline.nlp import load_nlp
+
+    got = [(e.text, e.label_, e._.value, e._.unit_normalized) for e in load_nlp()(text).ents]
+    assert got == [(span, label, value, normalized)]
+
+
+@pytest.mark.parametrize("text,kept", [("千瓦级机组", []), ("每千米造价", []), ("三毛的散文", [("三毛", "PERSON")])])
+def test_a_unit_with_no_number_is_no_quantity_and_a_name_that_is_the_whole_span_stays(text, kept):
+    from pipeline.nlp import load_nlp
+
+    assert [(e.text, e.label_) for e in load_nlp()(text).ents] == kept
