@@ -306,7 +306,19 @@ class QuantitiesComponent:
         # one, so offsets stay: spacy.load users do not run the cleaning stage
         text = normalize(doc_text(doc))
         added = []
+        bounds: tuple[set[int] | None, set[int] | None] | None = None
         for q in self.grammar.find(text):
+            if q.kind in ("counter", "noun"):
+                # where the segmenter's words say a count is no count: after Arabic digits a
+                # measure word ends a word (not 863项 of 863项目); a Chinese number starts one
+                # (not 一两个 of 合一两个村, where 合一 is the village). Not the other way round:
+                # 两个人 is cut 两/个人, yet is a count
+                if bounds is None:
+                    bounds = word_boundaries(doc)
+                starts, ends = bounds
+                if starts is not None and ends is not None and (
+                        q.end not in ends if text[q.start].isdigit() else q.start not in starts):
+                    continue
             inside = [e for e in ents if e.start_char < q.end and e.end_char > q.start]
             if any(e.start_char < q.start or e.end_char > q.end or e.end_char - e.start_char == q.end - q.start
                    for e in inside):

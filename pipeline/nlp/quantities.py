@@ -95,6 +95,8 @@ class Quantity(QuantityValues):
     end: int
     label: str
     source: str
+    #: the kind of its unit (counter, noun, measure ...); None for dates and shares
+    kind: str | None = None
 
     def __post_init__(self) -> None:
         if self.qualifier is None:
@@ -117,8 +119,9 @@ REL_DATES = ["今年", "去年", "明年", "前年", "后年", "今天", "昨天
              "上半年", "下半年", "今年上半年", "今年下半年", "年内", "年底", "年初", "今明两年"]
 PERIOD_HEAD = ["未来", "今后", "过去", "近", "此后", "前"]
 
-#: two neighbouring digits and the rest of a Chinese number: 八九|千万, 三四|十万, 两三|
-_NEIGHBOURS = re.compile(r"([一两二三四五六七八])([两二三四五六七八九])([十百千万亿]*)$")
+#: two neighbouring digits and the rest of a Chinese number: 八九|千万, 三四|十万, 两三| (not 一两:
+#: 一 ends too many words, 合一两个村 is the village 合一 and 两个)
+_NEIGHBOURS = re.compile(r"([两二三四五六七八])([三四五六七八九])([十百千万亿]*)$")
 
 
 def _not_before(texts: Iterable[str]) -> str:
@@ -319,6 +322,10 @@ class QuantityGrammar:
         is_cn = not re.search(r"\d", n1)
         if is_cn and set(n1) <= set("万亿"):
             return None  # 万人发明专利, 每亿元: a multiplier alone is no number
+        if is_cn and len(n1) == 1 and n1 in "十百千万" and unit.kind in ("counter", "noun"):
+            return None  # 千家万户, 百家: a bare multiplier before a measure word is an idiom, not a count
+        if re.fullmatch(r"0\d+", n1):
+            return None  # 07省道, 001号: a number with a leading zero is a code
         if is_cn and not n2 and set(n1) <= set("十百千万亿") and (n1[-1] + unit.text) in self.units:
             return None  # 千瓦级, 千米: a unit with no number (its first character is no multiplier here)
         if is_cn and v1 == 1 and v2 is None and unit.kind in ("counter", "noun"):
@@ -339,7 +346,7 @@ class QuantityGrammar:
             prefix = self._currency_prefix.search(text, max(0, start - 4), start)
             if prefix is not None:  # 人民币8000元: the currency's name belongs to the amount
                 start = prefix.start()
-        q = Quantity(start, end, label, f"quantity:{unit.id}", unit=unit.text, unit_normalized=unit.normalized)
+        q = Quantity(start, end, label, f"quantity:{unit.id}", unit=unit.text, unit_normalized=unit.normalized, kind=unit.kind)
         factor = unit.factor if unit.normalized else None
         per = None if half or self._per is None or unit.kind == "percent" else self._per.match(text, end)
         if per is not None:  # a rate: 0.45元/千瓦时 is 0.45 CNY per 3.6 MJ

@@ -410,3 +410,15 @@ def test_a_unit_with_no_number_is_no_quantity_and_a_name_that_is_the_whole_span_
     from pipeline.nlp import load_nlp
 
     assert [(e.text, e.label_) for e in load_nlp()(text).ents] == kept
+
+
+@pytest.mark.parametrize("text,found", [
+    ("尤其是作为国家863项目，", []),          # 项 of the word 项目 (a dev page)
+    ("给千家万户送达年货包裹", []),            # a bare multiplier before a measure word: an idiom (a dev page)
+    ("三环东路段和新07省道段", []),           # a leading zero: a code (a dev page)
+    ("有3个人参加", ["3个"]), ("两个人", ["两个"]), ("来了两三个人", ["两三个"]),  # 两/个人 is still a count
+])
+def test_counts_that_the_words_around_them_say_are_no_counts(text, found):
+    from pipeline.nlp import load_nlp
+
+    assert [e.text for e in load_nlp()(text).ents if e.label_ == "QUANTITY"] == found
