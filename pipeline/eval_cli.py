@@ -57,6 +57,8 @@ def add_parser(sub) -> None:
                        help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER)")
     pages.add_argument("--packs", default=None, metavar="A,B",
                        help="rule packs of rules/packs/ for every page of this run (default: each page's NAME.packs if it has one, else none)")
+    pages.add_argument("--gold-entities", action="store_true",
+                       help="run relation extraction on the gold entities, to tell relation errors from entity errors")
     pages.add_argument("--json", action="store_true")
     dates = evsub.add_parser("dates", help="exact-interval accuracy of date resolution against a gold file")
     dates.add_argument("gold", nargs="?", default="data/gold/dates.jsonl", help="gold dates JSONL (default data/gold/dates.jsonl)")
@@ -135,7 +137,8 @@ def run_pages(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     page_packs = args.packs is None  # --packs: the same packs for every page
-    report = eval_pages.evaluate_pages(pages, errors=args.errors, sources=args.by_rule, page_packs=page_packs)
+    report = eval_pages.evaluate_pages(pages, errors=args.errors, sources=args.by_rule, page_packs=page_packs,
+                                       gold_entities=args.gold_entities)
     if args.by_rule:
         # the entity-rules component's rules (gazetteer, patterns, bylines) can be switched off;
         # the quantities component's sources (quantity:*, date.*) and the model are not ablated here
@@ -192,6 +195,12 @@ def print_pages_report(report: dict) -> None:
                 print(f"  ent {e['kind']:<9} {e['text']} {e['label']}{' x' + str(e['n']) if e['n'] > 1 else ''}{src}")
     for w in report["values"].get("wrong", []):
         print(f"  value {w['page']}: {w['text']}: gold {w['gold']} predicted {w['pred']}")
+    if "gold_entities" in report:
+        g = report["gold_entities"]
+        print(f"\ngold entities: relations ran on {g['placed']} gold mentions placed in the clean text; "
+              f"{len(g['unplaced'])} not found there" + (":" if g["unplaced"] else ""))
+        for u in g["unplaced"]:
+            print(f"  {u}")
 
 
 def _apply_ablation(prefixes: list[str]) -> None:

@@ -209,19 +209,30 @@ def _region(starts: list[int], offset: int) -> int:
 class PagePrediction:
     entities: list[list]  # per gold article: predicted Entity records
     relations: list[list]  # per gold article: (label, head, tail, attrs, source)
+    #: with gold entities: how many gold mentions were found in the clean text, and which were not
+    placed: int = 0
+    unplaced: list[str] = field(default_factory=list)
 
 
-def predict(page: GoldPage) -> PagePrediction:
+def predict(page: GoldPage, gold_entities: bool = False) -> PagePrediction:
+    """The real stages on the page; with ``gold_entities``, the relation stage runs on the
+    gold mentions (placed in the clean sentences in their order of appearance) instead of the
+    NER stage's, so that relation errors can be told from entity errors."""
     from pipeline import batch
     from pipeline.io.readers import read_path
 
     (doc,) = list(read_path(str(page.text_path)))
     if not hasattr(doc, "doc_id"):
         raise GoldError(f"cannot read {page.text_path}: {doc}")
-    extracted = batch.extract_relations(batch.recognize_entities(batch.clean_and_split([doc])))
+    extracted = batch.recognize_entities(batch.clean_and_split([doc]))
+    starts = _article_starts(doc.text, [a.headline_start for a in page.articles], page.text_path)
+    placed, unplaced = 0, []
+    if gold_entities and not extracted.failures:
+        extracted.entities, unplaced = place_gold_entities(page, extracted, starts)
+        placed = len(extracted.entities)
+    extracted = batch.extract_relations(extracted)
     if extracted.failures:
         raise GoldError(f"{page.text_path}: " + "; ".join(f.error for f in extracted.failures))
-    starts = _article_starts(doc.text, [a.headline_start for a in page.articles], page.text_path)
     ents: list[list] = [[] for _ in page.articles]
     by_id = {}
     for e in extracted.entities:
@@ -237,7 +248,81 @@ def predict(page: GoldPage) -> PagePrediction:
         else:
             tail = tail_ent if tail_ent is not None else r.tail_text
         rels[i].append((r.label, head, tail, dict(r.attrs or {}), r.source))
-    return PagePrediction(ents, rels)
+    return PagePrediction(ents, rels, placed, unplaced)
+
+
+def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[list, list[str]]:
+    """Entity records of the gold mentions, each placed in the clean sentences of its article:
+    the first occurrence after the previous mention's, else the first free one of the article
+    (a gold list slightly out of order), compared as :func:`mention_text` compares them. A
+    placed mention takes the attributes (source, admin code, normalised name, values) of a
+    predicted entity with its span and coarse class, else the gazetteer's code for a place and
+    the gold values for a number (source ``gold``). Returns the records and the mentions that could not be placed."""
+    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.records import QUANTITY_ATTRS, Entity
+
+    gaz = default_gazetteer()
+    sents: list[list] = [[] for _ in page.articles]
+    for sent in sorted(extracted.sentences, key=lambda s: (s.offsets.raw_span(0, 1)[0] if s.text else 0)):
+        if sent.text:
+            sents[_region(starts, sent.offsets.raw_span(0, 1)[0])].append(sent)
+    predicted = {(e.sent_id, e.start, e.end, COARSE.get(e.label)): e for e in extracted.entities}
+    out, unplaced = [], []
+    for i, art in enumerate(page.articles):
+        views = [(sent, *_squeezed(sent.text)) for sent in sents[i]]
+        taken: set[tuple[str, int]] = set()
+        cursor = (0, 0)  # (sentence, squeezed offset) after the previous mention
+        for n, x in enumerate(art.entities):
+            needle = mention_text(x["text"])
+            hit = _find(views, needle, cursor, taken) or _find(views, needle, (0, 0), taken)
+            if hit is None:
+                unplaced.append(f"{page.name}: {x['text']} {x['label']}")
+                continue
+            k, at = hit
+            sent, _, back = views[k]
+            cursor = (k, at + len(needle))
+            s, e = back[at], back[at + len(needle) - 1] + 1  # in the sentence
+            taken.add((sent.sent_id, at))
+            raw_start, raw_end = sent.offsets.raw_span(s, e)
+            # in the article's clean text, as the NER stage gives them
+            start, end = (sent.start + s, sent.start + e) if sent.start is not None else (None, None)
+            attrs: dict = {"source": "gold"}
+            pred = predicted.get((sent.sent_id, start, end, COARSE.get(x["label"])))
+            if pred is not None:  # what the stages know of the mention: 我市 is the paper's city (gpe.deictic)
+                attrs = {name: getattr(pred, name) for name in ("source", "normalized", "kb_id", *QUANTITY_ATTRS)}
+            elif x["label"] in ("GPE", "LOC", "FAC"):
+                entry = gaz.lookup(sent.text[s:e])
+                if entry is not None and len(entry.kb_ids) == 1:
+                    attrs.update(kb_id=entry.kb_ids[0], normalized=entry.normalized)
+            elif x["label"] in NUMBER_LABELS:
+                attrs.update({name: x.get(name) for name in ("value", "value_low", "value_high", "unit", "qualifier")})
+            out.append(Entity(ent_id=f"{sent.doc_id}-g{raw_start}-{raw_end}", doc_id=sent.doc_id, article_id=sent.article_id,
+                              sent_id=sent.sent_id, text=sent.text[s:e], label=x["label"], start=start, end=end,
+                              raw_start=raw_start, raw_end=raw_end, **attrs))
+    return out, unplaced
+
+
+def _squeezed(text: str) -> tuple[str, list[int]]:
+    """``mention_text`` of ``text`` and, for each of its characters, the offset in ``text``."""
+    chars, back = [], []
+    for k, ch in enumerate(text):
+        sq = mention_text(ch)
+        if sq:
+            chars.append(sq)
+            back.append(k)
+    return "".join(chars), back
+
+
+def _find(views: list, needle: str, cursor: tuple[int, int], taken: set) -> tuple[int, int] | None:
+    k0, at0 = cursor
+    for k in range(k0, len(views)):
+        sent, text, _ = views[k]
+        at = text.find(needle, at0 if k == k0 else 0)
+        while at >= 0 and (sent.sent_id, at) in taken:
+            at = text.find(needle, at + 1)
+        if at >= 0:
+            return k, at
+    return None
 
 
 # -- scoring ---------------------------------------------------------------------------
@@ -419,13 +504,16 @@ def _scores(labels: Tally, classes: Tally, values: Counter, rel: Tally, rel_attr
 
 
 def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = False,
-                   page_packs: bool = True) -> dict:
+                   page_packs: bool = True, gold_entities: bool = False) -> dict:
     """Scores per page and micro over the pages (the JSON of ``eval pages``).
 
     With ``page_packs``, a page that names its rule packs (``NAME.packs``) runs with
-    them, and the others with the default rules alone."""
+    them, and the others with the default rules alone. With ``gold_entities``, the
+    relation stage reads the gold mentions (``predict``); the entity scores then say
+    how many of them could be placed in the clean text, and ``gold_entities`` lists
+    the ones that could not."""
     if page_packs and any(p.packs is not None for p in pages):
-        return _with_page_packs(pages, errors, sources)
+        return _with_page_packs(pages, errors, sources, gold_entities)
     canon = NameCanon()
     total = [Tally(), Tally(), Counter(), Tally(), Tally()]
     report: dict = {"pages": {}}
@@ -433,8 +521,11 @@ def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = 
     ent_sources: dict[str, Counter] = {}
     rel_sources: dict[str, Counter] = {}
     wrong_values: list = []
+    placement = {"placed": 0, "unplaced": []}
     for page in pages:
-        pred = predict(page)
+        pred = predict(page, gold_entities)
+        placement["placed"] += pred.placed
+        placement["unplaced"] += pred.unplaced
         labels, classes, values, rel, rel_attrs = Tally(), Tally(), Counter(), Tally(), Tally()
         errs: list | None = [] if errors else None
         for i, art in enumerate(page.articles):
@@ -453,6 +544,8 @@ def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = 
             acc.update(part) if isinstance(acc, Counter) else acc.merge(part)
     report.update(_scores(*total))
     report["values"]["wrong"] = wrong_values
+    if gold_entities:
+        report["gold_entities"] = placement
     if errors:
         report["errors"] = all_errors
     if sources:
@@ -461,7 +554,7 @@ def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = 
     return report
 
 
-def _with_page_packs(pages: list[GoldPage], errors: bool, sources: bool) -> dict:
+def _with_page_packs(pages: list[GoldPage], errors: bool, sources: bool, gold_entities: bool = False) -> dict:
     from pipeline.nlp import load_nlp, use_rule_packs
 
     nlp = load_nlp()
@@ -469,7 +562,7 @@ def _with_page_packs(pages: list[GoldPage], errors: bool, sources: bool) -> dict
     try:
         for page in pages:
             use_rule_packs(nlp, page.packs or ())
-            parts.append(evaluate_pages([page], errors, sources, page_packs=False))
+            parts.append(evaluate_pages([page], errors, sources, page_packs=False, gold_entities=gold_entities))
     finally:
         use_rule_packs(nlp, settings.rule_packs())
     return merge_reports(parts)
@@ -504,6 +597,9 @@ def merge_reports(parts: list[dict]) -> dict:
             c.update({"hits": row["hits"], "correct": row["correct"]})
     out.update(_scores(labels, classes, values, rel, rel_attrs))
     out["values"]["wrong"] = wrong
+    if any("gold_entities" in r for r in parts):
+        out["gold_entities"] = {"placed": sum(r["gold_entities"]["placed"] for r in parts if "gold_entities" in r),
+                                "unplaced": [u for r in parts for u in r.get("gold_entities", {}).get("unplaced", [])]}
     if any("errors" in r for r in parts):
         out["errors"] = errs
     if any("by_rule" in r for r in parts):

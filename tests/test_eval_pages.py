@@ -82,3 +82,41 @@ def test_sample_page_scores_through_the_real_stages():
     # the sample page alone stays at or above 0.95 for ORG + places (entities issue)
     assert report["groups"]["ORG+PLACE"]["f"] >= 0.95, report["groups"]
     assert report["relations"]["micro"]["f"] >= 0.85, report["relations"]["micro"]
+
+
+def test_gold_entities_are_placed_in_order_in_the_clean_sentences(tmp_path):
+    """--gold-entities: each gold mention lands on its own occurrence, in order of appearance,
+    compared as mentions are (width, spaces); one that is not in the text is reported."""
+    from pipeline import batch
+    from pipeline.io.readers import read_path
+
+    page_text = "# 标题\n\n重庆市科技局局长明炬表示，重庆市将投入１２亿元。\n\n明 炬说，重庆的科技局在渝中区。\n"
+    (tmp_path / "p.txt").write_text(page_text, encoding="utf-8")
+    gold = {"articles": [{"headline_start": "标题", "entities": [
+        {"text": "重庆市科技局", "label": "ORG"}, {"text": "明炬", "label": "PERSON"}, {"text": "重庆市", "label": "GPE"},
+        {"text": "12亿元", "label": "MONEY", "value": 1.2e9, "unit": "元", "qualifier": "="},
+        {"text": "明 炬", "label": "PERSON"}, {"text": "渝中区", "label": "GPE"}, {"text": "不存在", "label": "ORG"},
+    ], "relations": []}]}
+    (tmp_path / "p.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    (page,) = eval_pages.discover([tmp_path])
+    (doc,) = list(read_path(str(page.text_path)))
+    extracted = batch.recognize_entities(batch.clean_and_split([doc]))
+    starts = _article_starts(doc.text, ["标题"], page.text_path)
+    placed, unplaced = eval_pages.place_gold_entities(page, extracted, starts)
+    got = [(e.text, e.label, doc.text[e.raw_start:e.raw_end]) for e in placed]
+    # the second 重庆市 (after 明炬), not the one inside 重庆市科技局
+    assert got[:3] == [("重庆市科技局", "ORG", "重庆市科技局"), ("明炬", "PERSON", "明炬"), ("重庆市", "GPE", "重庆市")]
+    assert doc.text.index("重庆市将") == placed[2].raw_start
+    assert got[3][1] == "MONEY" and got[3][2] == "１２亿元" and placed[3].value == 1.2e9
+    assert [e.label for e in placed[4:]] == ["PERSON", "GPE"]
+    assert placed[5].kb_id  # the linker's (or the gazetteer's) admin code of 渝中区
+    assert unplaced == ["p: 不存在 ORG"]
+
+
+def test_relations_on_the_sample_pages_gold_entities():
+    """Relation errors apart from entity errors: the sample page with its gold entities."""
+    pages = eval_pages.discover([GOLD])
+    report = eval_pages.evaluate_pages(pages, gold_entities=True)
+    assert report["gold_entities"] == {"placed": sum(len(a.entities) for a in pages[0].articles), "unplaced": []}
+    assert report["groups"]["ORG+PLACE"]["f"] == 1.0  # the gold mentions themselves
+    assert report["relations"]["micro"]["f"] >= 0.90, report["relations"]["micro"]
