@@ -115,6 +115,8 @@ class MetricRule(StrictModel):
     blocking_labels: list[str]
     value_labels: list[str]
     not_indicators: list[str]
+    #: a date right after one of these is the base of a comparison (比去年同期), not the figure's time
+    comparison_cues: list[str] = []
 
 
 class RelationRuleFile(StrictModel):
@@ -144,7 +146,8 @@ class RelationRules:
     patterns: list[CompiledPattern]
     target_time: re.Pattern
     verbs: re.Pattern
-    lead: re.Pattern
+    lead: re.Pattern  # anchored at the start of the string (for sub)
+    lead_at: re.Pattern  # the same words, for match(text, pos) at any position
     time_words: re.Pattern
     separators: re.Pattern
 
@@ -193,6 +196,7 @@ def load_relation_rules(path: str | Path | None = None) -> RelationRules:
         path, spec, compiled, target_time,
         verbs=re.compile(alternation(m.verbs) + "$"),
         lead=re.compile("^" + alternation(m.lead_words)),
+        lead_at=re.compile(alternation(m.lead_words)),
         time_words=re.compile(alternation(m.time_words)),
         separators=re.compile(alternation(spec.lexicons.get("SEP", ["、"]))),
     )
@@ -539,6 +543,7 @@ class _Discourse:
     subject: Entity | None = None  # carried across sentences: places only
     section_target: bool = False
     section_time: str | None = None
+    time: str | None = None  # the last time phrase of the section's sentences: the time of figures that state none
 
 
 def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
@@ -554,7 +559,7 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             continue
         text = v.sent.text
         if kind == "heading":
-            state.section_target, state.section_time = False, None
+            state.section_target, state.section_time, state.time = False, None, None
             continue
         sent_time: str | None = None
         clause_subject: Entity | None = None  # the subject of the previous clause of this sentence
@@ -566,10 +571,11 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             idx = [i for i, (s, e) in enumerate(v.spans) if s >= clause_start and e <= clause_end]
             values = [i for i in idx if v.ents[i].label in m.value_labels]
             time_text = _time_phrase(ctx, v, clause_start, clause_end)
+            reported = False
             if time_text and clause == time_text and n + 1 < len(clauses):
                 nxt = text[clauses[n + 1][0]:clauses[n + 1][1]]
                 if any(c in nxt for c in m.reporting_cues):
-                    time_text = None  # the date of the report
+                    time_text, reported = None, True  # the date of the report
             inner_time = None
             if not time_text and values:
                 inner_time = _inner_time(ctx.rules, v, clause_start, v.spans[values[0]][0])
@@ -581,13 +587,19 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
                     explicit_time = False
             subject_like = [i for i in idx if v.ents[i].label in m.subject_labels + m.blocking_labels]
             first_value = v.spans[values[0]][0] if values else clause_end
-            before = [i for i in subject_like if v.spans[i][0] < first_value]
-            after = [i for i in subject_like if v.spans[i][0] >= first_value]
-            own = v.ents[before[-1]] if before else (v.ents[after[0]] if after and values else None)
+            # the entity the clause is about: at its start (after lead words and time), else
+            # the last one before its first value, else the first one after it
+            own = _subject_at_start(ctx, v, clause_start, subject_like)
+            after = None
+            if own is None:
+                before = [i for i in subject_like if v.spans[i][0] < first_value]
+                own = v.ents[before[-1]] if before else None
+                # one after the figures (…共183个，包括太忻大道) names no holder while one is known
+                after = next((v.ents[i] for i in subject_like if v.spans[i][0] >= first_value), None) if values else None
             if own is not None and own.label in m.blocking_labels:
                 subject = None  # a region holds it: no metric of anyone else
             else:
-                subject = own or clause_subject or state.subject or _home_entity(ctx)
+                subject = own or clause_subject or state.subject or after or _home_entity(ctx)
             # a clause's own subject serves the next clause only (…的云安010-X1井，于近日测试钻获日产…)
             clause_subject = own if own is not None and own.label not in m.blocking_labels else None
             if own is not None and own.label == "GPE":
@@ -595,14 +607,51 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             if values and subject is not None:
                 time = inner_time or sent_time or (state.section_time if state.section_target else None)
                 status = _status(ctx, clause, time, state, explicit_time or bool(inner_time))
-                _clause_metrics(ctx, v, clause_start, values, subject, time, status, prev_clause)
+                _clause_metrics(ctx, v, clause_start, values, subject, time or state.time, status, prev_clause)
             prev_clause = clause
+            # a time inside a clause (哈尔滨市前9个月…) holds for the rest of the sentence; the date of a
+            # report (9月9日，记者从…了解到) for none
+            if not reported:
+                sent_time = time_text or inner_time or _inner_time(ctx.rules, v, clause_start, clause_end) or sent_time
+        if sent_time:
+            state.time = sent_time
+
+
+def _subject_at_start(ctx: _Ctx, v: SentEnts, clause_start: int, subject_like: list[int]) -> Entity | None:
+    """The entity the clause is about: a subject-like entity at the clause's start, after its
+    lead words and time phrase (今年，我市…; 17日上午，宁波市奉化区…: of an address chain
+    written together, its last place)."""
+    text = v.sent.text
+    m = ctx.rules.spec.metric
+    pos = clause_start
+    dates = {s: e for (s, e), ent in zip(v.spans, v.ents) if ent.label == "DATE"}
+    while True:
+        while pos < len(text) and text[pos] in " \u3000":
+            pos += 1
+        step = ctx.rules.lead_at.match(text, pos) or ctx.rules.time_words.match(text, pos)
+        prep = next((p for p in m.time_prepositions if text.startswith(p, pos) and pos + len(p) in dates), None)
+        if pos in dates:
+            pos = dates[pos]
+        elif prep:
+            pos = dates[pos + len(prep)]
+        elif step and step.end() > pos:
+            pos = step.end()
+        else:
+            break
+    starts = {v.spans[i][0]: i for i in subject_like}
+    i = starts.get(pos)
+    if i is None:
+        return None
+    while v.spans[i][1] in starts and v.ents[starts[v.spans[i][1]]].label == v.ents[i].label == "GPE":
+        i = starts[v.spans[i][1]]  # 宁波市奉化区: the district
+    return v.ents[i]
 
 
 def _clauses(text: str, ends: str) -> list[tuple[int, int]]:
+    """Spans of the clauses of ``text``; a comma between digits (1,200) ends none."""
     out, start = [], 0
     for i, ch in enumerate(text):
-        if ch in ends:
+        if ch in ends and not (ch == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()):
             if i > start:
                 out.append((start, i))
             start = i + 1
@@ -617,21 +666,24 @@ def _time_phrase(ctx: _Ctx, v: SentEnts, start: int, end: int) -> str | None:
     m = ctx.rules.spec.metric
     text = v.sent.text
     pos = start
-    lead = ctx.rules.lead.match(text, pos)
+    lead = ctx.rules.lead_at.match(text, pos)
     if lead and not any(text.startswith(p, pos) for p in m.time_prepositions):
         pos = lead.end()
-    prep = next((p for p in sorted(m.time_prepositions, key=len, reverse=True) if text.startswith(p, pos)), "")
-    for (s, e), ent in zip(v.spans, v.ents):
-        if ent.label == "DATE" and s == pos + len(prep) and e <= end:
-            return text[pos:e]
+    for at in dict.fromkeys((start, pos)):  # a DATE that begins with a lead word (今年一季度) first
+        prep = next((p for p in sorted(m.time_prepositions, key=len, reverse=True) if text.startswith(p, at)), "")
+        for (s, e), ent in zip(v.spans, v.ents):
+            if ent.label == "DATE" and s == at + len(prep) and e <= end:
+                return text[at:e]
     hit = ctx.rules.time_words.match(text, pos, end)
     return hit.group(0) if hit else None
 
 
 def _inner_time(rules: RelationRules, v: SentEnts, start: int, end: int) -> str | None:
-    """A time inside the clause before its first value (介绍了今年承办的18个)."""
+    """A time inside the clause before its first value (介绍了今年承办的18个); not the base
+    of a comparison (比去年同期增长)."""
+    cues = tuple(rules.spec.metric.comparison_cues)
     for (s, e), ent in zip(v.spans, v.ents):
-        if ent.label == "DATE" and start <= s and e <= end:
+        if ent.label == "DATE" and start <= s and e <= end and not (cues and v.sent.text.endswith(cues, start, s)):
             return ent.text
     hit = rules.time_words.search(v.sent.text, start, end)
     return hit.group(0) if hit else None
