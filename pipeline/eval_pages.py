@@ -270,7 +270,7 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
     out, unplaced = [], []
     for i, art in enumerate(page.articles):
         views = [(sent, *_squeezed(sent.text)) for sent in sents[i]]
-        taken: set[tuple[str, int]] = set()
+        taken: dict[str, list[tuple[int, int]]] = {}  # sentence -> squeezed spans of placed mentions
         cursor = (0, 0)  # (sentence, squeezed offset) after the previous mention
         for n, x in enumerate(art.entities):
             needle = mention_text(x["text"])
@@ -282,7 +282,7 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
             sent, _, back = views[k]
             cursor = (k, at + len(needle))
             s, e = back[at], back[at + len(needle) - 1] + 1  # in the sentence
-            taken.add((sent.sent_id, at))
+            taken.setdefault(sent.sent_id, []).append((at, at + len(needle)))
             raw_start, raw_end = sent.offsets.raw_span(s, e)
             # in the article's clean text, as the NER stage gives them
             start, end = (sent.start + s, sent.start + e) if sent.start is not None else (None, None)
@@ -313,12 +313,15 @@ def _squeezed(text: str) -> tuple[str, list[int]]:
     return "".join(chars), back
 
 
-def _find(views: list, needle: str, cursor: tuple[int, int], taken: set) -> tuple[int, int] | None:
+def _find(views: list, needle: str, cursor: tuple[int, int], taken: dict) -> tuple[int, int] | None:
+    """The first occurrence of ``needle`` from ``cursor`` that overlaps no placed mention
+    (a name inside a longer one placed before it is not this mention)."""
     k0, at0 = cursor
     for k in range(k0, len(views)):
         sent, text, _ = views[k]
+        spans = taken.get(sent.sent_id, ())
         at = text.find(needle, at0 if k == k0 else 0)
-        while at >= 0 and (sent.sent_id, at) in taken:
+        while at >= 0 and any(a < at + len(needle) and at < b for a, b in spans):
             at = text.find(needle, at + 1)
         if at >= 0:
             return k, at

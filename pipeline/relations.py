@@ -79,6 +79,9 @@ class NamePrefixRule(StrictModel):
 
 class AdminParentRule(StrictModel):
     id: str
+    #: off: the annotated pages state a division's parent only where the text does (郑州 in an
+    #: article that also names 河南省 is no located_in of theirs); on, it adds the hierarchy
+    enabled: bool = True
     #: only where the article names the parent too (云阳县 → 重庆 in an article that names
     #: 重庆); a parent the text never names is knowledge, not something the article says
     only_mentioned: bool = False
@@ -477,7 +480,10 @@ def _admin_parent(ctx: _Ctx, views: list[SentEnts]) -> None:
 
     divisions = default_gazetteer().divisions
     rule = ctx.rules.spec.admin_parent
-    mentioned = {e.kb_id for v in views for e in v.ents if e.label == "GPE" and e.kb_id}
+    if not rule.enabled:
+        return
+    # named in the text: 我省/全省 resolved to the paper's province do not name it
+    mentioned = {e.kb_id for v in views for e in v.ents if e.label == "GPE" and e.kb_id and e.source != "gpe.deictic"}
     done = set()
     for v in views:
         for e in v.ents:
@@ -513,20 +519,23 @@ def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:
         for e, (s, _) in zip(v.ents, v.spans):
             if e.label != "PERSON":
                 continue
-            credit = e.text in art.photographers or v.sent.kind == "credit"
-            if not (credit or e.text in art.reporters or e.text in art.correspondents):
+            name = e.text.replace(" ", "")  # 严 龙 of the page is 严龙 of the byline
+            credit = name in art.photographers or v.sent.kind == "credit"
+            if not (credit or name in art.reporters or name in art.correspondents):
                 continue
             before = [m.group(0) for m in positions.finditer(v.sent.text[:s])]
             if before:
                 position = before[-1]
             elif credit:
                 position = rule.photographer_position
-            elif e.text in art.correspondents:
+            elif name in art.correspondents:
                 position = rule.correspondent_position
             else:
                 position = rule.reporter_position
             ctx.add("reporter_of", e, None, headline, v.sent, rule.photographer_id if credit else rule.reporter_id)
-            org = _nearest_before(orgs, e, v) or (orgs[0] if orgs else None)
+            # the unit or paper the byline names before the person, else the article's paper
+            # (a closing byline 通讯员童颖 实习生关心仪 under a 长江日报讯 dateline)
+            org = _nearest_before(orgs, e, v) or (orgs[0] if orgs else None) or ctx.doc_orgs.get(art.agency or "")
             if org is not None:
                 ctx.add("role", e, org, None, v.sent, rule.role_id, {"position": position})
 

@@ -144,6 +144,22 @@ def check_unique_ids(path: str | Path, items: Sequence[Any], attr: str = "id") -
         seen[key] = i
 
 
+class _Lexicons(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    lexicons: dict[str, list[str]]
+
+
+def shared_lexicon(name: str, path: str | Path | None = None) -> tuple[str, ...]:
+    """A lexicon of ``rules/entities.yaml`` (``SURNAME`` ...) for a stage other than the entity
+    rules (the byline grammar cuts names written together at surnames), read and validated
+    from the same file so that the language is written down once."""
+    p = Path(path) if path else rule_path("entities.yaml")
+    spec = load_yaml(p, _Lexicons)
+    if name not in spec.lexicons:
+        raise RuleFileError(p, None, f"lexicons: no lexicon {name!r}")
+    return tuple(spec.lexicons[name])
+
+
 def rule_path(name: str) -> Path:
     return settings.rules_dir() / name
 

@@ -121,10 +121,16 @@ def test_readme_metrics_query_runs_on_the_seed_output(prefect_harness, tmp_path,
     assert ("重庆市", "2022年", "技术合同成交额", "630.5亿元") in {r[:4] for r in rows}
 
 
-def test_admin_parent_only_to_a_parent_the_article_names():
-    """郑州 lies in 河南省, but an article that never names 河南 says nothing about it."""
+def test_admin_parent_only_to_a_parent_the_article_names(monkeypatch):
+    """郑州 lies in 河南省, but an article that never names 河南 says nothing about it. The
+    rule is off by default (the annotated pages state no parent the text does not state);
+    switched on, it holds to the article's own names."""
     from pipeline import batch
     from pipeline.records import Document
+
+    spec = default_rules().spec
+    assert not spec.admin_parent.enabled
+    monkeypatch.setitem(spec.__dict__, "admin_parent", spec.admin_parent.model_copy(update={"enabled": True}))
 
     def located(text):
         doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")

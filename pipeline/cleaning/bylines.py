@@ -49,6 +49,12 @@ class BylineRules(StrictModel):
     roles: list[Role]
     photo_credit_marker: str
     byline_markers: str
+    #: a token that ends in one of these names the people's unit (鄞州记者站), not a person
+    unit_suffixes: list[str] = []
+    #: labels of a metadata line's source (来源：浙江日报)
+    source_labels: list[str] = []
+    #: what closes a byline written before the text (山西日报记者秦洋报道)
+    report_markers: list[str] = []
 
 
 @lru_cache(maxsize=4)
@@ -69,6 +75,8 @@ class Byline:
     reporters: list[str] = field(default_factory=list)
     correspondents: list[str] = field(default_factory=list)
     photographers: list[str] = field(default_factory=list)
+    #: the people's units named in the byline (鄞州记者站, 共享联盟奉化站)
+    units: list[str] = field(default_factory=list)
 
     @property
     def people(self) -> list[str]:
@@ -88,6 +96,10 @@ class Dateline:
 
 # an editor's code that papers print before a credit (⑧3, ②11): a circled number and digits
 _EDITOR_CODE = re.compile(r"^[\u2460-\u2473\u24ea]\d*")
+# a date or time in a metadata line (2021-08-28 16:50)
+_STAMP = re.compile(r"^[\d:\-/.]+$")
+# a two-character name the page wrote with a space (严 龙): one name
+_SPACED_NAME = re.compile(f"(?<![{CJK}])([{CJK}]) ([{CJK}])(?![{CJK}])")
 
 
 class BylineParser:
@@ -101,9 +113,17 @@ class BylineParser:
         # a paper named by its suffix (新渝报); never across a role word (本报记者张靖本报 is no paper)
         generic = f"(?:(?!{roles})[{CJK}]){{1,8}}?(?:{alternation(r.agency_suffixes)})"
         agency = f"(?:{alternation(known + r.self_reference)}|{generic})"
-        # where a byline written without spaces starts its next part: a known paper and a role
-        # word right after a name (本报记者张靖本报通讯员郜敏)
-        self._next_part = re.compile(f"(?<=[{CJK}])(?=(?:{alternation(known + r.self_reference)})(?:{roles}))")
+        # role words written against the names around them (记者李铮通讯员王飞李永), a known paper
+        # before one (本报记者张靖); not 记者 of 鄞州记者站
+        units = alternation(r.unit_suffixes) if r.unit_suffixes else None
+        self._glued_role = re.compile(f"(?:{alternation(known + r.self_reference)})?(?:{roles})"
+                                      + (f"(?!{units})" if units else ""))
+        self._unit = re.compile(f"[{CJK}]{{1,12}}(?:{units})$") if units else None
+        from pipeline.rules import shared_lexicon
+
+        surnames = shared_lexicon("SURNAME")
+        self._surnames = frozenset(surnames)
+        self._compound = tuple(x for x in surnames if len(x) > 1)
         photo = re.escape(r.photo_credit_marker)
         self._token = re.compile(
             f"^(?:(?P<agency>{agency})?(?P<role>{roles}))?(?P<name>(?:{_NAME})?)(?P<photo>{photo})?$"
@@ -115,6 +135,12 @@ class BylineParser:
             f"\\s*(?:[（(](?P<credit>[^）)\\n]{{1,80}})[）)])?\\s*"
         )
         self.photo_marker = r.photo_credit_marker
+        # （记者冯芸）百年大计…: a bracketed credit opening the first paragraph
+        self._bracket_credit = re.compile(r"^[（(](?P<credit>[^）)\n]{2,60})[）)]\s*")
+        # 山西日报记者秦洋报道 5月18日，…: a credit closed by 报道
+        self._reported = re.compile(
+            f"^(?P<credit>(?:{agency})?(?:{roles})[{CJK} ]{{2,20}}?)(?:{alternation(r.report_markers)})\\s*"
+        ) if r.report_markers else None
 
     def agency_name(self, name: str | None) -> str | None:
         if name is None:
@@ -126,14 +152,23 @@ class BylineParser:
         text = line.strip()
         if not text or len(text) > 80:
             return None
-        body = _EDITOR_CODE.sub("", self._markers.sub("", text))
-        tokens = [part for token in body.split()
-                  for part in ([token] if self._token.match(token) else self._next_part.split(token)) if part]
+        body = _EDITOR_CODE.sub("", self._markers.sub("", text)).strip()
+        if body[:1] in "（(" and body[-1:] in "）)":
+            body = body[1:-1].strip()  # （严 龙 杜志炎 摄）
+        body = _SPACED_NAME.sub(r"\1\2", body)
+        pieces = [piece for token in body.split() for piece in self._pieces(token)]
+        tokens = [t for kind, t in pieces if kind == "token"]
         if not tokens:
             return None
         out = Byline(text=text)
+        for kind, t in pieces:
+            if kind == "source":
+                out.agency = self.agency_name(t)
+            elif kind == "unit":
+                out.units.append(t)
         current: str | None = None  # field that following names fill
         names_since_role: list[str] = []
+        leading: list[str] = []  # names before any role word (a credit's 邵秀清 丰莉莎 记者 于山 摄)
         seen_role = photo = False
         for i, token in enumerate(tokens):
             m = self._token.match(token)
@@ -155,11 +190,14 @@ class BylineParser:
                 names_since_role.append(name)
                 if current is not None:
                     getattr(out, current).append(name)
+                else:
+                    leading.append(name)
             if m.group("photo"):
                 photo = True
         if photo:
-            # "通讯员 谭启云 徐锐 周文霞 摄": the last group of names took the photos
-            for name in names_since_role:
+            # "通讯员 谭启云 徐锐 周文霞 摄": the last group of names took the photos, and so did
+            # names before any role word (浙报融媒共享联盟衢江站 邵秀清 丰莉莎 记者 于山 摄)
+            for name in dict.fromkeys(leading + names_since_role):
                 for fld in ("reporters", "correspondents"):
                     if name in getattr(out, fld):
                         getattr(out, fld).remove(name)
@@ -171,6 +209,83 @@ class BylineParser:
             return None
         if not seen_role and len(names_since_role) != len(tokens) - (0 if tokens[-1] != self.photo_marker else 1):
             return None
+        return out
+
+    def _pieces(self, token: str) -> list[tuple[str, str]]:
+        """A whitespace token as (kind, text) pieces: ``token`` (a role, a name, a paper with its
+        role, 摄), ``unit`` (鄞州记者站), ``source`` (the paper of 来源：浙江日报) or ``skip``
+        (a date stamp); role words and names written together are cut apart."""
+        if _STAMP.match(token):
+            return [("skip", token)]
+        label, sep, rest = token.replace(":", "：").partition("：")
+        if sep and rest:
+            if label in self.rules.source_labels:
+                return [("source", rest)]
+            return self._pieces(label) + self._pieces(rest)
+        if self._token.match(token) and not self._names_together(token):
+            return [("token", token)]
+        out: list[tuple[str, str]] = []
+        pos = 0
+        for m in self._glued_role.finditer(token):
+            if m.start() > pos:
+                out += self._names(token[pos:m.start()])
+            if m.end() < len(token) and token[m.end():] == self.photo_marker:
+                out.append(("token", m.group(0)))
+                out.append(("token", self.photo_marker))
+                return out
+            out.append(("token", m.group(0)))
+            pos = m.end()
+        tail = token[pos:]
+        if tail:
+            marker = tail.endswith(self.photo_marker) and len(tail) > 1
+            out += self._names(tail[:-1] if marker else tail)
+            if marker:
+                out.append(("token", self.photo_marker))
+        return out
+
+    def _names_together(self, token: str) -> bool:
+        """王飞李永: two names of two characters written as one token (both begin with a surname)."""
+        return (len(token) == 4 and not token.startswith(self._compound)
+                and token[0] in self._surnames and token[2] in self._surnames)
+
+    def _names(self, run: str) -> list[tuple[str, str]]:
+        """Names written together (王飞李永, 陈波章燕飞), and units among them (邹建军鄞州记者站陈波):
+        cut into names that begin with a surname (two or three characters, one more after a
+        compound surname) and units; the cut with the fewest pieces. A run that cannot be cut
+        so stays whole (and is then no byline)."""
+        n = len(run)
+        # per prefix: (characters inside units, pieces, previous cut): names first (邹建军 |
+        # 鄞州记者站, not one unit 邹建军鄞州记者站), then the fewest pieces
+        best: list[tuple[int, int, int] | None] = [None] * (n + 1)
+        best[0] = (0, 0, -1)
+        for i in range(n):
+            if best[i] is None:
+                continue
+            steps = []
+            head = next((c for c in self._compound if run.startswith(c, i)), run[i] if run[i] in self._surnames else None)
+            if head is not None:
+                steps += [(i + len(head) + k, 0) for k in (1, 2)]
+            if self._unit is not None:
+                steps += [(j, j - i) for j in range(i + 3, n + 1) if self._unit.match(run, i, j)
+                          and not any(run[i:j] == u for u in self.rules.unit_suffixes)]
+            for j, unit_chars in steps:
+                if j > n:
+                    continue
+                cand = (best[i][0] + unit_chars, best[i][1] + 1, i)
+                if best[j] is None or cand[:2] < best[j][:2]:
+                    best[j] = cand
+        if best[n] is None:
+            return [("token", run)]
+        cuts, j = [], n
+        while j > 0:
+            i = best[j][2]
+            cuts.append((i, j))
+            j = i
+        out = []
+        for i, j in reversed(cuts):
+            piece = run[i:j]
+            unit = self._unit is not None and j - i >= 3 and bool(self._unit.match(piece)) and not self._token.match(piece)
+            out.append(("unit" if unit else "token", piece))
         return out
 
     def is_photo_credit(self, line: str) -> Byline | None:
@@ -187,7 +302,7 @@ class BylineParser:
         """
         m = self._dateline.match(paragraph)
         if not m:
-            return None
+            return self._credit_first(paragraph, whole)
         rest = paragraph[m.end():]
         if not rest and not whole:
             return None  # a paragraph that is only "...报讯" is not a dateline
@@ -205,6 +320,21 @@ class BylineParser:
             date=m.group("date"),
             byline=byline,
         )
+
+    def _credit_first(self, paragraph: str, whole: bool) -> Dateline | None:
+        """A credit that opens a paragraph without a paper's dateline: bracketed
+        (（记者冯芸）百年大计…) or closed by 报道 (山西日报记者秦洋报道 5月18日，…); it must
+        hold a role word."""
+        for pattern in (self._bracket_credit, self._reported):
+            m = pattern.match(paragraph) if pattern is not None else None
+            if m is None or (not whole and not paragraph[m.end():].strip()):
+                continue
+            credit = m.group("credit")
+            byline = self.parse(credit)
+            if byline is None or not any(w in credit for w in self.role_field):
+                continue
+            return Dateline(end=m.end(), agency=byline.agency, place=None, date=None, byline=byline)
+        return None
 
 
 @lru_cache(maxsize=4)

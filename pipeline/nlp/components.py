@@ -12,6 +12,8 @@ Entity attributes live in ``Span`` extensions (see :func:`register_extensions`).
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 
 from spacy.language import Language
@@ -144,14 +146,19 @@ class EntityRulesComponent:
         people = list(getattr(byline, "people", []) or [])
         pos = 0
         for name in people:
-            i = text.find(name, pos)
-            if i >= 0:
-                out.append(Candidate(i, i + len(name), "PERSON", "byline.person", 100))
-                pos = i + len(name)
+            # a name the page wrote with a space (严 龙) is found with it
+            m = re.compile(r"\s?".join(map(re.escape, name))).search(text, pos)
+            if m is not None:
+                out.append(Candidate(m.start(), m.end(), "PERSON", "byline.person", 100))
+                pos = m.end()
         if agency and agency not in parser.rules.self_reference:
             i = text.find(agency)
             if i >= 0:
                 out.append(Candidate(i, i + len(agency), "ORG", "byline.agency", 100))
+        for unit in getattr(byline, "units", []):  # 鄞州记者站: the unit of the names after it
+            i = text.find(unit)
+            if i >= 0:
+                out.append(Candidate(i, i + len(unit), "ORG", "byline.unit", 100))
         return out
 
     def _enabled(self, candidates: list[Candidate]) -> list[Candidate]:
