@@ -438,9 +438,15 @@ class NameCanon:
         if not name:
             return ""
         entry = self.gaz.lookup(name)
-        if entry is not None and len(entry.kb_ids) == 1 and entry.label == "GPE":
-            return "kb:" + entry.kb_ids[0]
-        return name
+        if entry is None or entry.label != "GPE" or not entry.kb_ids:
+            return name
+        ids = entry.kb_ids
+        if len(ids) > 1:  # 河南: the province, not 河南县 of Qinghai (the highest level, if one is)
+            levels = {"province": 0, "prefecture": 1, "county": 2}
+            rank = {k: levels.get(getattr(self.gaz.divisions.get(k), "level", None), 9) for k in ids}
+            top = min(rank.values())
+            ids = tuple(k for k in ids if rank[k] == top)
+        return "kb:" + ids[0] if len(ids) == 1 else name
 
     def of_entity(self, ent) -> str:
         if getattr(ent, "kb_id", None):
@@ -562,11 +568,18 @@ def _with_page_packs(pages: list[GoldPage], errors: bool, sources: bool, gold_en
 
     nlp = load_nlp()
     parts = []
+    before = os.environ.get("PIPELINE_RULE_PACKS")
     try:
         for page in pages:
+            # the page runs as with PIPELINE_RULE_PACKS set to its packs (the relation stage reads it)
+            os.environ["PIPELINE_RULE_PACKS"] = ",".join(page.packs or ())
             use_rule_packs(nlp, page.packs or ())
             parts.append(evaluate_pages([page], errors, sources, page_packs=False, gold_entities=gold_entities))
     finally:
+        if before is None:
+            os.environ.pop("PIPELINE_RULE_PACKS", None)
+        else:
+            os.environ["PIPELINE_RULE_PACKS"] = before
         use_rule_packs(nlp, settings.rule_packs())
     return merge_reports(parts)
 

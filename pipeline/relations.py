@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -49,6 +50,8 @@ PLACE_LABELS = ("GPE", "LOC", "FAC")
 class Example(StrictModel):
     text: str
     expect: tuple[str, str]
+    #: where the sentence comes from: a pattern holds on text of at least two real sources
+    source: Literal["sample", "dev-pages", "pd1998", "constructed"]
 
 
 class PatternRule(StrictModel):
@@ -57,6 +60,9 @@ class PatternRule(StrictModel):
     pattern: str
     #: one relation per entity of the head group (a list of names), not only the last
     each_head: bool = False
+    #: the rule pack (``PIPELINE_RULE_PACKS``) the pattern belongs to: knowledge of one domain,
+    #: off by default (None: a default pattern, with examples from two real sources)
+    pack: str | None = None
     examples: list[Example] = []
 
     @field_validator("label")
@@ -271,6 +277,8 @@ class _Ctx:
     #: (label, head text, tail text) of the relations an article states once however often its
     #: names recur (located_in, part_of, role, reporter_of); metrics are figures, each kept
     pairs: set = field(default_factory=set)
+    #: the enabled rule packs (pack patterns run only with theirs)
+    packs: tuple[str, ...] = ()
 
     def add(self, label: str, head: Entity, tail: Entity | None, tail_text: str | None, sent: Sentence | None,
             source: str, attrs: dict | None = None, score: float = 1.0) -> None:
@@ -296,9 +304,11 @@ class _Ctx:
 def extract_relations(
     articles: list[Article], sentences: list[Sentence], entities: list[Entity], rules: RelationRules | None = None
 ) -> list[Relation]:
+    from pipeline import settings
     from pipeline.ner import article_homes, home_places
 
     rules = rules or default_rules()
+    packs = settings.rule_packs()
     homes = article_homes(articles)
     paper_homes = home_places()
     sents_by_article: dict[str, list[Sentence]] = defaultdict(list)
@@ -327,7 +337,7 @@ def extract_relations(
     for art in articles:
         gpe_texts = dict(sorted(doc_gpe_texts[art.doc_id].items(), key=lambda kv: -len(kv[0])))  # longest first
         ctx = _Ctx(rules, art, _home_info(homes.get(art.article_id)), doc_places[art.doc_id], doc_orgs[art.doc_id],
-                   gpe_texts, paper_homes)
+                   gpe_texts, paper_homes, packs=packs)
         views = [sentence_view(s, ents_by_sent.get(s.sent_id, [])) for s in sorted(sents_by_article[art.article_id], key=lambda s: s.index)]
         for v in views:
             _patterns(ctx, v)
@@ -363,6 +373,8 @@ def _patterns(ctx: _Ctx, view: SentEnts, patterns: list[CompiledPattern] | None 
         return
     enc = view.encoded()
     for cp in ctx.rules.patterns if patterns is None else patterns:
+        if patterns is None and cp.rule.pack is not None and cp.rule.pack not in ctx.packs:
+            continue
         for m in cp.regex.finditer(enc):
             heads = _entities_in(view, m.group("head") or "")
             tails = _entities_in(view, m.group("tail") or "")
@@ -471,6 +483,9 @@ def _leading_division(gaz, text: str, doc_places: dict[str, Entity], whole: bool
                 continue
             code = entry.kb_ids[0]
             if entry.source == "gpe.admin.full" or code in doc_places:
+                inner = _leading_division(gaz, text[n:], doc_places, whole) if len(text) - n >= 2 else None
+                if inner is not None and code in getattr(gaz.divisions.get(inner[0]), "parents", ()):
+                    return inner  # 漯河市郾城区聋儿康复中心: in 郾城区 (of 漯河市)
                 return code, entry.normalized or text[:n]
     return None
 

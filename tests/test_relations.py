@@ -160,3 +160,30 @@ def test_a_pair_is_stated_once_per_article_however_often_its_names_recur():
     for i in (4, 5):
         ctx.add("metric", ent(9, "奉化", "GPE"), ent(i, "3项", "QUANTITY"), None, None, "metric.clause")
     assert [(r.label, r.head_ent_id) for r in ctx.out] == [("located_in", "e1"), ("metric", "e9"), ("metric", "e9")]
+
+
+def test_every_pattern_holds_on_text_of_two_real_sources():
+    """A pattern describes the grammar of news, not one page: examples from at least two of
+    the sample, the dev pages and People's Daily 1998."""
+    for cp in default_rules().patterns:
+        if cp.rule.pack is not None:
+            continue  # a rule pack's pattern (one domain) is off by default
+        sources = {ex.source for ex in cp.rule.examples} - {"constructed"}
+        assert len(sources) >= 2, (cp.rule.id, sources)
+
+
+def test_a_pack_pattern_runs_only_with_its_pack(monkeypatch):
+    from pipeline import batch
+    from pipeline.records import Document
+
+    text = "# 标题\n\n川东地区共有7排构造带，由西向东分为华蓥山构造带、七里峡构造带和方斗山构造带。\n"
+
+    def sources():
+        doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
+        ex = batch.extract_relations(batch.recognize_entities(batch.clean_and_split([doc])))
+        return {r.source for r in ex.relations}
+
+    monkeypatch.setenv("PIPELINE_RULE_PACKS", "")
+    assert "located_in.region_lists" not in sources()
+    monkeypatch.setenv("PIPELINE_RULE_PACKS", "oil_gas")
+    assert "located_in.region_lists" in sources()
