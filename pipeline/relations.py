@@ -631,14 +631,16 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             if values and subject is not None:
                 time = inner_time or sent_time or (state.section_time if state.section_target else None)
                 status = _status(ctx, clause, time, state, explicit_time or bool(inner_time))
-                _clause_metrics(ctx, v, clause_start, values, subject, time or state.time, status, prev_clause)
+                _clause_metrics(ctx, v, clause_start, values, subject, _full_date(ctx, time or state.time), status,
+                                prev_clause)
             prev_clause = clause
             # a time inside a clause (哈尔滨市前9个月…) holds for the rest of the sentence; the date of a
             # report (9月9日，记者从…了解到) for none
             if not reported:
-                sent_time = time_text or inner_time or _inner_time(ctx.rules, v, clause_start, clause_end) or sent_time
-        if sent_time:
-            state.time = sent_time
+                carried = _inner_time(ctx.rules, v, clause_start, clause_end, points_only=True)
+                sent_time = time_text or carried or sent_time
+        if sent_time and not ctx.rules.time_words.fullmatch(sent_time):
+            state.time = sent_time  # a date holds on; a word (目前, 今年) for its sentence only
 
 
 def _subject_at_start(ctx: _Ctx, v: SentEnts, clause_start: int, subject_like: list[int]) -> Entity | None:
@@ -698,19 +700,35 @@ def _time_phrase(ctx: _Ctx, v: SentEnts, start: int, end: int) -> str | None:
         for (s, e), ent in zip(v.spans, v.ents):
             if ent.label == "DATE" and s == at + len(prep) and e <= end:
                 return text[at:e]
-    hit = ctx.rules.time_words.match(text, pos, end)
+    hit = ctx.rules.time_words.match(text, start, end) or ctx.rules.time_words.match(text, pos, end)
     return hit.group(0) if hit else None
 
 
-def _inner_time(rules: RelationRules, v: SentEnts, start: int, end: int) -> str | None:
+def _inner_time(rules: RelationRules, v: SentEnts, start: int, end: int, points_only: bool = False) -> str | None:
     """A time inside the clause before its first value (介绍了今年承办的18个); not the base
-    of a comparison (比去年同期增长)."""
+    of a comparison (比去年同期增长); with ``points_only`` no duration (7天, 百年), which
+    times no figure of a following clause."""
     cues = tuple(rules.spec.metric.comparison_cues)
     for (s, e), ent in zip(v.spans, v.ents):
         if ent.label == "DATE" and start <= s and e <= end and not (cues and v.sent.text.endswith(cues, start, s)):
+            if points_only and ent.value is not None:
+                continue
             return ent.text
-    hit = rules.time_words.search(v.sent.text, start, end)
-    return hit.group(0) if hit else None
+    for hit in rules.time_words.finditer(v.sent.text, start, end):
+        if not (cues and v.sent.text.endswith(cues, start, hit.start())):
+            return hit.group(0)
+    return None
+
+
+_BARE_DAY = re.compile(r"\d{1,2}日")
+
+
+def _full_date(ctx: _Ctx, time: str | None) -> str | None:
+    """A bare day (17日) is the day of the article's dateline when that ends in it (11月17日)."""
+    dl = ctx.article.dateline_date
+    if time and dl and _BARE_DAY.fullmatch(time) and dl.endswith(time):
+        return dl
+    return time
 
 
 def _status(ctx: _Ctx, clause: str, time: str | None, state: _Discourse, explicit_time: bool) -> str:

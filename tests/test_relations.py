@@ -187,3 +187,32 @@ def test_a_pack_pattern_runs_only_with_its_pack(monkeypatch):
     assert "located_in.region_lists" not in sources()
     monkeypatch.setenv("PIPELINE_RULE_PACKS", "oil_gas")
     assert "located_in.region_lists" in sources()
+
+
+def _metrics(text):
+    from pipeline import batch
+    from pipeline.records import Document
+
+    doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
+    ex = batch.extract_relations(batch.recognize_entities(batch.clean_and_split([doc])))
+    return {(r.head_text, r.tail_text): dict(r.attrs) for r in ex.relations if r.label == "metric"}
+
+
+def test_metric_subject_is_the_entity_the_clause_is_about():
+    """Not the last place named before the figure (an object of the clause) but the subject at
+    the clause's start, carried to the clauses after it; one after the figures names no holder."""
+    m = _metrics("# 标题\n\n今年以来，宁波市奉化区加快建设杭州湾大桥配套工程，完成投资25亿元，新开工项目18个。\n")
+    assert ("奉化区", "25亿元") in m and ("奉化区", "18个") in m, m
+
+
+def test_metric_time_the_sentence_states_holds_on_not_a_comparison_base_nor_a_report_date():
+    m = _metrics("# 标题\n\n9月9日，记者从省统计局了解到，今年一季度，全省完成投资52亿元，比去年同期增长8%。"
+                 "其中，工业投资21亿元。\n")
+    times = {tail: a.get("time") for (_, tail), a in m.items()}
+    assert times.get("52亿元") == "今年一季度" and times.get("8%") == "今年一季度", m
+    assert times.get("21亿元") == "今年一季度", m  # a date carries to the next sentence
+
+
+def test_a_bare_day_is_the_datelines_day():
+    m = _metrics("# 标题\n\n本报宁波11月17日电 （记者 周文） 17日上午，宁波市奉化区重大项目集中开工，总投资212亿元。\n")
+    assert {a.get("time") for a in m.values()} == {"11月17日"}, m

@@ -118,6 +118,11 @@ CN_YEAR = r"[〇○零一二三四五六七八九]{4}"
 REL_DATES = ["今年", "去年", "明年", "前年", "后年", "今天", "昨天", "明天", "本月", "上月", "下月", "当月", "本周", "上周", "下周",
              "上半年", "下半年", "今年上半年", "今年下半年", "年内", "年底", "年初", "今明两年"]
 PERIOD_HEAD = ["未来", "今后", "过去", "近", "此后", "前"]
+# a quarter, half or season of a year, the year named or relative (今年一季度, 今年前三季度,
+# 去年下半年, 2018秋冬季): one DATE, not the year alone
+_YEAR_REF = r"(?:今年|去年|明年|前年|上年|本年|当年|\d{4}年?)"
+QUARTER = r"(?:第?[一二三四1-4]季度|前[一二三两]季度|[上下]半年)"
+SEASON = r"(?:春夏|秋冬|春|夏|秋|冬)季"
 
 #: two neighbouring digits and the rest of a Chinese number: 八九|千万, 三四|十万, 两三| (not 一两:
 #: 一 ends too many words, 合一两个村 is the village 合一 and 两个)
@@ -179,7 +184,8 @@ class QuantityGrammar:
             rf"|(?<![\d.])(?P<day3>\d{{1,2}})[日号]{not_day}(?![\d])"
         )
         self.date_rel = re.compile(alternation(REL_DATES))
-        self.date_period = re.compile(f"(?P<head>{alternation(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|天)")
+        self.date_part = re.compile(f"{_YEAR_REF}(?:{QUARTER}|{SEASON})|(?<![年\\d]){QUARTER}(?![度])")
+        self.date_period = re.compile(f"(?P<head>{alternation(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|月(?!份)|天)")
         q = spec.qualifiers
         self.before = sorted(((w, sym) for sym, ws in q.before.items() for w in ws), key=lambda x: -len(x[0]))
         self.after = sorted(((w, sym) for sym, ws in q.after.items() for w in ws), key=lambda x: -len(x[0]))
@@ -226,6 +232,8 @@ class QuantityGrammar:
             add(Quantity(m.start(), m.end(), "DATE", "date.period", value=value, unit=m.group("unit"),
                          unit_normalized="a" if m.group("unit") == "年" else None, value_normalized=value,
                          qualifier=">" if m.group("a1") in ("多", "余") else "="))
+        for m in self.date_part.finditer(text):
+            add(Quantity(m.start(), m.end(), "DATE", "date.part_of_year"))
         dates = [self._date(m) for m in self.date_abs.finditer(text) if not self._not_after(text, m.start(), None)]
         for q in self._date_ranges(text, dates):
             add(q)
@@ -322,8 +330,8 @@ class QuantityGrammar:
         is_cn = not re.search(r"\d", n1)
         if is_cn and set(n1) <= set("万亿"):
             return None  # 万人发明专利, 每亿元: a multiplier alone is no number
-        if is_cn and len(n1) == 1 and n1 in "十百千万" and unit.kind in ("counter", "noun"):
-            return None  # 千家万户, 百家: a bare multiplier before a measure word is an idiom, not a count
+        if is_cn and len(n1) == 1 and n1 in "十百千万" and unit.kind in ("counter", "noun", "time"):
+            return None  # 千家万户, 百家, 百年大计: a bare multiplier before a measure word is an idiom, not a count
         if re.fullmatch(r"0\d+", n1):
             return None  # 07省道, 001号: a number with a leading zero is a code
         if is_cn and not n2 and set(n1) <= set("十百千万亿") and (n1[-1] + unit.text) in self.units:

@@ -422,3 +422,20 @@ def test_counts_that_the_words_around_them_say_are_no_counts(text, found):
     from pipeline.nlp import load_nlp
 
     assert [e.text for e in load_nlp()(text).ents if e.label_ == "QUANTITY"] == found
+
+
+@pytest.mark.parametrize("text,span", [
+    ("云冈区今年一季度完成投资", "今年一季度"), ("南湖区今年前三季度实现", "今年前三季度"),
+    ("沁源县2018秋冬季重点项目", "2018秋冬季"), ("去年下半年以来", "去年下半年"), ("2023年第二季度", "2023年第二季度"),
+    ("前9月，全市", "前9月"),
+])
+def test_parts_of_a_year_are_one_date(text, span):
+    from pipeline.nlp import load_nlp
+
+    assert [e.text for e in load_nlp()(text).ents if e.label_ == "DATE"] == [span]
+
+
+def test_a_bare_multiplier_before_a_time_unit_is_an_idiom():
+    from pipeline.nlp import load_nlp
+
+    assert not [e for e in load_nlp()("百年大计，教育为本").ents if e.label_ == "DATE"]
