@@ -381,8 +381,13 @@ def _patterns(ctx: _Ctx, view: SentEnts, patterns: list[CompiledPattern] | None 
             if not heads or not tails:
                 continue
             attrs = {k: v for k, v in m.groupdict().items() if k not in ("head", "tail") and v}
+            tail = tails[-1]
+            if cp.rule.label == "role" and tail.text in _self_reference():
+                tail = _paper_of(ctx)  # 本报记者张靖: the paper, where the page names it
+                if tail is None:
+                    continue
             for head in (heads if cp.rule.each_head else heads[-1:]):
-                ctx.add(cp.rule.label, head, tails[-1], None, view.sent, cp.rule.id, attrs)
+                ctx.add(cp.rule.label, head, tail, None, view.sent, cp.rule.id, attrs)
 
 
 def _part_of(ctx: _Ctx, views: list[SentEnts]) -> None:
@@ -551,8 +556,24 @@ def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:
             # the unit or paper the byline names before the person, else the article's paper
             # (a closing byline 通讯员童颖 实习生关心仪 under a 长江日报讯 dateline)
             org = _nearest_before(orgs, e, v) or (orgs[0] if orgs else None) or ctx.doc_orgs.get(art.agency or "")
+            if org is not None and org.text in _self_reference():
+                org = _paper_of(ctx)  # 本报: the paper, where the page names it; else no role
             if org is not None:
                 ctx.add("role", e, org, None, v.sent, rule.role_id, {"position": position})
+
+
+def _self_reference() -> tuple[str, ...]:
+    from pipeline.cleaning.bylines import default_parser
+
+    return tuple(default_parser().rules.self_reference)
+
+
+def _paper_of(ctx: _Ctx) -> Entity | None:
+    """The mention of the article's paper (its agency, when that is a name, not 本报)."""
+    agency = ctx.article.agency
+    if agency and agency not in _self_reference():
+        return ctx.doc_orgs.get(agency)
+    return None
 
 
 def _nearest_before(orgs: list[Entity], person: Entity, v: SentEnts) -> Entity | None:
