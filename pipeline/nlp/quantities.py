@@ -179,8 +179,8 @@ class QuantityGrammar:
         not_day = _not_before(t[1:] for t in self._units_beginning("日号"))
         self.date_abs = re.compile(
             rf"(?P<year>(?:\d{{4}}|{CN_YEAR})(?:{RANGE_SEP}(?:\d{{4}}|{CN_YEAR}))?年)"
-            rf"(?:(?P<month>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]{not_day}|底|初|末|上旬|中旬|下旬)?)?"
-            rf"|(?P<month2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月)(?P<day2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]{not_day}|底|初|末|上旬|中旬|下旬)?"
+            rf"(?:(?P<month>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月份?)(?P<day>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]{not_day}|底|初|末|上旬|中旬|下旬)?)?"
+            rf"|(?P<month2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月份?)(?P<day2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]{not_day}|底|初|末|上旬|中旬|下旬)?"
             rf"|(?<![\d.])(?P<day3>\d{{1,2}})[日号]{not_day}(?![\d])"
         )
         self.date_rel = re.compile(alternation(REL_DATES))
@@ -397,7 +397,7 @@ class QuantityGrammar:
                 pass
         month = m.group("month2") if not m.group("year") else None
         if month and re.search(RANGE_SEP, month) and not m.group("day2"):
-            lo, hi = re.split(RANGE_SEP, month[:-1], maxsplit=1)
+            lo, hi = re.split(RANGE_SEP, month.removesuffix("份")[:-1], maxsplit=1)
             q.value_low, q.value_high, q.unit = float(lo), float(hi), "月"
         return q
 

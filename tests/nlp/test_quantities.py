@@ -439,3 +439,9 @@ def test_a_bare_multiplier_before_a_time_unit_is_an_idiom():
     from pipeline.nlp import load_nlp
 
     assert not [e for e in load_nlp()("百年大计，教育为本").ents if e.label_ == "DATE"]
+
+
+@pytest.mark.parametrize("text,span,low,high", [("1~9月份，全市", "1~9月份", 1.0, 9.0), ("5月份以来", "5月份", None, None)])
+def test_months_written_with_fen(text, span, low, high):
+    found = G.find(text)
+    assert [(text[q.start:q.end], q.label, q.value_low, q.value_high) for q in found] == [(span, "DATE", low, high)]
