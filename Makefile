@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup run test test-slow fuzz bench models rules clean
+.PHONY: setup run test lint test-slow fuzz bench models rules clean
 
 setup: $(STAMP)
 
@@ -28,9 +28,13 @@ $(STAMP): pyproject.toml setup.py pipeline/nlp/_compiled.pyx
 run: setup
 	PIPELINE_RULE_PACKS=$(SAMPLE_PACKS) $(BIN)/python -m pipeline run $(SAMPLE) --out $(OUT) --published $(SAMPLE_PUBLISHED)
 
-## the default test suite (no slow tests)
-test: setup
+## the linter, then the default test suite (no slow tests)
+test: setup lint
 	$(BIN)/python -m pytest -m "not slow" -q
+
+## ruff over the code and the tests (its rules in pyproject.toml)
+lint: setup
+	$(BIN)/ruff check pipeline tests benchmarks
 
 ## long tests: large fuzzing profiles, training on real corpora
 test-slow: setup

@@ -23,7 +23,6 @@ from pipeline.io.readers import InputError, read_path
 from pipeline.records import Article, Document, Entity, Failure, Relation, Sentence
 from pipeline.sentences import split_article
 
-
 _NER_LOCK = threading.Lock()
 
 

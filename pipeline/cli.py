@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import time
 import sys
+import time
 from pathlib import Path
 
 from pipeline import __version__, settings

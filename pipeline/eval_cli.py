@@ -24,7 +24,14 @@ from pathlib import Path
 from spacy.tokens import Doc, Span
 
 from pipeline.evaluate import (
-    CORPUS_LABELS, PLACE_LABELS, Mention, by_rule, oov_recall, same_value, score_mentions, segmentation_prf,
+    CORPUS_LABELS,
+    PLACE_LABELS,
+    Mention,
+    by_rule,
+    oov_recall,
+    same_value,
+    score_mentions,
+    segmentation_prf,
 )
 from pipeline.records import QUANTITY_LABELS
 
@@ -351,7 +358,7 @@ def eval_relations_gold(gold_path: str, text_path: str | None = None, with_rules
         raise SystemExit(f"cannot read the page: {doc}")
     extracted = batch.extract_relations(batch.recognize_entities(batch.clean_and_split([doc])))
     gold = []
-    for lineno, line in enumerate(gold_file.read_text(encoding="utf-8").splitlines(), start=1):
+    for line in gold_file.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         g = json.loads(line)

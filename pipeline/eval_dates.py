@@ -11,10 +11,10 @@ as the end, its start time's date as the start; an expression it refuses counts 
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 
@@ -72,7 +72,9 @@ def jionlp() -> Resolve:
         if not parsed or parsed.get("type") not in ("time_point", "time_span"):
             return None, None  # time_delta (a duration), time_period (recurring): no interval
         start, end = parsed["time"]
-        to_date = lambda s: None if s in (None, "inf", "-inf") else datetime.strptime(s, "%Y-%m-%d %H:%M:%S").date()
+        def to_date(s: str | None):
+            return None if s in (None, "inf", "-inf") else datetime.strptime(s, "%Y-%m-%d %H:%M:%S").date()
+
         try:
             return to_date(start), to_date(end)
         except (TypeError, ValueError):

@@ -272,7 +272,7 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
         views = [(sent, *_squeezed(sent.text)) for sent in sents[i]]
         taken: dict[str, list[tuple[int, int]]] = {}  # sentence -> squeezed spans of placed mentions
         cursor = (0, 0)  # (sentence, squeezed offset) after the previous mention
-        for n, x in enumerate(art.entities):
+        for x in art.entities:
             needle = mention_text(x["text"])
             hit = _find(views, needle, cursor, taken) or _find(views, needle, (0, 0), taken)
             if hit is None:
@@ -592,7 +592,7 @@ def merge_reports(parts: list[dict]) -> dict:
     wrong, errs, ent_src, rel_src = [], {}, {}, {}
     for r in parts:
         out["pages"].update(r["pages"])
-        for page, pr in r["pages"].items():
+        for pr in r["pages"].values():
             for k, v in pr["labels"].items():
                 labels.add(k, v["tp"], v["fp"], v["fn"])
             for k, v in pr["groups"].items():

@@ -39,7 +39,6 @@ from pipeline.io.readers import discover, display_path  # noqa: E402
 from pipeline.records import Failure  # noqa: E402
 from pipeline.rules import rules_fingerprint  # noqa: E402
 
-
 #: Batch tasks carry whole batches of documents: hashing them for a cache key
 #: (Prefect's default policy) would cost time proportional to the data and
 #: buys nothing (reruns are made idempotent by the writer instead).
@@ -610,8 +609,8 @@ def build_gazetteer_task() -> dict:
 def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: bool, lexicon: bool = True,
                    sources: tuple[str, ...] | None = None, silver_labels: tuple[str, ...] | None = None,
                    org_compounds: bool = True) -> dict:
-    from pipeline.training import ner
     from pipeline.training import lexicon as lexicon_builder
+    from pipeline.training import ner
 
     w = Path(work) / "ner"
     report: dict = {}

@@ -6,8 +6,8 @@ into Arrow tables. Field names match the Parquet column names one to one.
 
 from __future__ import annotations
 
-from datetime import date
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 

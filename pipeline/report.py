@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-
 from pipeline import __version__, schema
 
 LABEL_COLORS = {

@@ -83,9 +83,8 @@ def prefect_harness():
     from pipeline import settings
 
     settings.prefect_defaults()
-    from prefect.testing.utilities import prefect_test_harness
-
     import prefect.settings
+    from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=180):
         yield prefect.settings.PREFECT_API_URL.value()  # for subprocesses and workers

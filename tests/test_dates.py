@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.dates import DateResolver, dateline_date, date_in_path, parse_date, resolver
+from pipeline.dates import DateResolver, date_in_path, dateline_date, parse_date, resolver
 from pipeline.rules import RuleFileError
 
 RULES = DateResolver.load().rules

@@ -5,10 +5,9 @@ import json
 import pytest
 
 from pipeline.nlp.segmenter import normalize
-
 from tests.conftest import GOLD
 
-GOLD_ENTS = [json.loads(l) for l in (GOLD / "000_f0d3a313825c072b.entities.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+GOLD_ENTS = [json.loads(row) for row in (GOLD / "000_f0d3a313825c072b.entities.jsonl").read_text(encoding="utf-8").splitlines() if row.strip()]
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,7 @@
 import pytest
 
 from pipeline.cleaning.bylines import BylineRules, load_rules
-from pipeline.rules import RuleFileError, load_jsonl, load_yaml, rules_fingerprint
-from pipeline.rules import StrictModel
+from pipeline.rules import RuleFileError, StrictModel, load_jsonl, load_yaml, rules_fingerprint
 
 
 def test_shipped_byline_rules_load():

@@ -394,7 +394,7 @@ def _read_jsonl(text: str, name: str, encoding: str) -> Iterator[Document | Inpu
             continue
         where = f"{name}:{lineno}"
 
-        def error(reason: str, source_id: str | None = None) -> InputError:
+        def error(reason: str, source_id: str | None = None, where: str = where, lineno: int = lineno) -> InputError:
             return InputError(where, reason, input=name, line=lineno, source_id=source_id)
 
         try:

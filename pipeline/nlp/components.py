@@ -13,7 +13,6 @@ Entity attributes live in ``Span`` extensions (see :func:`register_extensions`).
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable
 
 from spacy.language import Language

@@ -36,7 +36,6 @@ fails with the path and line of the bad rule.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path

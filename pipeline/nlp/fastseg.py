@@ -235,8 +235,8 @@ class FastPkuseg:
         w_end, w_start = self.w_end, self.w_start
         found = [(s, e - s, t[s:e]) for s in range(n - self.word_min + 1)
                  for e in name_ends(t, s, self.prefixes, unigram, self.word_min, self.word_max)]
-        for s, l, w in found:
-            e = s + l - 1
+        for s, length, w in found:
+            e = s + length - 1
             pre_in[e].append(w)
             post_in[s].append(w)
             if e + 1 < n:

@@ -20,10 +20,10 @@ the indefinite 一 (一批, 一个), bare numbers without a unit.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Literal
 
 from pipeline.nlp.numbers import DIGITS, parse_number

@@ -26,8 +26,6 @@ Documented precedence (README, "NER precedence"):
 
 from __future__ import annotations
 
-import re
-
 from pipeline.nlp.entity_rules import Candidate, EntityRules
 from pipeline.nlp.gazetteer import Gazetteer
 

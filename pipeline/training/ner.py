@@ -21,10 +21,10 @@ from pipeline.training.ner_data import (
     PD1998_LABELS,
     Sample,
     dedupe,
-    read_char_bio,
-    read_cluener,
     is_msra_dev,
     msra_splits,
+    read_char_bio,
+    read_cluener,
     read_pd1998_silver,
     to_docs,
 )
