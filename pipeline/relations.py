@@ -125,6 +125,9 @@ class MetricRule(StrictModel):
     not_indicators: list[str]
     #: a date right after one of these is the base of a comparison (比去年同期), not the figure's time
     comparison_cues: list[str] = []
+    #: an indicator that is only a change (同比增长, 比上年同期增收) is one of the indicator before it
+    change_bases: list[str] = []
+    change_verbs: list[str] = []
 
 
 class RelationRuleFile(StrictModel):
@@ -156,6 +159,8 @@ class RelationRules:
     verbs: re.Pattern
     lead: re.Pattern  # anchored at the start of the string (for sub)
     lead_at: re.Pattern  # the same words, for match(text, pos) at any position
+    change: re.Pattern  # an indicator that is only a change (同比增长)
+    trailing_verb: re.Pattern  # a verb that ends an indicator (固定资产投资完成)
     time_words: re.Pattern
     separators: re.Pattern
 
@@ -205,6 +210,8 @@ def load_relation_rules(path: str | Path | None = None) -> RelationRules:
         verbs=re.compile(alternation(m.verbs) + "$"),
         lead=re.compile("^" + alternation(m.lead_words)),
         lead_at=re.compile(alternation(m.lead_words)),
+        change=re.compile(f"(?:{alternation(m.change_bases)})?(?:{alternation(m.change_verbs)})" if m.change_verbs else "(?!)"),
+        trailing_verb=re.compile(f"(?:{alternation(m.verbs)})$"),
         time_words=re.compile(alternation(m.time_words)),
         separators=re.compile(alternation(spec.lexicons.get("SEP", ["、"]))),
     )
@@ -607,6 +614,7 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             continue
         sent_time: str | None = None
         clause_subject: Entity | None = None  # the subject of the previous clause of this sentence
+        memo: dict = {}  # the sentence's last indicator
         explicit_time = False
         clauses = _clauses(text, m.clause_ends)
         prev_clause = ""
@@ -652,7 +660,7 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
                 time = inner_time or sent_time or (state.section_time if state.section_target else None)
                 status = _status(ctx, clause, time, state, explicit_time or bool(inner_time))
                 _clause_metrics(ctx, v, clause_start, values, subject, _full_date(ctx, time or state.time), status,
-                                prev_clause)
+                                prev_clause, memo)
             prev_clause = clause
             # a time inside a clause (哈尔滨市前9个月…) holds for the rest of the sentence; the date of a
             # report (9月9日，记者从…了解到) for none
@@ -771,8 +779,11 @@ def _home_entity(ctx: _Ctx) -> Entity | None:
 
 
 def _clause_metrics(ctx: _Ctx, v: SentEnts, clause_start: int, values: list[int], subject: Entity, time: str | None,
-                    status: str, prev_clause: str = "") -> None:
+                    status: str, prev_clause: str = "", memo: dict | None = None) -> None:
+    """The metrics of one clause; ``memo`` carries the sentence's last indicator, which a bare
+    change (…179.98亿元，同比增长6.5%) is of: 固定资产投资同比增长."""
     m = ctx.rules.spec.metric
+    memo = memo if memo is not None else {}
     text = v.sent.text
     # group the values: a value right after another (48838家、6401家) joins its list
     groups: list[tuple[str, list[int]]] = []
@@ -794,7 +805,12 @@ def _clause_metrics(ctx: _Ctx, v: SentEnts, clause_start: int, values: list[int]
         names = [p for p in ctx.rules.separators.split(indicator) if p]
         pairs = list(zip(names, idxs)) if len(idxs) > 1 and len(names) == len(idxs) else [(indicator, i) for i in idxs]
         for name, i in pairs:
-            attrs = {"indicator": _clean_indicator(ctx.rules, name), "time": time, "status": status}
+            name = _clean_indicator(ctx.rules, name)
+            if ctx.rules.change.fullmatch(name) and memo.get("last"):
+                name = ctx.rules.trailing_verb.sub("", memo["last"]) + name
+            else:
+                memo["last"] = name
+            attrs = {"indicator": name, "time": time, "status": status}
             ctx.add("metric", subject, v.ents[i], None, v.sent, m.id, attrs)
 
 

@@ -216,3 +216,9 @@ def test_metric_time_the_sentence_states_holds_on_not_a_comparison_base_nor_a_re
 def test_a_bare_day_is_the_datelines_day():
     m = _metrics("# 标题\n\n本报宁波11月17日电 （记者 周文） 17日上午，宁波市奉化区重大项目集中开工，总投资212亿元。\n")
     assert {a.get("time") for a in m.values()} == {"11月17日"}, m
+
+
+def test_a_bare_change_is_a_change_of_the_indicator_before_it():
+    m = _metrics("# 标题\n\n今年一季度，宁波市奉化区固定资产投资完成79.9亿元，同比增长6.5%。\n")
+    indicators = {tail: a.get("indicator") for (_, tail), a in m.items()}
+    assert indicators == {"79.9亿元": "固定资产投资完成", "6.5%": "固定资产投资同比增长"}, m
