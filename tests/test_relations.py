@@ -221,4 +221,4 @@ def test_a_bare_day_is_the_datelines_day():
 def test_a_bare_change_is_a_change_of_the_indicator_before_it():
     m = _metrics("# 标题\n\n今年一季度，宁波市奉化区固定资产投资完成79.9亿元，同比增长6.5%。\n")
     indicators = {tail: a.get("indicator") for (_, tail), a in m.items()}
-    assert indicators == {"79.9亿元": "固定资产投资完成", "6.5%": "固定资产投资同比增长"}, m
+    assert indicators == {"79.9亿元": "固定资产投资", "6.5%": "固定资产投资同比增长"}, m
