@@ -179,3 +179,27 @@ def test_batches_stream_one_at_a_time_and_stage_seconds_fit_in_the_run(prefect_h
     assert summary["first_batch_seconds"] is not None and summary["first_batch_seconds"] < summary["seconds"]
     md_parts = [p for p in (tmp_path / "out" / "documents").glob("part-*.parquet") if p.name != "part-schema.parquet"]
     assert len(md_parts) == 6  # one commit per batch
+
+
+def test_readme_make_run_counts_are_those_of_a_run(prefect_harness, tmp_path, seed_path, monkeypatch):
+    """The summary the README shows for `make run` (the sample, its paper's packs, its date)
+    is what the flow gives: the quoted numbers come from a run, not from memory."""
+    import re
+    from pathlib import Path
+
+    from pipeline.flows import extract
+    from pipeline.nlp import load_nlp, use_rule_packs
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"documents  articles  sentences  entities  relations  failures  seconds\n\s*(.+)\n", readme)
+    quoted = [int(x) for x in block.group(1).split()[:6]]
+    packs = ("oil_gas", "chongqing")
+    monkeypatch.setenv("PIPELINE_RULE_PACKS", ",".join(packs))
+    nlp = load_nlp()
+    use_rule_packs(nlp, packs)
+    try:
+        summary = asyncio.run(extract([str(seed_path)], str(tmp_path / "out"), published="2023-07-11"))
+    finally:
+        use_rule_packs(nlp, ())
+    got = [summary[k] for k in ("documents", "articles", "sentences", "entities", "relations", "failures")]
+    assert got == quoted, f"README quotes {quoted}, the run gives {got}"
