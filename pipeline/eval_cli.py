@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -137,6 +138,8 @@ def run_pages(args: argparse.Namespace) -> int:
     if args.packs is not None:
         from pipeline.nlp import load_nlp, use_rule_packs
 
+        # as PIPELINE_RULE_PACKS would: the NER components and the relation stage alike
+        os.environ["PIPELINE_RULE_PACKS"] = args.packs
         use_rule_packs(load_nlp(), tuple(p for p in args.packs.split(",") if p))
     try:
         pages = eval_pages.discover(args.dirs or eval_pages.default_dirs())
