@@ -12,7 +12,8 @@ Documented precedence (README, "NER precedence"):
 3. A model PERSON span that begins with a surname keeps the short place
    names inside it (许银川, 王永胜, 李长春 against 银川, 永胜, 长春).
    A model place that rule places tile, two or more in a row, is an address chain and
-   gives way to them (衢州市衢江区 is 衢州市 and 衢江区).
+   gives way to them (衢州市衢江区 is 衢州市 and 衢江区); so does a model organisation that
+   organisations of one rule tile (省委省政府 is 省委 and 省政府).
    Otherwise a model span is dropped when it crosses a rule candidate (overlaps it
    without containing it), or when it overlaps one and does not start and
    end at word boundaries of the segmentation (川东石炭 against the rule's
@@ -92,11 +93,26 @@ def _address_chain(cand: Candidate, rules: list[Candidate]) -> bool:
     return parts >= 2
 
 
+def _coordinated_bodies(cand: Candidate, rules: list[Candidate]) -> bool:
+    """Whether organisations of one rule tile the model's organisation span, two or more in a
+    row (省委省政府, 市委市政府): bodies named side by side, not one name; a unit after its
+    parent (中国石油西南油气田公司重庆气矿) is tiled by candidates of different rules, and stays."""
+    if cand.label != "ORG":
+        return False
+    tiles = sorted((r for r in rules if r.label == "ORG" and cand.start <= r.start and r.end <= cand.end),
+                   key=lambda r: (r.start, -r.end))
+    pos, parts, source = cand.start, 0, None
+    for r in tiles:
+        if r.start == pos and (source is None or r.source == source):
+            pos, parts, source = r.end, parts + 1, r.source
+    return parts >= 2 and pos == cand.end
+
+
 def _conflicts(text: str, cand: Candidate, rules: list[Candidate], entity_rules: EntityRules,
                starts: set[int] | None, ends: set[int] | None) -> bool:
     if any(r.start == cand.start and r.end == cand.end for r in rules):
         return False
-    if _address_chain(cand, rules):
+    if _address_chain(cand, rules) or _coordinated_bodies(cand, rules):
         return True
     inner = []
     for r in rules:

@@ -109,3 +109,10 @@ def test_a_model_person_ending_in_an_organisations_head_is_an_org():
     text = "阿里巴巴集团发布数据"
     (out,), _ = resolve(text, [Candidate(0, 6, "PERSON", "model", MODEL_PRIORITY)], [], rules, gaz)
     assert out.label == "ORG"
+
+
+def test_organisations_of_one_rule_named_side_by_side_are_two():
+    """省委省政府 (a dev page), 市委市政府 (People's Daily): two bodies, not one name."""
+    text = "在省委省政府的坚强领导下"
+    got = _final(text, [_model(text, "省委省政府", "ORG")], ["在", "省委", "省政府", "的", "坚强", "领导", "下"])
+    assert [(t, lab) for t, lab, _ in got] == [("省委", "ORG"), ("省政府", "ORG")]
