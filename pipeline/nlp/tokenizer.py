@@ -123,6 +123,18 @@ def position_tags(words: Iterable[str]) -> list[str]:
     return tags
 
 
+class _Keys(dict):
+    """String -> string-store key, adding the string on a miss (one C-level lookup on a hit)."""
+
+    def __init__(self, add: Callable[[str], int]):
+        super().__init__()
+        self._add = add
+
+    def __missing__(self, text: str) -> int:
+        key = self[text] = self._add(text)
+        return key
+
+
 class CharWordTokenizer:
     def __init__(
         self,
@@ -144,7 +156,7 @@ class CharWordTokenizer:
         self._morph_keys = FeatureKeys(lambda m: self.vocab.morphology.add(m))  # MORPH string -> its key
         self._tag_keys: dict[int, list[int]] = {}  # word length -> TAG keys of its characters
         self._tag_table: np.ndarray | None = None  # the same for word_columns, by length class
-        self._bigram_keys: dict[str, int] = {}  # bigram -> its string key
+        self._bigram_keys = _Keys(self.vocab.strings.add)  # bigram -> its string key
         self.compiled = True  # False: the plain-Python twins (the reference the tests compare with)
 
     @property
@@ -206,16 +218,9 @@ class CharWordTokenizer:
     def _bigram_column(self, norm: str) -> list[int]:
         """String keys of the character bigrams that start at each token of ``norm``
         (one character per token), the last one's with ``</s>``."""
-        cache = self._bigram_keys
-        add = self.vocab.strings.add
-        out = []
-        for i in range(len(norm)):
-            pair = norm[i:i + 2] if i + 1 < len(norm) else norm[i] + "</s>"
-            key = cache.get(pair)
-            if key is None:
-                key = cache[pair] = add(pair)
-            out.append(key)
-        return out
+        pairs = list(map(str.__add__, norm[:-1], norm[1:]))
+        pairs.append(norm[-1:] + "</s>")
+        return list(map(self._bigram_keys.__getitem__, pairs))  # a miss adds the string (_Keys)
 
     def _tag_key_table(self) -> np.ndarray:
         """TAG keys by word length class for ``word_columns``: row 1 the single character's,
