@@ -143,13 +143,14 @@ class EntityRulesComponent:
         byline = getattr(parsed, "byline", None) or parsed
         agency = getattr(parsed, "agency", None) or getattr(byline, "agency", None)
         people = list(getattr(byline, "people", []) or [])
-        pos = 0
-        for name in people:
+        taken: list[tuple[int, int]] = []
+        for name in people:  # by role, not in the order of the text: each its first free occurrence
             # a name the page wrote with a space (严 龙) is found with it
-            m = re.compile(r"\s?".join(map(re.escape, name))).search(text, pos)
-            if m is not None:
-                out.append(Candidate(m.start(), m.end(), "PERSON", "byline.person", 100))
-                pos = m.end()
+            for m in re.finditer(r"\s?".join(map(re.escape, name)), text):
+                if not any(a < m.end() and m.start() < b for a, b in taken):
+                    out.append(Candidate(m.start(), m.end(), "PERSON", "byline.person", 100))
+                    taken.append((m.start(), m.end()))
+                    break
         if agency and agency not in parser.rules.self_reference:
             i = text.find(agency)
             if i >= 0:

@@ -52,3 +52,15 @@ def test_credits_that_open_the_first_paragraph(para, agency, reporters, correspo
 @pytest.mark.parametrize("para", ["（上接1版）继续", "（图片由某某提供）百年", "（完）"])
 def test_brackets_that_hold_no_credit_open_no_dateline(para):
     assert default_parser().match_dateline(para) is None
+
+
+def test_every_person_of_a_dateline_credit_is_a_person_entity():
+    """The parser lists people by role (correspondents after reporters), not in the order of
+    the text: each name is still found where it stands."""
+    from pipeline.nlp import load_nlp
+
+    nlp = load_nlp()
+    doc = nlp.make_doc("长江日报讯（通讯员童某 实习生关某仪 记者马某）")
+    doc._.kind = "dateline"
+    doc = nlp(doc)
+    assert {e.text for e in doc.ents if e.label_ == "PERSON"} == {"童某", "关某仪", "马某"}
