@@ -75,6 +75,10 @@ class PatternRule(StrictModel):
 class PartOfRule(StrictModel):
     id: str
     unit_endings: list[str]
+    #: where no mention of the parent exists: the parent is the name's longest head that ends
+    #: in one of these (国家卫生计生委|科教司, 黑龙江八一农垦大学|工程学院) and leaves a unit of two
+    #: characters or more
+    parent_endings: list[str] = []
 
 
 class NamePrefixRule(StrictModel):
@@ -410,6 +414,22 @@ def _part_of(ctx: _Ctx, views: list[SentEnts]) -> None:
                         best = other
             if best is not None:
                 ctx.add("part_of", e, best, None, v.sent, rule.id)
+                continue
+            parent = _parent_in_name(e.text, rule)
+            if parent is not None:  # written only inside the name: the relation names it
+                ctx.add("part_of", e, None, parent, v.sent, rule.id)
+
+
+def _parent_in_name(name: str, rule: PartOfRule) -> str | None:
+    """国家卫生计生委科教司 -> 国家卫生计生委: the longest head of the name that ends as an
+    organisation does (``parent_endings``) and leaves a unit ending (``unit_endings``)."""
+    if not rule.parent_endings or not name.endswith(tuple(rule.unit_endings)):
+        return None
+    for cut in range(len(name) - 2, 2, -1):
+        head, rest = name[:cut], name[cut:]
+        if head.endswith(tuple(rule.parent_endings)) and rest.endswith(tuple(rule.unit_endings)) and len(rest) >= 2:
+            return head
+    return None
 
 
 def _place_mention(ctx: _Ctx, kb_id: str | None, name: str) -> Entity | None:

@@ -222,3 +222,13 @@ def test_a_bare_change_is_a_change_of_the_indicator_before_it():
     m = _metrics("# 标题\n\n今年一季度，宁波市奉化区固定资产投资完成79.9亿元，同比增长6.5%。\n")
     indicators = {tail: a.get("indicator") for (_, tail), a in m.items()}
     assert indicators == {"79.9亿元": "固定资产投资", "6.5%": "固定资产投资同比增长"}, m
+
+
+@pytest.mark.parametrize("name,parent", [
+    ("国家卫生计生委科教司", "国家卫生计生委"), ("黑龙江八一农垦大学工程学院", "黑龙江八一农垦大学"),
+    ("国家统计局浙江调查总队", "国家统计局"), ("重庆市科技局", None), ("北京大学", None),
+])
+def test_a_parent_written_only_inside_the_name(name, parent):
+    from pipeline.relations import _parent_in_name
+
+    assert _parent_in_name(name, default_rules().spec.part_of) == parent
