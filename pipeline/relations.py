@@ -581,7 +581,8 @@ def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:
             ctx.add("reporter_of", e, None, headline, v.sent, rule.photographer_id if credit else rule.reporter_id)
             # the unit or paper the byline names before the person, else the article's paper
             # (a closing byline 通讯员童颖 实习生关心仪 under a 长江日报讯 dateline)
-            org = _nearest_before(orgs, e, v) or (orgs[0] if orgs else None) or ctx.doc_orgs.get(art.agency or "")
+            # (not a unit named after the person: （记者 周文丹 共享联盟奉化站 严世君）)
+            org = _nearest_before(orgs, e, v) or ctx.doc_orgs.get(art.agency or "")
             if org is not None and org.text in _self_reference():
                 org = _paper_of(ctx)  # 本报: the paper, where the page names it; else no role
             if org is not None:

@@ -131,7 +131,7 @@ class BylineParser:
         self._markers = re.compile(f"^[{re.escape(r.byline_markers)}\\s]+")
         self._dateline = re.compile(
             f"^(?P<agency>{agency})"
-            f"(?:(?P<place>[{CJK}]{{2,8}}?)?(?P<date>\\d{{1,2}}月\\d{{1,2}}日)?电|讯)"
+            f"(?:(?P<place>[{CJK}]{{2,8}}?)?(?P<date>\\d{{1,2}}月\\d{{1,2}}日)?(?:电|讯))"
             f"\\s*(?:[（(](?P<credit>[^）)\\n]{{1,80}})[）)])?\\s*"
         )
         self.photo_marker = r.photo_credit_marker

@@ -42,6 +42,8 @@ def test_names_or_a_unit_without_a_role_word_or_credit_are_no_byline(line):
     ("（记者冯某）百年大计，教育为本。", None, ["冯某"], [], "百年大计"),
     ("山西日报记者秦某报道  5月18日，国家", "山西日报", ["秦某"], [], "5月18日"),
     ("宁波日报讯（通讯员邹建国鄞州记者站陈小波）日前，鄞州区", "宁波日报", [], ["邹建国", "陈小波"], "日前"),
+    # a place and a date before 讯, as before 电
+    ("本报杭州4月7日讯 （通讯员 苏某 记者 张某） 4月7日，杭州", "本报", ["张某"], ["苏某"], "4月7日"),
 ])
 def test_credits_that_open_the_first_paragraph(para, agency, reporters, correspondents, rest):
     d = default_parser().match_dateline(para)
