@@ -193,13 +193,16 @@ def test_readme_make_run_counts_are_those_of_a_run(prefect_harness, tmp_path, se
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     block = re.search(r"documents  articles  sentences  entities  relations  failures  seconds\n\s*(.+)\n", readme)
     quoted = [int(x) for x in block.group(1).split()[:6]]
+    from pipeline import settings
+
     packs = ("oil_gas", "chongqing")
+    before = settings.rule_packs()  # the session's (tests/conftest.py), restored after
     monkeypatch.setenv("PIPELINE_RULE_PACKS", ",".join(packs))
     nlp = load_nlp()
     use_rule_packs(nlp, packs)
     try:
         summary = asyncio.run(extract([str(seed_path)], str(tmp_path / "out"), published="2023-07-11"))
     finally:
-        use_rule_packs(nlp, ())
+        use_rule_packs(nlp, before)
     got = [summary[k] for k in ("documents", "articles", "sentences", "entities", "relations", "failures")]
     assert got == quoted, f"README quotes {quoted}, the run gives {got}"
