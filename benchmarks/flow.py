@@ -71,7 +71,7 @@ def _tree_rss_kb(root: int) -> int:
             status = (entry / "status").read_text()
         except OSError:
             continue
-        ppid = int(stat[stat.rfind(")") + 2:].split()[1])
+        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
         m = re.search(r"VmRSS:\s+(\d+)", status)
         rss[int(entry.name)] = int(m.group(1)) if m else 0
@@ -112,7 +112,10 @@ def run(pages: Path, out: Path, *args: str) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {stderr[-3000:]}")
     text = " ".join(stdout.split())
-    stages = {k: float(w) for k, w, _ in re.findall(r"([\w-]+) ([\d.]+)/([\d.]+)", text.split("stages, wall/CPU seconds:")[1].split("start-up")[0])}
+    stages = {
+        k: float(w)
+        for k, w, _ in re.findall(r"([\w-]+) ([\d.]+)/([\d.]+)", text.split("stages, wall/CPU seconds:")[1].split("start-up")[0])
+    }
     m = re.search(r"Prefect and the flow run ([\d.]+) s, model load ([\d.]+) s; first batch written ([\d.]+|None) s", text)
     docs = read_table(out, "documents").select(["n_chars", "processed_at"]).to_pylist()
     times = sorted({d["processed_at"] for d in docs})
@@ -125,14 +128,20 @@ def run(pages: Path, out: Path, *args: str) -> dict:
     row = next((line for line in stdout.splitlines() if line.count("│") >= 8 and re.search(r"\d", line)), None)
     flow_seconds = float([c.strip() for c in row.split("│") if c.strip()][-1]) if row else None
     return {
-        "args": list(args), "pages": len(docs), "chars": chars, "batches": len(times), "command_s": round(wall, 2),
-        "flow_s": flow_seconds, "steady_chars_per_s": round(later / span) if span > 0 else None,
+        "args": list(args),
+        "pages": len(docs),
+        "chars": chars,
+        "batches": len(times),
+        "command_s": round(wall, 2),
+        "flow_s": flow_seconds,
+        "steady_chars_per_s": round(later / span) if span > 0 else None,
         "startup_s": {"prefect": float(m.group(1)), "models": float(m.group(2))} if m else None,
         "first_batch_s": float(m.group(3)) if m and m.group(3) != "None" else None,
         "stage_seconds": stages,
         "ner_chars_per_s": round(chars / stages["ner"]) if stages.get("ner") else None,
         "peak_rss_mb": round(peak[0] / 1024),
-        "entities": read_table(out, "entities").num_rows, "n_chars_check": int(pc.sum(read_table(out, "documents").column("n_chars")).as_py()),
+        "entities": read_table(out, "entities").num_rows,
+        "n_chars_check": int(pc.sum(read_table(out, "documents").column("n_chars")).as_py()),
     }
 
 

@@ -70,8 +70,10 @@ def main(path: str) -> int:
     if quantities is not None:
         shares = " ".join(f"{x:.1%}" for x in quantities["shares"])
         ok = "met" if quantities["share"] < 0.10 else "NOT MET"
-        print(f"\nquantities component inside the NER stage: {quantities['share']:.1%} of its time "
-              f"(rounds {shares}; target < 10%: {ok})")
+        print(
+            f"\nquantities component inside the NER stage: {quantities['share']:.1%} of its time "
+            f"(rounds {shares}; target < 10%: {ok})"
+        )
     procs = by_corpus.get("pd-test-procs", {})
     if "ours x1 proc" in procs and "ours x2 proc" in procs:
         print(f"\n2 processes / 1 process, each one's median round: {procs['ours x2 proc'] / procs['ours x1 proc']:.2f}x")
@@ -82,8 +84,10 @@ def main(path: str) -> int:
     pd = by_corpus.get("pd-test", {})
     if "ours" in pd:
         jiagu = f"{pd['jiagu']:,.0f}" if "jiagu" in pd else "not run"
-        print(f"NER stage on one core: {pd['ours']:,.0f} chars/s ({ORIENTATION_CHARS_PER_S:,} was jiagu's speed "
-              f"when issue 6 was written; jiagu in this run: {jiagu})")
+        print(
+            f"NER stage on one core: {pd['ours']:,.0f} chars/s ({ORIENTATION_CHARS_PER_S:,} was jiagu's speed "
+            f"when issue 6 was written; jiagu in this run: {jiagu})"
+        )
     ratios = {corpus: s["ours"] / s["jiagu"] for corpus, s in by_corpus.items() if "ours" in s and "jiagu" in s}
     if ratios:
         shown = ", ".join(f"{corpus} {r:.2f}" for corpus, r in ratios.items())
@@ -101,25 +105,35 @@ def main(path: str) -> int:
     flow = ROOT / ".benchmarks" / "flow.json"
     if flow.is_file():
         print("\nwhole flow, `python -m pipeline run` as a user runs it (no OMP_NUM_THREADS):")
-        print(f"{'run':<12}{'pages':>6}{'steady chars/s':>15}{'NER chars/s':>12}{'flow/NER':>9}{'start-up s':>11}"
-              f"{'1st batch s':>12}{'peak RSS MB':>12}   stage shares")
+        print(
+            f"{'run':<12}{'pages':>6}{'steady chars/s':>15}{'NER chars/s':>12}{'flow/NER':>9}{'start-up s':>11}"
+            f"{'1st batch s':>12}{'peak RSS MB':>12}   stage shares"
+        )
         runs = json.loads(flow.read_text())
         for name, r in runs.items():
             total = sum(r["stage_seconds"].values()) or 1.0
             shares = " ".join(f"{k} {v / total:.0%}" for k, v in r["stage_seconds"].items())
             startup = sum((r.get("startup_s") or {}).values())
-            ratio = r["steady_chars_per_s"] / r["ner_chars_per_s"] if r.get("ner_chars_per_s") and r.get("steady_chars_per_s") else 0
-            print(f"{name:<12}{r['pages']:>6}{r['steady_chars_per_s'] or 0:>15,}{r['ner_chars_per_s'] or 0:>12,}{ratio:>9.2f}"
-                  f"{startup:>11.1f}{r['first_batch_s'] or 0:>12.1f}{r['peak_rss_mb']:>12,}   {shares}")
+            ratio = (
+                r["steady_chars_per_s"] / r["ner_chars_per_s"] if r.get("ner_chars_per_s") and r.get("steady_chars_per_s") else 0
+            )
+            print(
+                f"{name:<12}{r['pages']:>6}{r['steady_chars_per_s'] or 0:>15,}{r['ner_chars_per_s'] or 0:>12,}{ratio:>9.2f}"
+                f"{startup:>11.1f}{r['first_batch_s'] or 0:>12.1f}{r['peak_rss_mb']:>12,}   {shares}"
+            )
         if "workers 2" in runs and "default" in runs:
-            print(f"--workers 2 / one process: {runs['workers 2']['steady_chars_per_s'] / runs['default']['steady_chars_per_s']:.2f}x (target >= 1.7)")
+            print(
+                f"--workers 2 / one process: {runs['workers 2']['steady_chars_per_s'] / runs['default']['steady_chars_per_s']:.2f}x (target >= 1.7)"
+            )
     scaling = ROOT / ".benchmarks" / "scaling.json"
     if scaling.is_file():
         s = json.loads(scaling.read_text())
         for k, r in s.items():
             rounds = " ".join(f"{g:.2f}" for g in r.get("rounds_growth", []))
-            print(f"scaling {k:>2}x: {r['chars']:>9,} chars  {r['chars'] / r['seconds']:>8,.0f} chars/s  "
-                  f"time/char {r.get('growth', 1.0):.2f}x of 1x (rounds {rounds})  peak RSS {r['peak_rss_kb'] / 1024:.0f} MB")
+            print(
+                f"scaling {k:>2}x: {r['chars']:>9,} chars  {r['chars'] / r['seconds']:>8,.0f} chars/s  "
+                f"time/char {r.get('growth', 1.0):.2f}x of 1x (rounds {rounds})  peak RSS {r['peak_rss_kb'] / 1024:.0f} MB"
+            )
     return 0
 
 

@@ -22,6 +22,7 @@ JIEBA_LABELS = {"nr": "PER", "nrt": "PER", "nrfg": "PER", "ns": "LOC", "nt": "OR
 
 # -- corpora -------------------------------------------------------------------
 
+
 def seed_text() -> str:
     return (ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt").read_text(encoding="utf-8")
 
@@ -46,6 +47,7 @@ def msra_test():
 
 
 # -- our NER stage ---------------------------------------------------------------
+
 
 def prepare_ours(texts: list[str]):
     """Sentence records for the texts (outside the timed part): one document, one paragraph per text."""
@@ -73,6 +75,7 @@ def ours_spans(texts: list[str]) -> list[set]:
 
 
 # -- peers -----------------------------------------------------------------------
+
 
 def run_jieba(texts: list[str]) -> int:
     import jieba.posseg as pseg
@@ -142,6 +145,7 @@ def msra_f1(system: str) -> float | None:
 
 
 # -- two processes -------------------------------------------------------------------
+
 
 def _worker_init() -> None:
     from pipeline.nlp import load_nlp

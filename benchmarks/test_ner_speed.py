@@ -43,7 +43,14 @@ def test_pd_test_corpus_processes(benchmark, pd_texts, processes):
     n = sum(map(len, pd_texts))
     pool = systems.process_pool(processes)
     try:
-        _bench(benchmark, lambda b: systems.run_pool(pool, b), systems.chunks(pd_texts), n, f"ours x{processes} proc", "pd-test-procs")
+        _bench(
+            benchmark,
+            lambda b: systems.run_pool(pool, b),
+            systems.chunks(pd_texts),
+            n,
+            f"ours x{processes} proc",
+            "pd-test-procs",
+        )
     finally:
         pool.shutdown()
 
@@ -76,9 +83,17 @@ def test_ours_against_jiagu_in_paired_rounds(benchmark, request, corpus):
     pytest.importorskip("jiagu")
     texts = request.getfixturevalue("pd_texts" if corpus == "pd-test" else "seed_texts")
     prepared = systems.prepare_ours(texts)
-    _paired(benchmark, lambda: systems.run_ours(prepared), lambda: systems.run_jiagu(texts), PAIRED_ROUNDS[corpus],
-            f"{corpus}-paired", system="ours vs jiagu, paired", paired="jiagu", corpus=corpus,
-            chars=sum(map(len, texts)))
+    _paired(
+        benchmark,
+        lambda: systems.run_ours(prepared),
+        lambda: systems.run_jiagu(texts),
+        PAIRED_ROUNDS[corpus],
+        f"{corpus}-paired",
+        system="ours vs jiagu, paired",
+        paired="jiagu",
+        corpus=corpus,
+        chars=sum(map(len, texts)),
+    )
 
 
 def test_processes_in_paired_rounds(benchmark, pd_texts):
@@ -86,9 +101,17 @@ def test_processes_in_paired_rounds(benchmark, pd_texts):
     batches = systems.chunks(pd_texts)
     two, one = systems.process_pool(2), systems.process_pool(1)
     try:
-        _paired(benchmark, lambda: systems.run_pool(two, batches), lambda: systems.run_pool(one, batches),
-                PAIRED_ROUNDS["pd-test-procs"], "pd-test-procs-paired", system="2 processes vs 1, paired",
-                paired="processes", corpus="pd-test-procs", chars=sum(map(len, pd_texts)))
+        _paired(
+            benchmark,
+            lambda: systems.run_pool(two, batches),
+            lambda: systems.run_pool(one, batches),
+            PAIRED_ROUNDS["pd-test-procs"],
+            "pd-test-procs-paired",
+            system="2 processes vs 1, paired",
+            paired="processes",
+            corpus="pd-test-procs",
+            chars=sum(map(len, pd_texts)),
+        )
     finally:
         two.shutdown()
         one.shutdown()
@@ -128,5 +151,10 @@ def test_quantities_share_of_the_ner_stage(benchmark, pd_texts):
         benchmark.pedantic(run, rounds=ROUNDS["pd-test"], iterations=1, warmup_rounds=1)
     finally:
         nlp._components[at] = (name, comp)
-    benchmark.extra_info.update(system="quantities inside ours", corpus="pd-test", chars=sum(map(len, pd_texts)),
-                                shares=shares, share=statistics.median(shares[1:] if len(shares) > 1 else shares))
+    benchmark.extra_info.update(
+        system="quantities inside ours",
+        corpus="pd-test",
+        chars=sum(map(len, pd_texts)),
+        shares=shares,
+        share=statistics.median(shares[1:] if len(shares) > 1 else shares),
+    )

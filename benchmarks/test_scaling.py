@@ -31,16 +31,27 @@ def runs():
     rounds: dict[int, list[dict]] = {k: [] for k in SIZES}
     for _ in range(ROUNDS):
         for k in SIZES:
-            proc = subprocess.run([sys.executable, "-m", "benchmarks.scale", str(k), str(BASE_CHARS)], cwd=ROOT,
-                                  capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+            proc = subprocess.run(
+                [sys.executable, "-m", "benchmarks.scale", str(k), str(BASE_CHARS)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "OMP_NUM_THREADS": "1"},
+            )
             rounds[k].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     out = {}
     for k, rs in rounds.items():
         per_char = [r["seconds"] / r["chars"] for r in rs]
         growth = [pc / (base["seconds"] / base["chars"]) for pc, base in zip(per_char, rounds[1])]
-        out[k] = {"chars": rs[0]["chars"], "seconds": statistics.median(r["seconds"] for r in rs),
-                  "peak_rss_kb": max(r["peak_rss_kb"] for r in rs), "rounds_seconds": [r["seconds"] for r in rs],
-                  "growth": statistics.median(growth), "rounds_growth": growth}
+        out[k] = {
+            "chars": rs[0]["chars"],
+            "seconds": statistics.median(r["seconds"] for r in rs),
+            "peak_rss_kb": max(r["peak_rss_kb"] for r in rs),
+            "rounds_seconds": [r["seconds"] for r in rs],
+            "growth": statistics.median(growth),
+            "rounds_growth": growth,
+        }
     (ROOT / ".benchmarks").mkdir(exist_ok=True)
     (ROOT / ".benchmarks" / "scaling.json").write_text(json.dumps(out, indent=1))
     return out

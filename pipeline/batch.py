@@ -30,10 +30,18 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def failure(path: str, stage: str, error: str, input: str | None = None, line: int | None = None,
-            source_id: str | None = None) -> Failure:
-    return Failure(path=path, stage=stage, error=error, at=now_utc(),  # type: ignore[arg-type]
-                   input=input or path, line=line, source_id=source_id)
+def failure(
+    path: str, stage: str, error: str, input: str | None = None, line: int | None = None, source_id: str | None = None
+) -> Failure:
+    return Failure(
+        path=path,
+        stage=stage,
+        error=error,
+        at=now_utc(),  # type: ignore[arg-type]
+        input=input or path,
+        line=line,
+        source_id=source_id,
+    )
 
 
 def doc_failure(doc: Document, stage: str, error: str) -> Failure:

@@ -34,21 +34,45 @@ def _build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the extraction flow over files, directories or globs")
     run.add_argument("inputs", nargs="+", metavar="INPUT", help=".txt/.md pages, .jsonl files, directories (recursive) or globs")
     run.add_argument("--out", required=True, metavar="DIR", help="output directory (one Parquet dataset per table)")
-    run.add_argument("--batch-size", type=int, default=None, help="most documents per task batch (default: $PIPELINE_BATCH_SIZE or 256; a batch also "
-                          "closes at $PIPELINE_BATCH_CHARS characters, default 200,000)")
+    run.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="most documents per task batch (default: $PIPELINE_BATCH_SIZE or 256; a batch also "
+        "closes at $PIPELINE_BATCH_CHARS characters, default 200,000)",
+    )
     run.add_argument("--force", action="store_true", help="process documents again even when they are already in the output")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's log lines")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
-    run.add_argument("--lock-timeout", type=float, default=3600.0, metavar="SECONDS",
-                     help="how long to wait for another run writing the same --out (default 3600; 0 = fail at once)")
+    run.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long to wait for another run writing the same --out (default 3600; 0 = fail at once)",
+    )
 
-    run.add_argument("--published", metavar="YYYY-MM-DD", type=_iso_date, default=None,
-                     help="publication date of the inputs that carry none (no JSONL date, no date in the path)")
-    run.add_argument("--workers", type=int, default=None, metavar="N",
-                     help="worker processes on this machine: N > 1 is --dask local:N (default: 1, this process)")
-    run.add_argument("--dask", metavar="SPEC", default=os.environ.get("PIPELINE_DASK") or None,
-                     help="run the batch tasks on Dask: local:N (a local cluster of N worker processes) "
-                          "or tcp://HOST:PORT (an existing scheduler; needs PREFECT_API_URL)")
+    run.add_argument(
+        "--published",
+        metavar="YYYY-MM-DD",
+        type=_iso_date,
+        default=None,
+        help="publication date of the inputs that carry none (no JSONL date, no date in the path)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes on this machine: N > 1 is --dask local:N (default: 1, this process)",
+    )
+    run.add_argument(
+        "--dask",
+        metavar="SPEC",
+        default=os.environ.get("PIPELINE_DASK") or None,
+        help="run the batch tasks on Dask: local:N (a local cluster of N worker processes) "
+        "or tcp://HOST:PORT (an existing scheduler; needs PREFECT_API_URL)",
+    )
 
     serve = sub.add_parser("serve", help="serve the extraction flow on a schedule (needs a Prefect server)")
     serve.add_argument("inputs", nargs="+", metavar="INPUT")
@@ -63,8 +87,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
     compact = sub.add_parser("compact", help="merge an output directory's small part files into files of a target size")
     compact.add_argument("out_dir", metavar="OUT_DIR", help="an output directory of `pipeline run`")
-    compact.add_argument("--target-mb", type=float, default=128.0, metavar="MB",
-                         help="merge consecutive batches until their largest table reaches this size (default 128)")
+    compact.add_argument(
+        "--target-mb",
+        type=float,
+        default=128.0,
+        metavar="MB",
+        help="merge consecutive batches until their largest table reaches this size (default 128)",
+    )
     compact.add_argument("--lock-timeout", type=float, default=3600.0, metavar="SECONDS")
 
     report = sub.add_parser("report", help="render an output directory as one HTML page")
@@ -84,8 +113,11 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--ner-model", default=None, help="reuse a trained spaCy NER (model-best directory)")
     train.add_argument("--chars-only", action="store_true", help="no pkuseg word features (the char baseline)")
     train.add_argument("--no-lexicon", action="store_true", help="no name-lexicon features (jieba's nr/ns/nt names)")
-    train.add_argument("--ner-sources", default=None,
-                       help="comma-separated NER training sources (default msra-train,pd-ner,pd1998-silver,cluener)")
+    train.add_argument(
+        "--ner-sources",
+        default=None,
+        help="comma-separated NER training sources (default msra-train,pd-ner,pd1998-silver,cluener)",
+    )
     return parser
 
 
@@ -176,8 +208,9 @@ def cmd_compact(args: argparse.Namespace) -> int:
         console.print("[red]error:[/] --target-mb must be positive")
         return 2
     try:
-        with OutputLock(out, timeout=args.lock_timeout,
-                        on_wait=lambda who: console.print(f"waiting for the run that holds {out} ({who})")):
+        with OutputLock(
+            out, timeout=args.lock_timeout, on_wait=lambda who: console.print(f"waiting for the run that holds {out} ({who})")
+        ):
             report = compact(out, int(args.target_mb * (1 << 20)))
     except OutputLocked as exc:
         console.print(f"[red]error:[/] {exc}")
@@ -185,10 +218,11 @@ def cmd_compact(args: argparse.Namespace) -> int:
     except OSError as exc:
         console.print(f"[red]error:[/] compaction failed: {exc}\nThe output is intact; run the same command again.")
         return EXIT_WRITE_FAILED
-    _stdout().print(f"{report.files_before} part files -> {report.files_after}: {report.batches_merged} batches merged "
-                    f"into {report.groups}, {report.failure_parts_merged} failure parts into "
-                    f"{1 if report.failure_parts_merged else 0}; rows unchanged: "
-                    + ", ".join(f"{k} {v}" for k, v in report.rows.items()))
+    _stdout().print(
+        f"{report.files_before} part files -> {report.files_after}: {report.batches_merged} batches merged "
+        f"into {report.groups}, {report.failure_parts_merged} failure parts into "
+        f"{1 if report.failure_parts_merged else 0}; rows unchanged: " + ", ".join(f"{k} {v}" for k, v in report.rows.items())
+    )
     return 0
 
 
@@ -297,8 +331,15 @@ def _run_with_progress(args: argparse.Namespace, console) -> dict:
     from pipeline.flows import ApiForWorkers, extract, task_runner_for
 
     flow = extract.with_options(task_runner=task_runner_for(args.dask)) if args.dask else extract
-    kwargs = dict(inputs=list(args.inputs), out=str(args.out), batch_size=args.batch_size, force=args.force,
-                  lock_timeout=args.lock_timeout, in_flight=in_flight_for(args.dask), published=args.published)
+    kwargs = dict(
+        inputs=list(args.inputs),
+        out=str(args.out),
+        batch_size=args.batch_size,
+        force=args.force,
+        lock_timeout=args.lock_timeout,
+        in_flight=in_flight_for(args.dask),
+        published=args.published,
+    )
     with ApiForWorkers(args.dask):
         if args.no_progress or not console.is_terminal:
             return asyncio.run(flow(**kwargs))
@@ -339,7 +380,9 @@ def _print_summary(summary: dict, console) -> None:
     table = Table(title=f"output: {summary['out']}", show_header=True)
     for col in ("documents", "articles", "sentences", "entities", "relations", "failures", "seconds"):
         table.add_column(col, justify="right")
-    table.add_row(*(str(summary[c]) for c in ("documents", "articles", "sentences", "entities", "relations", "failures", "seconds")))
+    table.add_row(
+        *(str(summary[c]) for c in ("documents", "articles", "sentences", "entities", "relations", "failures", "seconds"))
+    )
     out = _stdout()
     out.print(table)
     notes = []
@@ -365,16 +408,20 @@ def _print_summary(summary: dict, console) -> None:
         out.print("stages, wall/CPU seconds: " + ", ".join(f"{k} {v:.2f}/{cpu.get(k, 0.0):.2f}" for k, v in stages.items()))
     if "command_seconds" in summary:
         overhead = summary["command_seconds"] - summary["seconds"]
-        out.print(f"start-up: Prefect and the flow run {overhead:.2f} s, model load {summary.get('startup_seconds', 0.0):.2f} s; "
-                  f"first batch written {summary.get('first_batch_seconds')} s into the run")
+        out.print(
+            f"start-up: Prefect and the flow run {overhead:.2f} s, model load {summary.get('startup_seconds', 0.0):.2f} s; "
+            f"first batch written {summary.get('first_batch_seconds')} s into the run"
+        )
     from rich.markup import escape
 
     failed = summary.get("failed", [])
     for f in failed[:MAX_FAILURES_PRINTED]:
         console.print(f"[red]failed[/] {escape(str(f['path']))} ({f['stage']}): {escape(str(f['error']))}", highlight=False)
     if len(failed) > MAX_FAILURES_PRINTED:
-        console.print(f"[red]... and {len(failed) - MAX_FAILURES_PRINTED:,} more failed inputs[/]: all are in "
-                      f"{Path(summary['out']).resolve() / 'failures'}/")
+        console.print(
+            f"[red]... and {len(failed) - MAX_FAILURES_PRINTED:,} more failed inputs[/]: all are in "
+            f"{Path(summary['out']).resolve() / 'failures'}/"
+        )
     out.print(f"tables written under {Path(summary['out']).resolve()}/")
 
 

@@ -384,9 +384,13 @@ class DateResolver:
     def __init__(self, rules: DateRules, path: str = "rules/dates.yaml"):
         self.rules = rules
         check_unique_ids(path, rules.rules)
-        tables = {"{OFFSET}": alternation(rules.year_offsets), "{DAYWORD}": alternation(rules.day_offsets),
-                  "{SOLAR}": alternation(rules.solar_holidays), "{WEEKDAY_HOLIDAY}": alternation(rules.weekday_holidays),
-                  "{LUNAR}": alternation(rules.lunar_holidays)}
+        tables = {
+            "{OFFSET}": alternation(rules.year_offsets),
+            "{DAYWORD}": alternation(rules.day_offsets),
+            "{SOLAR}": alternation(rules.solar_holidays),
+            "{WEEKDAY_HOLIDAY}": alternation(rules.weekday_holidays),
+            "{LUNAR}": alternation(rules.lunar_holidays),
+        }
         self._time_of_day = re.compile(f"(.+?)(?:{rules.time_of_day})") if rules.time_of_day else None
         self._compiled: list[tuple[DateRule, re.Pattern]] = []
         for rule in rules.rules:
@@ -423,7 +427,7 @@ class DateResolver:
         opening = closing = None
         for word, affix in self._prefixes:
             if core.startswith(word) and len(core) > len(word):
-                core, opening = core[len(word):].strip(_QUOTES), affix
+                core, opening = core[len(word) :].strip(_QUOTES), affix
                 break
         for word, affix in self._suffixes:
             if core.endswith(word) and len(core) > len(word):
@@ -501,7 +505,9 @@ def resolve_relation_times(relations: Iterable, published_of_article: Mapping[st
 
 # -- publication dates -----------------------------------------------------------------
 
-_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/.年_]?(0[1-9]|1[0-2]|[1-9](?=\D))[-/.月_]?(0[1-9]|[12]\d|3[01]|[1-9](?!\d))日?(?!\d)")
+_ISO = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})[-/.年_]?(0[1-9]|1[0-2]|[1-9](?=\D))[-/.月_]?(0[1-9]|[12]\d|3[01]|[1-9](?!\d))日?(?!\d)"
+)
 
 
 def parse_date(text: str | None) -> date | None:

@@ -31,7 +31,7 @@ def _start_time(pid: int) -> str | None:
     except OSError:
         return None
     # the command name (field 2) is in parentheses and may hold spaces
-    fields = stat[stat.rfind(")") + 2:].split()
+    fields = stat[stat.rfind(")") + 2 :].split()
     return fields[19] if len(fields) > 19 else None
 
 
@@ -106,4 +106,4 @@ def _is_zombie(pid: int) -> bool:
         stat = (_PROC / str(pid) / "stat").read_text()
     except OSError:
         return True
-    return stat[stat.rfind(")") + 2:].startswith("Z")
+    return stat[stat.rfind(")") + 2 :].startswith("Z")

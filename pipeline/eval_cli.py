@@ -43,35 +43,70 @@ def add_parser(sub) -> None:
     seg = evsub.add_parser("seg", help="word segmentation P/R/F against a SIGHAN gold file")
     seg.add_argument("--gold", required=True, help="gold file: words separated by spaces, one sentence per line")
     seg.add_argument("--model", default=None, help="pkuseg model directory (default: the shipped one)")
-    seg.add_argument("--words", default=None,
-                     help="the bakeoff's training word list (e.g. pku_training_words.utf8): adds OOV rate, R_oov, R_iv")
+    seg.add_argument(
+        "--words",
+        default=None,
+        help="the bakeoff's training word list (e.g. pku_training_words.utf8): adds OOV rate, R_oov, R_iv",
+    )
     seg.add_argument("--json", action="store_true")
     ner = evsub.add_parser("ner", help="NER P/R/F per label and micro")
     src = ner.add_mutually_exclusive_group(required=True)
-    src.add_argument("--corpus", nargs=2, metavar=("NAME", "PATH"), help="a char-BIO corpus file, e.g. msra PATH; msra-dev TRAIN_PATH scores the development split of MSRA train")
+    src.add_argument(
+        "--corpus",
+        nargs=2,
+        metavar=("NAME", "PATH"),
+        help="a char-BIO corpus file, e.g. msra PATH; msra-dev TRAIN_PATH scores the development split of MSRA train",
+    )
     src.add_argument("--gold", help="gold entities JSONL with raw offsets (data/gold/*.entities.jsonl)")
     ner.add_argument("--text", help="the page the gold annotates (default: data/samples/<stem>.txt)")
     ner.add_argument("--by-rule", action="store_true", help="each rule's hits, precision and added recall")
     ner.add_argument("--limit", type=int, default=0, help="only the first N sentences of a corpus")
-    ner.add_argument("--without", action="append", default=[], metavar="PREFIX",
-                     help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER, 'rules' the whole rule component)")
+    ner.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER, 'rules' the whole rule component)",
+    )
     ner.add_argument("--json", action="store_true")
     pages = evsub.add_parser("pages", help="entities, values and relations on many annotated pages, per page and micro")
-    pages.add_argument("dirs", nargs="*", help="directories of NAME.txt + NAME.gold.json (default: ../shared/dev-pages and data/gold)")
+    pages.add_argument(
+        "dirs", nargs="*", help="directories of NAME.txt + NAME.gold.json (default: ../shared/dev-pages and data/gold)"
+    )
     pages.add_argument("--errors", action="store_true", help="list missed and spurious entities and relations per page")
-    pages.add_argument("--by-rule", action="store_true",
-                       help="each rule's hits and precision over the pages, and what switching it off costs")
-    pages.add_argument("--without", action="append", default=[], metavar="PREFIX",
-                       help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER)")
-    pages.add_argument("--packs", default=None, metavar="A,B",
-                       help="rule packs of rules/packs/ for every page of this run (default: each page's NAME.packs if it has one, else none)")
-    pages.add_argument("--gold-entities", action="store_true",
-                       help="run relation extraction on the gold entities, to tell relation errors from entity errors")
+    pages.add_argument(
+        "--by-rule", action="store_true", help="each rule's hits and precision over the pages, and what switching it off costs"
+    )
+    pages.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="switch off rules whose id starts with PREFIX (repeatable; 'model' drops the statistical NER)",
+    )
+    pages.add_argument(
+        "--packs",
+        default=None,
+        metavar="A,B",
+        help="rule packs of rules/packs/ for every page of this run (default: each page's NAME.packs if it has one, else none)",
+    )
+    pages.add_argument(
+        "--gold-entities",
+        action="store_true",
+        help="run relation extraction on the gold entities, to tell relation errors from entity errors",
+    )
     pages.add_argument("--json", action="store_true")
     dates = evsub.add_parser("dates", help="exact-interval accuracy of date resolution against a gold file")
-    dates.add_argument("gold", nargs="?", default="data/gold/dates.jsonl", help="gold dates JSONL (default data/gold/dates.jsonl)")
-    dates.add_argument("--peer", action="append", default=[], choices=["jionlp"],
-                       help="score a peer on the same set too (jionlp: pip install jionlp)")
+    dates.add_argument(
+        "gold", nargs="?", default="data/gold/dates.jsonl", help="gold dates JSONL (default data/gold/dates.jsonl)"
+    )
+    dates.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        choices=["jionlp"],
+        help="score a peer on the same set too (jionlp: pip install jionlp)",
+    )
     dates.add_argument("--errors", action="store_true", help="list the expressions each system gets wrong")
     dates.add_argument("--json", action="store_true")
     rel = evsub.add_parser("relations", help="relation P/R/F per label and micro against a gold file")
@@ -97,7 +132,11 @@ def run(args: argparse.Namespace) -> int:
             for key in ("missed", "spurious", "attribute_errors"):
                 report.pop(key)
     else:
-        report = eval_ner_corpus(args.corpus[0], args.corpus[1], args.by_rule, args.limit) if args.corpus else eval_ner_gold(args.gold, args.text, args.by_rule)
+        report = (
+            eval_ner_corpus(args.corpus[0], args.corpus[1], args.by_rule, args.limit)
+            if args.corpus
+            else eval_ner_gold(args.gold, args.text, args.by_rule)
+        )
     return _emit(report, args.json, print_report)
 
 
@@ -147,8 +186,9 @@ def run_pages(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     page_packs = args.packs is None  # --packs: the same packs for every page
-    report = eval_pages.evaluate_pages(pages, errors=args.errors, sources=args.by_rule, page_packs=page_packs,
-                                       gold_entities=args.gold_entities)
+    report = eval_pages.evaluate_pages(
+        pages, errors=args.errors, sources=args.by_rule, page_packs=page_packs, gold_entities=args.gold_entities
+    )
     if args.by_rule:
         # the entity-rules component's rules (gazetteer, patterns, bylines) can be switched off;
         # the quantities component's sources (quantity:*, date.*) and the model are not ablated here
@@ -170,8 +210,10 @@ def print_pages_report(report: dict) -> None:
         print(_row(name, s))
     print(_row("micro", report["micro"]))
     v = report["values"]
-    print(f"\nnumbers matched: {v['matched']}  value {v['value']:.4f}  unit {v['unit']:.4f}  "
-          f"qualifier {v['qualifier']:.4f}  all three {v['all']:.4f}")
+    print(
+        f"\nnumbers matched: {v['matched']}  value {v['value']:.4f}  unit {v['unit']:.4f}  "
+        f"qualifier {v['qualifier']:.4f}  all three {v['all']:.4f}"
+    )
     rel = report["relations"]
     print("\nrelations (micro: located_in, part_of, role, metric)\n" + head)
     for name, s in rel["labels"].items():
@@ -183,8 +225,11 @@ def print_pages_report(report: dict) -> None:
     for page, r in report["pages"].items():
         g = r["groups"]
         cells = [g.get(k, {}).get("f", float("nan")) for k in ("ORG+PLACE", "PERSON", "NUMBER", "DATE")]
-        print(f"{page:<28}" + "".join(f"{c:>10.4f}" if i == 0 else f"{c:>8.4f}" for i, c in enumerate(cells))
-              + f"{r['micro']['f']:>8.4f}{r['relations']['micro']['f']:>8.4f}")
+        print(
+            f"{page:<28}"
+            + "".join(f"{c:>10.4f}" if i == 0 else f"{c:>8.4f}" for i, c in enumerate(cells))
+            + f"{r['micro']['f']:>8.4f}{r['relations']['micro']['f']:>8.4f}"
+        )
     if "by_rule" in report:
         print(f"\n{'source':<34}{'hits':>6}{'prec':>8}   switched off: ΔF1 ORG+PLACE / PERSON / NUMBER / rel")
         for source, row in sorted(report["by_rule"].items(), key=lambda kv: -kv[1]["hits"]):
@@ -198,7 +243,11 @@ def print_pages_report(report: dict) -> None:
         print(f"\n== {page}")
         for e in errs:
             if "relation" in e:
-                extra = f" {e['attr']}: gold {e['gold']!r} predicted {e['pred']}" if e["kind"] == "attribute" else f" [{e.get('source', '')}]"
+                extra = (
+                    f" {e['attr']}: gold {e['gold']!r} predicted {e['pred']}"
+                    if e["kind"] == "attribute"
+                    else f" [{e.get('source', '')}]"
+                )
                 print(f"  rel {e['kind']:<9} {e['relation']}{extra if e['kind'] != 'missed' else ''}")
             else:
                 src = f" [{e['source']}]" if e.get("source") else ""
@@ -207,8 +256,10 @@ def print_pages_report(report: dict) -> None:
         print(f"  value {w['page']}: {w['text']}: gold {w['gold']} predicted {w['pred']}")
     if "gold_entities" in report:
         g = report["gold_entities"]
-        print(f"\ngold entities: relations ran on {g['placed']} gold mentions placed in the clean text; "
-              f"{len(g['unplaced'])} not found there" + (":" if g["unplaced"] else ""))
+        print(
+            f"\ngold entities: relations ran on {g['placed']} gold mentions placed in the clean text; "
+            f"{len(g['unplaced'])} not found there" + (":" if g["unplaced"] else "")
+        )
         for u in g["unplaced"]:
             print(f"  {u}")
 
@@ -307,8 +358,6 @@ def eval_ner_gold(gold_path: str, text_path: str | None = None, with_rules: bool
     return report
 
 
-
-
 def _page_for(gold_file: Path, text_path: str | None) -> str:
     if text_path is None:
         stem = gold_file.name.split(".")[0]
@@ -344,9 +393,12 @@ def relations_by_rule(gold_keys: set, predicted: list) -> dict:
     for source, keys in sorted(by_source.items()):
         others = set().union(*(k for s, k in by_source.items() if s != source))
         right = keys & gold_keys
-        out[source] = {"hits": len(keys), "correct": len(right),
-                       "precision": round(len(right) / len(keys), 4) if keys else 0.0,
-                       "recall_added": round(len(right - others) / len(gold_keys), 4) if gold_keys else 0.0}
+        out[source] = {
+            "hits": len(keys),
+            "correct": len(right),
+            "precision": round(len(right) / len(keys), 4) if keys else 0.0,
+            "recall_added": round(len(right - others) / len(gold_keys), 4) if gold_keys else 0.0,
+        }
     return out
 
 
@@ -388,7 +440,11 @@ def quantity_attribute_accuracy(gold_rows: dict, entities) -> dict:
         if e.label == "DATE" and g.get("value") is None and g.get("value_low") is None:
             continue
         counts["matched"] += 1
-        ok_value = same_value(g.get("value"), e.value) and same_value(g.get("value_low"), e.value_low) and same_value(g.get("value_high"), e.value_high)
+        ok_value = (
+            same_value(g.get("value"), e.value)
+            and same_value(g.get("value_low"), e.value_low)
+            and same_value(g.get("value_high"), e.value_high)
+        )
         ok_unit = same_value(g.get("unit"), e.unit)
         ok_qual = same_value(g.get("qualifier", "="), e.qualifier or "=")
         counts["value"] += ok_value
@@ -396,10 +452,25 @@ def quantity_attribute_accuracy(gold_rows: dict, entities) -> dict:
         counts["qualifier"] += ok_qual
         counts["all"] += ok_value and ok_unit and ok_qual
         if not (ok_value and ok_unit and ok_qual):
-            wrong.append({"text": e.text, "gold": {k: g.get(k) for k in ("value", "value_low", "value_high", "unit", "qualifier")},
-                          "pred": {"value": e.value, "value_low": e.value_low, "value_high": e.value_high, "unit": e.unit, "qualifier": e.qualifier}})
+            wrong.append(
+                {
+                    "text": e.text,
+                    "gold": {k: g.get(k) for k in ("value", "value_low", "value_high", "unit", "qualifier")},
+                    "pred": {
+                        "value": e.value,
+                        "value_low": e.value_low,
+                        "value_high": e.value_high,
+                        "unit": e.unit,
+                        "qualifier": e.qualifier,
+                    },
+                }
+            )
     n = counts["matched"] or 1
-    return {"matched": counts["matched"], **{k: round(counts[k] / n, 4) for k in ("value", "unit", "qualifier", "all")}, "wrong": wrong}
+    return {
+        "matched": counts["matched"],
+        **{k: round(counts[k] / n, 4) for k in ("value", "unit", "qualifier", "all")},
+        "wrong": wrong,
+    }
 
 
 def print_report(report: dict) -> None:
@@ -417,8 +488,10 @@ def print_report(report: dict) -> None:
     print(f"{'micro':<10}{m['p']:>8.4f}{m['r']:>8.4f}{m['f']:>8.4f}")
     qa = report.get("quantity_attributes")
     if qa:
-        print(f"\nquantities matched: {qa['matched']}  value {qa['value']:.4f}  unit {qa['unit']:.4f}  "
-              f"qualifier {qa['qualifier']:.4f}  all three {qa['all']:.4f}")
+        print(
+            f"\nquantities matched: {qa['matched']}  value {qa['value']:.4f}  unit {qa['unit']:.4f}  "
+            f"qualifier {qa['qualifier']:.4f}  all three {qa['all']:.4f}"
+        )
         for w in qa["wrong"]:
             print(f"  {w['text']}: gold {w['gold']} predicted {w['pred']}")
     if "by_rule" in report:

@@ -35,10 +35,16 @@ def load_gold(path: str | Path) -> list[GoldDate]:
             continue
         try:
             obj = json.loads(line)
-            items.append(GoldDate(obj["text"], date.fromisoformat(obj["published"]),
-                                  date.fromisoformat(obj["start"]) if obj.get("start") else None,
-                                  date.fromisoformat(obj["end"]) if obj.get("end") else None,
-                                  obj.get("source", ""), obj.get("note")))
+            items.append(
+                GoldDate(
+                    obj["text"],
+                    date.fromisoformat(obj["published"]),
+                    date.fromisoformat(obj["start"]) if obj.get("start") else None,
+                    date.fromisoformat(obj["end"]) if obj.get("end") else None,
+                    obj.get("source", ""),
+                    obj.get("note"),
+                )
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{lineno}: {exc}") from None
     return items
@@ -72,6 +78,7 @@ def jionlp() -> Resolve:
         if not parsed or parsed.get("type") not in ("time_point", "time_span"):
             return None, None  # time_delta (a duration), time_period (recurring): no interval
         start, end = parsed["time"]
+
         def to_date(s: str | None):
             return None if s in (None, "inf", "-inf") else datetime.strptime(s, "%Y-%m-%d %H:%M:%S").date()
 
@@ -95,12 +102,24 @@ def evaluate(gold: list[GoldDate], resolve: Resolve) -> dict:
         if (start, end) == (g.start, g.end):
             right[src] += 1
         else:
-            wrong.append({"text": g.text, "published": g.published.isoformat(), "source": g.source,
-                          "gold": [_iso(g.start), _iso(g.end)], "got": [_iso(start), _iso(end)], "note": g.note})
+            wrong.append(
+                {
+                    "text": g.text,
+                    "published": g.published.isoformat(),
+                    "source": g.source,
+                    "gold": [_iso(g.start), _iso(g.end)],
+                    "got": [_iso(start), _iso(end)],
+                    "note": g.note,
+                }
+            )
     n, k = sum(total.values()), sum(right.values())
-    return {"n": n, "exact": k, "accuracy": round(k / n, 4) if n else 0.0,
-            "by_source": {s: {"n": total[s], "exact": right[s], "accuracy": round(right[s] / total[s], 4)} for s in sorted(total)},
-            "wrong": wrong}
+    return {
+        "n": n,
+        "exact": k,
+        "accuracy": round(k / n, 4) if n else 0.0,
+        "by_source": {s: {"n": total[s], "exact": right[s], "accuracy": round(right[s] / total[s], 4)} for s in sorted(total)},
+        "wrong": wrong,
+    }
 
 
 def _iso(d: date | None) -> str | None:
@@ -118,4 +137,6 @@ def print_report(reports: dict[str, dict], errors: bool) -> None:
             print(f"\n{name}: {len(rep['wrong'])} wrong")
             for w in rep["wrong"]:
                 note = f"  ({w['note']})" if w.get("note") else ""
-                print(f"  {w['text']:<18} pub {w['published']}  gold {w['gold'][0]}..{w['gold'][1]}  got {w['got'][0]}..{w['got'][1]}{note}")
+                print(
+                    f"  {w['text']:<18} pub {w['published']}  gold {w['gold'][0]}..{w['gold'][1]}  got {w['got'][0]}..{w['got'][1]}{note}"
+                )

@@ -34,8 +34,17 @@ from pipeline import settings
 from pipeline.evaluate import PRF, same_value
 from pipeline.settings import PROJECT_ROOT
 
-COARSE = {"ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE", "PERSON": "PERSON",
-          "QUANTITY": "NUMBER", "MONEY": "NUMBER", "PERCENT": "NUMBER", "DATE": "DATE"}
+COARSE = {
+    "ORG": "ORG",
+    "GPE": "PLACE",
+    "LOC": "PLACE",
+    "FAC": "PLACE",
+    "PERSON": "PERSON",
+    "QUANTITY": "NUMBER",
+    "MONEY": "NUMBER",
+    "PERCENT": "NUMBER",
+    "DATE": "DATE",
+}
 #: classes added up into one more score, as the entities issue measures
 COMBINED = {"ORG+PLACE": ("ORG", "PLACE")}
 NUMBER_LABELS = {"QUANTITY", "MONEY", "PERCENT"}
@@ -77,8 +86,9 @@ def load_gold_page(gold_path: str | Path) -> GoldPage:
     path = Path(gold_path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        articles = [GoldArticle(a["headline_start"], list(a.get("entities", [])), list(a.get("relations", [])))
-                    for a in data["articles"]]
+        articles = [
+            GoldArticle(a["headline_start"], list(a.get("entities", [])), list(a.get("relations", []))) for a in data["articles"]
+        ]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise GoldError(f"{path}: {exc}") from exc
     text = path.with_name(path.name[: -len(".gold.json")] + ".txt")
@@ -263,7 +273,7 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
 
     gaz = default_gazetteer()
     sents: list[list] = [[] for _ in page.articles]
-    for sent in sorted(extracted.sentences, key=lambda s: (s.offsets.raw_span(0, 1)[0] if s.text else 0)):
+    for sent in sorted(extracted.sentences, key=lambda s: s.offsets.raw_span(0, 1)[0] if s.text else 0):
         if sent.text:
             sents[_region(starts, sent.offsets.raw_span(0, 1)[0])].append(sent)
     predicted = {(e.sent_id, e.start, e.end, COARSE.get(e.label)): e for e in extracted.entities}
@@ -296,9 +306,21 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
                     attrs.update(kb_id=entry.kb_ids[0], normalized=entry.normalized)
             elif x["label"] in NUMBER_LABELS:
                 attrs.update({name: x.get(name) for name in ("value", "value_low", "value_high", "unit", "qualifier")})
-            out.append(Entity(ent_id=f"{sent.doc_id}-g{raw_start}-{raw_end}", doc_id=sent.doc_id, article_id=sent.article_id,
-                              sent_id=sent.sent_id, text=sent.text[s:e], label=x["label"], start=start, end=end,
-                              raw_start=raw_start, raw_end=raw_end, **attrs))
+            out.append(
+                Entity(
+                    ent_id=f"{sent.doc_id}-g{raw_start}-{raw_end}",
+                    doc_id=sent.doc_id,
+                    article_id=sent.article_id,
+                    sent_id=sent.sent_id,
+                    text=sent.text[s:e],
+                    label=x["label"],
+                    start=start,
+                    end=end,
+                    raw_start=raw_start,
+                    raw_end=raw_end,
+                    **attrs,
+                )
+            )
     return out, unplaced
 
 
@@ -383,15 +405,24 @@ def score_entities(gold: list[dict], pred: list, labels: Tally, classes: Tally, 
         o = Counter((mention_text(x["text"]), keyer(x["label"])) for x in gold if _is_optional(x))
         p = Counter((mention_text(e.text), keyer(e.label)) for e in pred)
         for key in {k[1] for k in g} | {k[1] for k in p}:
-            tp, fp, fn = _match(Counter({k: n for k, n in g.items() if k[1] == key}),
-                                Counter({k: n for k, n in o.items() if k[1] == key}),
-                                Counter({k: n for k, n in p.items() if k[1] == key}))
+            tp, fp, fn = _match(
+                Counter({k: n for k, n in g.items() if k[1] == key}),
+                Counter({k: n for k, n in o.items() if k[1] == key}),
+                Counter({k: n for k, n in p.items() if k[1] == key}),
+            )
             tally.add(key, tp, fp, fn)
         if errors is not None and tally is labels:
             errors.extend({"kind": "missed", "text": t, "label": lab, "n": n} for (t, lab), n in (g - p).items())
-            errors.extend({"kind": "spurious", "text": t, "label": lab, "n": n,
-                           "source": next((e.source for e in pred if mention_text(e.text) == t and e.label == lab), "")}
-                          for (t, lab), n in ((p - g) - o).items())
+            errors.extend(
+                {
+                    "kind": "spurious",
+                    "text": t,
+                    "label": lab,
+                    "n": n,
+                    "source": next((e.source for e in pred if mention_text(e.text) == t and e.label == lab), ""),
+                }
+                for (t, lab), n in ((p - g) - o).items()
+            )
     # pair matched numbers in order of appearance for the value check
     pairs = []
     pending: dict[tuple, list[dict]] = {}
@@ -411,7 +442,8 @@ def value_check(pairs: list[tuple]) -> tuple[dict, list]:
     for g, e in pairs:
         counts["matched"] += 1
         ok = {
-            "value": same_value(g.get("value"), e.value) and same_value(g.get("value_low"), e.value_low)
+            "value": same_value(g.get("value"), e.value)
+            and same_value(g.get("value_low"), e.value_low)
             and same_value(g.get("value_high"), e.value_high),
             "unit": same_value(g.get("unit"), e.unit),
             "qualifier": same_value(g.get("qualifier") or "=", e.qualifier or "="),
@@ -420,8 +452,9 @@ def value_check(pairs: list[tuple]) -> tuple[dict, list]:
             counts[k] += v
         counts["all"] += all(ok.values())
         if not all(ok.values()):
-            wrong.append({"text": e.text, "gold": {k: g.get(k) for k in VALUE_FIELDS},
-                          "pred": {k: getattr(e, k) for k in VALUE_FIELDS}})
+            wrong.append(
+                {"text": e.text, "gold": {k: g.get(k) for k in VALUE_FIELDS}, "pred": {k: getattr(e, k) for k in VALUE_FIELDS}}
+            )
     return dict(counts), wrong
 
 
@@ -454,8 +487,15 @@ class NameCanon:
         return self(ent.normalized or ent.text) if ent.normalized else self(ent.text)
 
 
-def score_relations(gold: list[dict], pred: list[tuple], canon: NameCanon, labels: Tally, attrs: Tally,
-                    errors: list | None = None, sources: dict | None = None) -> None:
+def score_relations(
+    gold: list[dict],
+    pred: list[tuple],
+    canon: NameCanon,
+    labels: Tally,
+    attrs: Tally,
+    errors: list | None = None,
+    sources: dict | None = None,
+) -> None:
     def end(x) -> str:
         return canon.of_entity(x) if hasattr(x, "text") else canon(x)
 
@@ -475,8 +515,15 @@ def score_relations(gold: list[dict], pred: list[tuple], canon: NameCanon, label
             ok = all(x == want for x in got)
             attrs.add(f"{k[0]}.{name}", int(ok), 0, int(not ok))
             if errors is not None and not ok:
-                errors.append({"kind": "attribute", "relation": f"{g[k]['head']} -{k[0]}-> {g[k]['tail']}",
-                               "attr": name, "gold": want, "pred": sorted({str(x) for x in got})})
+                errors.append(
+                    {
+                        "kind": "attribute",
+                        "relation": f"{g[k]['head']} -{k[0]}-> {g[k]['tail']}",
+                        "attr": name,
+                        "gold": want,
+                        "pred": sorted({str(x) for x in got}),
+                    }
+                )
     if sources is not None:
         for k, preds in p.items():
             if k in o and k not in g:
@@ -490,8 +537,13 @@ def score_relations(gold: list[dict], pred: list[tuple], canon: NameCanon, label
             errors.append({"kind": "missed", "relation": f"{g[k]['head']} -{k[0]}-> {g[k]['tail']}"})
         for k in p.keys() - g.keys() - o:
             a, source, head, tail = p[k][0]
-            errors.append({"kind": "spurious", "source": source,
-                           "relation": f"{getattr(head, 'text', head)} -{k[0]}-> {getattr(tail, 'text', tail)}"})
+            errors.append(
+                {
+                    "kind": "spurious",
+                    "source": source,
+                    "relation": f"{getattr(head, 'text', head)} -{k[0]}-> {getattr(tail, 'text', tail)}",
+                }
+            )
 
 
 def _scores(labels: Tally, classes: Tally, values: Counter, rel: Tally, rel_attrs: Tally) -> dict:
@@ -500,20 +552,24 @@ def _scores(labels: Tally, classes: Tally, values: Counter, rel: Tally, rel_attr
     for name, members in COMBINED.items():
         report["groups"][name] = _total(classes, members).as_dict(counts=True)
     n = values.get("matched", 0)
-    report["values"] = {"matched": n, **{k: round(values.get(k, 0) / n, 4) if n else 0.0
-                                         for k in ("value", "unit", "qualifier", "all")},
-                        "counts": {k: values.get(k, 0) for k in ("value", "unit", "qualifier", "all")}}
+    report["values"] = {
+        "matched": n,
+        **{k: round(values.get(k, 0) / n, 4) if n else 0.0 for k in ("value", "unit", "qualifier", "all")},
+        "counts": {k: values.get(k, 0) for k in ("value", "unit", "qualifier", "all")},
+    }
     report["relations"] = {
         "labels": rel.as_dict(),
         "micro": _total(rel, CORE_RELATIONS).as_dict(counts=True),
-        "attributes": {k: {"correct": s.tp, "total": s.tp + s.fn, "accuracy": round(s.r, 4)}
-                       for k, s in sorted(rel_attrs.rows.items())},
+        "attributes": {
+            k: {"correct": s.tp, "total": s.tp + s.fn, "accuracy": round(s.r, 4)} for k, s in sorted(rel_attrs.rows.items())
+        },
     }
     return report
 
 
-def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = False,
-                   page_packs: bool = True, gold_entities: bool = False) -> dict:
+def evaluate_pages(
+    pages: list[GoldPage], errors: bool = False, sources: bool = False, page_packs: bool = True, gold_entities: bool = False
+) -> dict:
     """Scores per page and micro over the pages (the JSON of ``eval pages``).
 
     With ``page_packs``, a page that names its rule packs (``NAME.packs``) runs with
@@ -542,8 +598,7 @@ def evaluate_pages(pages: list[GoldPage], errors: bool = False, sources: bool = 
             counts, wrong = value_check(pairs)
             values.update(counts)
             wrong_values += [{"page": page.name, **w} for w in wrong]
-            score_relations(art.relations, pred.relations[i], canon, rel, rel_attrs, errs,
-                            rel_sources if sources else None)
+            score_relations(art.relations, pred.relations[i], canon, rel, rel_attrs, errs, rel_sources if sources else None)
             if sources:
                 _entity_sources(art.entities, pred.entities[i], ent_sources)
         report["pages"][page.name] = _scores(labels, classes, values, rel, rel_attrs)
@@ -614,8 +669,10 @@ def merge_reports(parts: list[dict]) -> dict:
     out.update(_scores(labels, classes, values, rel, rel_attrs))
     out["values"]["wrong"] = wrong
     if any("gold_entities" in r for r in parts):
-        out["gold_entities"] = {"placed": sum(r["gold_entities"]["placed"] for r in parts if "gold_entities" in r),
-                                "unplaced": [u for r in parts for u in r.get("gold_entities", {}).get("unplaced", [])]}
+        out["gold_entities"] = {
+            "placed": sum(r["gold_entities"]["placed"] for r in parts if "gold_entities" in r),
+            "unplaced": [u for r in parts for u in r.get("gold_entities", {}).get("unplaced", [])],
+        }
     if any("errors" in r for r in parts):
         out["errors"] = errs
     if any("by_rule" in r for r in parts):
@@ -642,8 +699,7 @@ def _entity_sources(gold: list[dict], pred: list, out: dict[str, Counter]) -> No
 
 
 def _rule_row(c: Counter) -> dict:
-    return {"hits": c["hits"], "correct": c["correct"],
-            "precision": round(c["correct"] / c["hits"], 4) if c["hits"] else 0.0}
+    return {"hits": c["hits"], "correct": c["correct"], "precision": round(c["correct"] / c["hits"], 4) if c["hits"] else 0.0}
 
 
 def ablation(pages: list[GoldPage], prefixes: Iterable[str], baseline: dict, page_packs: bool = True) -> dict:
@@ -657,7 +713,9 @@ def ablation(pages: list[GoldPage], prefixes: Iterable[str], baseline: dict, pag
         for prefix in prefixes:
             comp.disabled = tuple(before) + (prefix,)
             r = evaluate_pages(pages, page_packs=page_packs)
-            out[prefix] = {k: round(_f(r, k) - _f(baseline, k), 4) for k in ("ORG+PLACE", "PERSON", "NUMBER", "micro", "relations")}
+            out[prefix] = {
+                k: round(_f(r, k) - _f(baseline, k), 4) for k in ("ORG+PLACE", "PERSON", "NUMBER", "micro", "relations")
+            }
     finally:
         comp.disabled = before
     return out

@@ -78,9 +78,11 @@ def oov_recall(gold: Iterable[Sequence[str]], pred: Iterable[Sequence[str]], kno
             hit[oov] += (pos, pos + len(w)) in found
             pos += len(w)
     total = n[True] + n[False]
-    return {"oov_rate": round(n[True] / total, 4) if total else 0.0,
-            "r_oov": round(hit[True] / n[True], 4) if n[True] else 0.0,
-            "r_iv": round(hit[False] / n[False], 4) if n[False] else 0.0}
+    return {
+        "oov_rate": round(n[True] / total, 4) if total else 0.0,
+        "r_oov": round(hit[True] / n[True], 4) if n[True] else 0.0,
+        "r_iv": round(hit[False] / n[False], 4) if n[False] else 0.0,
+    }
 
 
 # -- NER ----------------------------------------------------------------------
@@ -186,8 +188,14 @@ def score_relations(gold: list[tuple[RelationKey, dict]], pred: list[tuple[Relat
             slot["total"] += 1
             slot["correct"] += ok
             if not ok:
-                wrong.append({"relation": f"{k.head} -{k.label}-> {k.tail}", "attr": name, "gold": g,
-                              "pred": sorted({str(p.get(name)) for p in pred_attrs[k]})})
+                wrong.append(
+                    {
+                        "relation": f"{k.head} -{k.label}-> {k.tail}",
+                        "attr": name,
+                        "gold": g,
+                        "pred": sorted({str(p.get(name)) for p in pred_attrs[k]}),
+                    }
+                )
     for slot in attrs.values():
         slot["accuracy"] = round(slot["correct"] / slot["total"], 4) if slot["total"] else 0.0
     report["attributes"] = attrs

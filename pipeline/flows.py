@@ -162,8 +162,13 @@ def write_extracted(out: str, extracted: batch.Extracted, metadata: dict[str, st
         labels[e.label] = labels.get(e.label, 0) + 1
     seconds = {**extracted.seconds, "write": time.perf_counter() - t0}
     cpu = {**extracted.cpu_seconds, "write": time.thread_time() - c0}
-    return {"counts": counts, "labels": labels, "seconds": seconds, "cpu_seconds": cpu,
-            "failed": [_failure_dict(f) for f in extracted.failures]}
+    return {
+        "counts": counts,
+        "labels": labels,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "failed": [_failure_dict(f) for f in extracted.failures],
+    }
 
 
 def _distributed() -> bool:
@@ -383,8 +388,9 @@ async def extract(
     # tasks may run in other processes and directories (Dask workers): every path they
     # get is absolute, resolved here in the process that was given it
     out = os.path.abspath(out)
-    lock = OutputLock(out, timeout=lock_timeout,
-                      on_wait=lambda who: logger.warning("waiting for the run that holds %s (%s)", out, who))
+    lock = OutputLock(
+        out, timeout=lock_timeout, on_wait=lambda who: logger.warning("waiting for the run that holds %s (%s)", out, who)
+    )
     await asyncio.to_thread(lock.acquire)
     try:
         summary = await _extract(logger, inputs, out, batch_size, force, in_flight or 1, published)
@@ -394,8 +400,9 @@ async def extract(
     return summary.as_dict()
 
 
-async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, force: bool, in_flight: int = 1,
-                   published: str | None = None) -> RunSummary:
+async def _extract(
+    logger, inputs: list[str], out: str, batch_size: int | None, force: bool, in_flight: int = 1, published: str | None = None
+) -> RunSummary:
     from datetime import date
 
     started = time.perf_counter()
@@ -534,13 +541,26 @@ async def _extract(logger, inputs: list[str], out: str, batch_size: int | None, 
     summary.labels = dict(sorted(summary.labels.items()))
     logger.info(
         "documents=%d skipped=%d replaced=%d articles=%d sentences=%d entities=%d relations=%d failures=%d seconds=%.2f",
-        summary.documents, summary.skipped, summary.replaced, summary.articles, summary.sentences,
-        summary.entities, summary.relations, summary.failures, summary.seconds,
+        summary.documents,
+        summary.skipped,
+        summary.replaced,
+        summary.articles,
+        summary.sentences,
+        summary.entities,
+        summary.relations,
+        summary.failures,
+        summary.seconds,
     )
-    logger.info("start-up (model load in this process): %.2f s; first batch written after %s s",
-                summary.startup_seconds, summary.first_batch_seconds)
-    logger.info("seconds per stage, wall/CPU (summed over batches, %d in flight at a time): %s", in_flight,
-                ", ".join(f"{k}={v:.2f}/{summary.stage_cpu_seconds.get(k, 0.0):.2f}" for k, v in summary.stage_seconds.items()))
+    logger.info(
+        "start-up (model load in this process): %.2f s; first batch written after %s s",
+        summary.startup_seconds,
+        summary.first_batch_seconds,
+    )
+    logger.info(
+        "seconds per stage, wall/CPU (summed over batches, %d in flight at a time): %s",
+        in_flight,
+        ", ".join(f"{k}={v:.2f}/{summary.stage_cpu_seconds.get(k, 0.0):.2f}" for k, v in summary.stage_seconds.items()),
+    )
     return summary
 
 
@@ -549,15 +569,25 @@ def run_report_markdown(summary: RunSummary) -> str:
     lines = [f"# extract: {summary.out}", "", "| table | rows |", "|---|---:|"]
     for table in ("documents", "articles", "sentences", "entities", "relations", "failures"):
         lines.append(f"| {table} | {getattr(summary, table)} |")
-    lines += ["", f"Inputs {summary.inputs}; already in the output (skipped) {summary.skipped}; "
-              f"replaced (changed files) {summary.replaced}; duplicates {summary.duplicates}; "
-              f"ignored {summary.ignored}; wall seconds {summary.seconds}.", ""]
+    lines += [
+        "",
+        f"Inputs {summary.inputs}; already in the output (skipped) {summary.skipped}; "
+        f"replaced (changed files) {summary.replaced}; duplicates {summary.duplicates}; "
+        f"ignored {summary.ignored}; wall seconds {summary.seconds}.",
+        "",
+    ]
     lines += ["| entity label | count |", "|---|---:|"]
     lines += [f"| {label} | {n} |" for label, n in summary.labels.items()] or ["| (none) | 0 |"]
-    lines += ["", f"Start-up (model load in the flow's process): {summary.startup_seconds} s; "
-              f"first batch written after {summary.first_batch_seconds} s.", ""]
+    lines += [
+        "",
+        f"Start-up (model load in the flow's process): {summary.startup_seconds} s; "
+        f"first batch written after {summary.first_batch_seconds} s.",
+        "",
+    ]
     lines += ["| stage | wall seconds | CPU seconds |", "|---|---:|---:|"]
-    lines += [f"| {stage} | {s:.2f} | {summary.stage_cpu_seconds.get(stage, 0.0):.2f} |" for stage, s in summary.stage_seconds.items()]
+    lines += [
+        f"| {stage} | {s:.2f} | {summary.stage_cpu_seconds.get(stage, 0.0):.2f} |" for stage, s in summary.stage_seconds.items()
+    ]
     if summary.failed:
         lines += ["", "| failed input | stage | error |", "|---|---|---|"]
         for f in summary.failed:
@@ -571,7 +601,8 @@ async def publish_artifact(summary: RunSummary) -> None:
 
     try:
         await acreate_markdown_artifact(
-            markdown=run_report_markdown(summary), key="extract-summary",
+            markdown=run_report_markdown(summary),
+            key="extract-summary",
             description=f"extract run into {summary.out}",
         )
     except Exception as exc:  # the data is written: a lost report is only logged
@@ -589,8 +620,9 @@ def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> 
     words = corpora.pku_training_words()
     counts = segmenter.prepare(corpora.peoples_daily_1998(), w / "data", extra_words=words)
     counts.update(segmenter.build_lexicon(w / "data" / "lexicon.txt"))
-    segmenter.train(w / "data" / "train.txt", w / "data" / "dev.txt", w / "full", iterations=iterations,
-                    lexicon=w / "data" / "lexicon.txt")
+    segmenter.train(
+        w / "data" / "train.txt", w / "data" / "dev.txt", w / "full", iterations=iterations, lexicon=w / "data" / "lexicon.txt"
+    )
     counts.update(segmenter.prune(w / "full", w / "pruned", prune_threshold))
     counts["model_dir"] = str(w / "pruned")
     return counts
@@ -606,9 +638,16 @@ def build_gazetteer_task() -> dict:
 
 
 @task(name="train-ner", **BATCH_TASK)
-def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: bool, lexicon: bool = True,
-                   sources: tuple[str, ...] | None = None, silver_labels: tuple[str, ...] | None = None,
-                   org_compounds: bool = True) -> dict:
+def train_ner_task(
+    work: str,
+    segmenter_dir: str,
+    max_steps: int,
+    use_words: bool,
+    lexicon: bool = True,
+    sources: tuple[str, ...] | None = None,
+    silver_labels: tuple[str, ...] | None = None,
+    org_compounds: bool = True,
+) -> dict:
     from pipeline.training import lexicon as lexicon_builder
     from pipeline.training import ner
 
@@ -618,8 +657,12 @@ def train_ner_task(work: str, segmenter_dir: str, max_steps: int, use_words: boo
     if lexicon:
         report["lexicon"] = lexicon_builder.build(w / "lexicon.txt")
         overrides["nlp.tokenizer.lexicon"] = str(w / "lexicon.txt")
-    report["data"] = ner.prepare(w / "data", sources=tuple(sources or ner.SOURCES),
-                                 silver_labels=tuple(silver_labels or ner.SILVER_LABELS), org_compounds=org_compounds)
+    report["data"] = ner.prepare(
+        w / "data",
+        sources=tuple(sources or ner.SOURCES),
+        silver_labels=tuple(silver_labels or ner.SILVER_LABELS),
+        org_compounds=org_compounds,
+    )
     config = Path(__file__).resolve().parent.parent / "models" / "ner" / "config.cfg"
     report["model"] = str(ner.train(config, w / "data", w / "out", segmenter_dir, overrides))
     return report

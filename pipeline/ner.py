@@ -190,11 +190,22 @@ def propagate_aliases(entities: list[Entity], sentences: list[Sentence]) -> list
                 continue  # inside the full name, or a rule's entity
             dropped.update(id(e) for e in overlapping)
             start = sent.start + m.start() if sent.start is not None else None
-            added.append(Entity(
-                ent_id=f"{sent.doc_id}-e{raw_start}-{raw_end}", doc_id=sent.doc_id, article_id=sent.article_id,
-                sent_id=sent.sent_id, text=m.group(), label="ORG",
-                start=start, end=start + len(m.group()) if start is not None else None,
-                raw_start=raw_start, raw_end=raw_end, source="org.alias", normalized=aliases[m.group()]))
+            added.append(
+                Entity(
+                    ent_id=f"{sent.doc_id}-e{raw_start}-{raw_end}",
+                    doc_id=sent.doc_id,
+                    article_id=sent.article_id,
+                    sent_id=sent.sent_id,
+                    text=m.group(),
+                    label="ORG",
+                    start=start,
+                    end=start + len(m.group()) if start is not None else None,
+                    raw_start=raw_start,
+                    raw_end=raw_end,
+                    source="org.alias",
+                    normalized=aliases[m.group()],
+                )
+            )
     if not added:
         return entities
     kept = [e for e in entities if id(e) not in dropped]

@@ -42,8 +42,14 @@ class Document:
         return (self.path, self.source_id)
 
     def source_record(self) -> dict:
-        return {"path": self.path, "line": self.line, "source_id": self.source_id,
-                "source": self.source, "date": self.date, "url": self.url}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "source_id": self.source_id,
+            "source": self.source,
+            "date": self.date,
+            "url": self.url,
+        }
 
 
 @dataclass

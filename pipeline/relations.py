@@ -169,8 +169,6 @@ class RelationRules:
     separators: re.Pattern
 
 
-
-
 def expand(pattern: str, lexicons: dict[str, list[str]]) -> str:
     def entity(m: re.Match) -> str:
         labels = m.group(1).split("|")
@@ -210,7 +208,10 @@ def load_relation_rules(path: str | Path | None = None) -> RelationRules:
     except re.error as exc:
         raise RuleFileError(path, None, f"metric.target_time: bad pattern: {exc}") from None
     return RelationRules(
-        path, spec, compiled, target_time,
+        path,
+        spec,
+        compiled,
+        target_time,
         verbs=re.compile(alternation(m.verbs) + "$"),
         lead=re.compile("^" + alternation(m.lead_words)),
         lead_at=re.compile(alternation(m.lead_words)),
@@ -290,8 +291,17 @@ class _Ctx:
     #: the enabled rule packs (pack patterns run only with theirs)
     packs: tuple[str, ...] = ()
 
-    def add(self, label: str, head: Entity, tail: Entity | None, tail_text: str | None, sent: Sentence | None,
-            source: str, attrs: dict | None = None, score: float = 1.0) -> None:
+    def add(
+        self,
+        label: str,
+        head: Entity,
+        tail: Entity | None,
+        tail_text: str | None,
+        sent: Sentence | None,
+        source: str,
+        attrs: dict | None = None,
+        score: float = 1.0,
+    ) -> None:
         tail_key = tail.ent_id if tail is not None else tail_text
         attrs = {k: v for k, v in (attrs or {}).items() if v is not None}
         key = (label, head.ent_id, tail_key, tuple(sorted(attrs.items())))
@@ -302,13 +312,25 @@ class _Ctx:
             return  # 北京月坛社区卫生服务中心 named three times is in 北京 once
         self.seen.add(key)
         self.pairs.add(pair)
-        digest = hashlib.sha1(f"{label}\0{head.ent_id}\0{tail_key}\0{sorted(attrs.items())}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
-        self.out.append(Relation(
-            rel_id=f"{head.doc_id}-r{digest}", doc_id=head.doc_id, article_id=self.article.article_id,
-            sent_id=sent.sent_id if sent is not None else None, label=label, head_ent_id=head.ent_id,
-            tail_ent_id=tail.ent_id if tail is not None else None, head_text=head.text,
-            tail_text=tail.text if tail is not None else tail_text, attrs=attrs, source=source, score=score,
-        ))
+        digest = hashlib.sha1(
+            f"{label}\0{head.ent_id}\0{tail_key}\0{sorted(attrs.items())}".encode("utf-8", "surrogatepass")
+        ).hexdigest()[:12]
+        self.out.append(
+            Relation(
+                rel_id=f"{head.doc_id}-r{digest}",
+                doc_id=head.doc_id,
+                article_id=self.article.article_id,
+                sent_id=sent.sent_id if sent is not None else None,
+                label=label,
+                head_ent_id=head.ent_id,
+                tail_ent_id=tail.ent_id if tail is not None else None,
+                head_text=head.text,
+                tail_text=tail.text if tail is not None else tail_text,
+                attrs=attrs,
+                source=source,
+                score=score,
+            )
+        )
 
 
 def extract_relations(
@@ -328,6 +350,7 @@ def extract_relations(
     doc_places: dict[str, dict[str, Entity]] = defaultdict(dict)
     doc_orgs: dict[str, dict[str, Entity]] = defaultdict(dict)
     doc_gpe_texts: dict[str, dict[str, Entity]] = defaultdict(dict)  # names of groups such as 川渝
+
     # a place's mention to point at: its full name first, then any plain mention, deictic ones last
     def rank(e: Entity) -> int:
         return (e.source == "gpe.deictic") * 2 + (e.text != (e.normalized or e.text))
@@ -346,9 +369,20 @@ def extract_relations(
     out: list[Relation] = []
     for art in articles:
         gpe_texts = dict(sorted(doc_gpe_texts[art.doc_id].items(), key=lambda kv: -len(kv[0])))  # longest first
-        ctx = _Ctx(rules, art, _home_info(homes.get(art.article_id)), doc_places[art.doc_id], doc_orgs[art.doc_id],
-                   gpe_texts, paper_homes, packs=packs)
-        views = [sentence_view(s, ents_by_sent.get(s.sent_id, [])) for s in sorted(sents_by_article[art.article_id], key=lambda s: s.index)]
+        ctx = _Ctx(
+            rules,
+            art,
+            _home_info(homes.get(art.article_id)),
+            doc_places[art.doc_id],
+            doc_orgs[art.doc_id],
+            gpe_texts,
+            paper_homes,
+            packs=packs,
+        )
+        views = [
+            sentence_view(s, ents_by_sent.get(s.sent_id, []))
+            for s in sorted(sents_by_article[art.article_id], key=lambda s: s.index)
+        ]
         for v in views:
             _patterns(ctx, v)
         _part_of(ctx, views)
@@ -396,7 +430,7 @@ def _patterns(ctx: _Ctx, view: SentEnts, patterns: list[CompiledPattern] | None 
                 tail = _paper_of(ctx)  # 本报记者张靖: the paper, where the page names it
                 if tail is None:
                     continue
-            for head in (heads if cp.rule.each_head else heads[-1:]):
+            for head in heads if cp.rule.each_head else heads[-1:]:
                 ctx.add(cp.rule.label, head, tail, None, view.sent, cp.rule.id, attrs)
 
 
@@ -409,7 +443,7 @@ def _part_of(ctx: _Ctx, views: list[SentEnts]) -> None:
             best = None
             for name, other in ctx.doc_orgs.items():
                 if name != e.text and e.text.startswith(name) and len(name) >= 2:
-                    rest = e.text[len(name):]
+                    rest = e.text[len(name) :]
                     if rest.endswith(tuple(rule.unit_endings)) and (best is None or len(name) > len(best.text)):
                         best = other
             if best is not None:
@@ -610,6 +644,7 @@ def _nearest_before(orgs: list[Entity], person: Entity, v: SentEnts) -> Entity |
 
 # -- metrics ----------------------------------------------------------------------
 
+
 @dataclass
 class _Discourse:
     subject: Entity | None = None  # carried across sentences: places only
@@ -646,7 +681,7 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             time_text = _time_phrase(ctx, v, clause_start, clause_end)
             reported = False
             if time_text and clause == time_text and n + 1 < len(clauses):
-                nxt = text[clauses[n + 1][0]:clauses[n + 1][1]]
+                nxt = text[clauses[n + 1][0] : clauses[n + 1][1]]
                 if any(c in nxt for c in m.reporting_cues):
                     time_text, reported = None, True  # the date of the report
             inner_time = None
@@ -680,8 +715,9 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             if values and subject is not None:
                 time = inner_time or sent_time or (state.section_time if state.section_target else None)
                 status = _status(ctx, clause, time, state, explicit_time or bool(inner_time))
-                _clause_metrics(ctx, v, clause_start, values, subject, _full_date(ctx, time or state.time), status,
-                                prev_clause, memo)
+                _clause_metrics(
+                    ctx, v, clause_start, values, subject, _full_date(ctx, time or state.time), status, prev_clause, memo
+                )
             prev_clause = clause
             # a time inside a clause (哈尔滨市前9个月…) holds for the rest of the sentence; the date of a
             # report (9月9日，记者从…了解到) for none
@@ -799,8 +835,17 @@ def _home_entity(ctx: _Ctx) -> Entity | None:
     return None
 
 
-def _clause_metrics(ctx: _Ctx, v: SentEnts, clause_start: int, values: list[int], subject: Entity, time: str | None,
-                    status: str, prev_clause: str = "", memo: dict | None = None) -> None:
+def _clause_metrics(
+    ctx: _Ctx,
+    v: SentEnts,
+    clause_start: int,
+    values: list[int],
+    subject: Entity,
+    time: str | None,
+    status: str,
+    prev_clause: str = "",
+    memo: dict | None = None,
+) -> None:
     """The metrics of one clause; ``memo`` carries the sentence's last indicator, which a bare
     change (…179.98亿元，同比增长6.5%) is of: 固定资产投资同比增长."""
     m = ctx.rules.spec.metric
@@ -844,8 +889,21 @@ def run_example(rules: RelationRules, rule: PatternRule, example: Example) -> li
             continue
         start = len(text)
         text += m.group(1)
-        ents.append(Entity(ent_id=f"x-e{start}", doc_id="x", article_id="x-a", sent_id="x-s", text=m.group(1),
-                           label=m.group(2), start=start, end=len(text), raw_start=start, raw_end=len(text), source="example"))
+        ents.append(
+            Entity(
+                ent_id=f"x-e{start}",
+                doc_id="x",
+                article_id="x-a",
+                sent_id="x-s",
+                text=m.group(1),
+                label=m.group(2),
+                start=start,
+                end=len(text),
+                raw_start=start,
+                raw_end=len(text),
+                source="example",
+            )
+        )
     sent = Sentence("x-s", "x", "x-a", 0, "body", text, 0, len(text), 0, len(text))
     art = Article("x-a", "x", 0, text, 0, len(text))
     ctx = _Ctx(rules, art, None, {}, {})
@@ -857,7 +915,7 @@ def run_example(rules: RelationRules, rule: PatternRule, example: Example) -> li
 def _leading_noun(rules: RelationRules, clause: str) -> str:
     """The clause's text before its first verb (研发人员实现倍增 → 研发人员), if any verb."""
     hits = [clause.find(w) for w in rules.spec.metric.verbs if clause.find(w) > 0]
-    return _clean_indicator(rules, clause[:min(hits)]) if hits else ""
+    return _clean_indicator(rules, clause[: min(hits)]) if hits else ""
 
 
 def _is_indicator(m: MetricRule, text: str) -> bool:
@@ -882,7 +940,7 @@ def _clean_indicator(rules: RelationRules, text: str) -> str:
     for word in m.cut_after:
         k = text.rfind(word)
         if k >= 0:
-            text = text[k + len(word):]
+            text = text[k + len(word) :]
     text = text.strip(" 、，")
     for _ in range(3):
         new = rules.lead.sub("", text)

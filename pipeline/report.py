@@ -18,8 +18,15 @@ from pathlib import Path
 from pipeline import __version__, schema
 
 LABEL_COLORS = {
-    "GPE": "#7aecec", "LOC": "#9cc9cc", "FAC": "#ddd", "ORG": "#feca74", "PERSON": "#aa9cfc",
-    "QUANTITY": "#e4e7d2", "MONEY": "#e4e7d2", "PERCENT": "#e4e7d2", "DATE": "#bfe1d9",
+    "GPE": "#7aecec",
+    "LOC": "#9cc9cc",
+    "FAC": "#ddd",
+    "ORG": "#feca74",
+    "PERSON": "#aa9cfc",
+    "QUANTITY": "#e4e7d2",
+    "MONEY": "#e4e7d2",
+    "PERCENT": "#e4e7d2",
+    "DATE": "#bfe1d9",
 }
 
 _CSS = """
@@ -40,8 +47,10 @@ def load_tables(out_dir: str | Path) -> dict[str, list[dict]]:
 
     documents = read_table(out, "documents")
     committed = documents.column("doc_id").combine_chunks()
-    return {name: (documents if name == "documents" else read_table(out, name, committed=committed)).to_pylist()
-            for name in schema.TABLES}
+    return {
+        name: (documents if name == "documents" else read_table(out, name, committed=committed)).to_pylist()
+        for name in schema.TABLES
+    }
 
 
 def render_report(out_dir: str | Path) -> str:
@@ -68,7 +77,9 @@ def render_report(out_dir: str | Path) -> str:
     ]
     parts.append("<h2>Articles</h2>")
     for a in articles:
-        parts.append(_article(a, docs.get(a["doc_id"]), ents_by_article[a["article_id"]], rels_by_article[a["article_id"]], sentences))
+        parts.append(
+            _article(a, docs.get(a["doc_id"]), ents_by_article[a["article_id"]], rels_by_article[a["article_id"]], sentences)
+        )
     parts.append(_failures(t["failures"]))
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -95,9 +106,11 @@ def _counts(t: dict[str, list[dict]]) -> str:
     rows = "".join(f"<tr><td>{name}</td><td class='num'>{len(t[name])}</td></tr>" for name in schema.TABLES)
     labels = Counter(e["label"] for e in t["entities"])
     lrows = "".join(f"<tr><td>{_e(k)}</td><td class='num'>{v}</td></tr>" for k, v in sorted(labels.items()))
-    return ("<h2>Counts</h2><div style='display:flex;gap:2em'>"
-            f"<table><tr><th>table</th><th>rows</th></tr>{rows}</table>"
-            f"<table><tr><th>entity label</th><th>mentions</th></tr>{lrows}</table></div>")
+    return (
+        "<h2>Counts</h2><div style='display:flex;gap:2em'>"
+        f"<table><tr><th>table</th><th>rows</th></tr>{rows}</table>"
+        f"<table><tr><th>entity label</th><th>mentions</th></tr>{lrows}</table></div>"
+    )
 
 
 def _article(a: dict, doc: dict | None, ents: list[dict], rels: list[dict], sentences: dict) -> str:
@@ -112,7 +125,11 @@ def _article(a: dict, doc: dict | None, ents: list[dict], rels: list[dict], sent
             spans.append({"start": e["start"], "end": e["end"], "label": e["label"]})
             last_end = e["end"]
     rendered = displacy.render(
-        {"text": a["clean_text"], "ents": spans, "title": None}, style="ent", manual=True, page=False, jupyter=False,
+        {"text": a["clean_text"], "ents": spans, "title": None},
+        style="ent",
+        manual=True,
+        page=False,
+        jupyter=False,
         options={"colors": LABEL_COLORS},
     )
     meta = []
@@ -137,9 +154,11 @@ def _article(a: dict, doc: dict | None, ents: list[dict], rels: list[dict], sent
             f"<td>{_e(e['normalized'])}</td><td>{_e(e['kb_id'])}</td><td>{_e(e['source'])}</td></tr>"
             for e in outside
         )
-        html_parts.append("<p class='meta'>Entities in bylines, datelines and captions:</p>"
-                          "<table><tr><th>text</th><th>label</th><th>where</th><th>normalized</th><th>kb_id</th><th>source</th></tr>"
-                          f"{rows}</table>")
+        html_parts.append(
+            "<p class='meta'>Entities in bylines, datelines and captions:</p>"
+            "<table><tr><th>text</th><th>label</th><th>where</th><th>normalized</th><th>kb_id</th><th>source</th></tr>"
+            f"{rows}</table>"
+        )
     html_parts.append(_relations_table(rels))
     html_parts.append("</div>")
     return "\n".join(html_parts)
@@ -152,10 +171,13 @@ def _relations_table(rels: list[dict]) -> str:
     for r in sorted(rels, key=lambda r: (r["label"], r["head_text"])):
         attrs = r.get("attrs") or {}
         attr_text = "; ".join(f"{k}={v}" for k, v in attrs.items() if v)
-        rows.append(f"<tr><td>{_e(r['head_text'])}</td><td>{_e(r['label'])}</td><td>{_e(r['tail_text'])}</td>"
-                    f"<td>{_e(attr_text)}</td><td>{_e(r['source'])}</td></tr>")
-    return ("<table><tr><th>head</th><th>relation</th><th>tail</th><th>attributes</th><th>rule</th></tr>"
-            + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr><td>{_e(r['head_text'])}</td><td>{_e(r['label'])}</td><td>{_e(r['tail_text'])}</td>"
+            f"<td>{_e(attr_text)}</td><td>{_e(r['source'])}</td></tr>"
+        )
+    return (
+        "<table><tr><th>head</th><th>relation</th><th>tail</th><th>attributes</th><th>rule</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def _metrics(relations: list[dict], entities: list[dict]) -> str:
@@ -171,8 +193,19 @@ def _metrics(relations: list[dict], entities: list[dict]) -> str:
         period = _period(attrs.get("time_start"), attrs.get("time_end"))
         # sorted by place, then by period (its end, then its start; no period last)
         order = (attrs.get("time_end") or attrs.get("time_start") or date.max, attrs.get("time_start") or date.min)
-        rows.append((place, order, attrs.get("time") or "", period, attrs.get("indicator") or "", r["tail_text"] or "",
-                     tail.get("value"), tail.get("unit") or "", attrs.get("status") or ""))
+        rows.append(
+            (
+                place,
+                order,
+                attrs.get("time") or "",
+                period,
+                attrs.get("indicator") or "",
+                r["tail_text"] or "",
+                tail.get("value"),
+                tail.get("unit") or "",
+                attrs.get("status") or "",
+            )
+        )
     if not rows:
         return "<h2>Metrics per place and time</h2><p class='meta'>No metric relations in this output.</p>"
     rows.sort(key=lambda x: (x[0], x[1], x[4]))
@@ -181,8 +214,10 @@ def _metrics(relations: list[dict], entities: list[dict]) -> str:
         f"<td class='num'>{_number(v)}</td><td>{_e(u)}</td><td>{_e(st)}</td></tr>"
         for p, _, tm, per, ind, txt, v, u, st in rows
     )
-    return ("<h2>Metrics per place and time</h2><table><tr><th>subject</th><th>time</th><th>period</th><th>indicator</th>"
-            f"<th>as written</th><th>value</th><th>unit</th><th>status</th></tr>{body}</table>")
+    return (
+        "<h2>Metrics per place and time</h2><table><tr><th>subject</th><th>time</th><th>period</th><th>indicator</th>"
+        f"<th>as written</th><th>value</th><th>unit</th><th>status</th></tr>{body}</table>"
+    )
 
 
 def _period(start, end) -> str:
@@ -224,21 +259,28 @@ def _places_map(entities: list[dict], width: int = 900, height: int = 620) -> st
     marks, rows = [], []
     for code, n in mentions.most_common():
         d = divisions[code]
-        rows.append(f"<tr><td>{_e(d.name)}</td><td>{code}</td><td>{d.level}</td><td class='num'>{n}</td>"
-                    f"<td class='num'>{'' if d.lon is None else f'{d.lon:.3f}, {d.lat:.3f}'}</td></tr>")
+        rows.append(
+            f"<tr><td>{_e(d.name)}</td><td>{code}</td><td>{d.level}</td><td class='num'>{n}</td>"
+            f"<td class='num'>{'' if d.lon is None else f'{d.lon:.3f}, {d.lat:.3f}'}</td></tr>"
+        )
         if d.lon is None:
             continue
         x, y = xy(d.lon, d.lat)
-        r = 4 + 3 * n ** 0.5
-        marks.append(f"<circle cx='{x}' cy='{y}' r='{r:.1f}' fill='#e4572e' fill-opacity='0.55' stroke='#a8321b'>"
-                     f"<title>{_e(d.name)} ({code}): {n}</title></circle>")
+        r = 4 + 3 * n**0.5
+        marks.append(
+            f"<circle cx='{x}' cy='{y}' r='{r:.1f}' fill='#e4572e' fill-opacity='0.55' stroke='#a8321b'>"
+            f"<title>{_e(d.name)} ({code}): {n}</title></circle>"
+        )
         marks.append(f"<text x='{x + r + 2}' y='{y + 4}' font-size='12'>{_e(d.name)}</text>")
-    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}' "
-           f"role='img' aria-label='map of linked places'>{dots}{''.join(marks)}"
-           f"<text x='{pad}' y='{height - 6}' font-size='11' fill='#888'>lon {lon0}–{lon1}°E, lat {lat0}–{lat1}°N; "
-           "grey: every division of the gazetteer</text></svg>")
-    table = ("<table><tr><th>place</th><th>code</th><th>level</th><th>mentions</th><th>lon, lat</th></tr>"
-             + "".join(rows) + "</table>")
+    svg = (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}' "
+        f"role='img' aria-label='map of linked places'>{dots}{''.join(marks)}"
+        f"<text x='{pad}' y='{height - 6}' font-size='11' fill='#888'>lon {lon0}–{lon1}°E, lat {lat0}–{lat1}°N; "
+        "grey: every division of the gazetteer</text></svg>"
+    )
+    table = (
+        "<table><tr><th>place</th><th>code</th><th>level</th><th>mentions</th><th>lon, lat</th></tr>" + "".join(rows) + "</table>"
+    )
     return title + svg + table
 
 

@@ -126,7 +126,17 @@ def validate() -> None:
     """Check every setting at once; raise :class:`SettingsError` naming each bad one and
     what it takes. The command line calls this before anything runs."""
     problems = []
-    for check in (batch_size, batch_chars, max_doc_chars, max_file_bytes, rule_packs, blas_threads, gc_freeze, in_flight, dask_spec):
+    for check in (
+        batch_size,
+        batch_chars,
+        max_doc_chars,
+        max_file_bytes,
+        rule_packs,
+        blas_threads,
+        gc_freeze,
+        in_flight,
+        dask_spec,
+    ):
         try:
             check()
         except SettingsError as exc:

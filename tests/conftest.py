@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, settings
 # max_examples keep it.
 settings.register_profile("default", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
-    "fuzz", max_examples=10_000, deadline=None,
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -17,7 +17,10 @@ GOOD = "# 重庆市科技局发布通知\n\n重庆市科技局发布通知，全
 
 
 def _failures(out):
-    return {(f["path"].rsplit("/", 1)[-1], f["stage"]): f["error"] for f in ds.dataset(out / "failures", format="parquet").to_table().to_pylist()}
+    return {
+        (f["path"].rsplit("/", 1)[-1], f["stage"]): f["error"]
+        for f in ds.dataset(out / "failures", format="parquet").to_table().to_pylist()
+    }
 
 
 def test_a_20_mb_single_line_file_is_rejected_with_its_size(prefect_harness, tmp_path):
@@ -26,7 +29,7 @@ def test_a_20_mb_single_line_file_is_rejected_with_its_size(prefect_harness, tmp
     src = tmp_path / "in"
     src.mkdir()
     (src / "good.txt").write_text(GOOD, encoding="utf-8")
-    line = ("重庆市科技局发布通知全市新增企业" * 437_000)[: 7_000_000]  # 21 MB of UTF-8, no line break
+    line = ("重庆市科技局发布通知全市新增企业" * 437_000)[:7_000_000]  # 21 MB of UTF-8, no line break
     (src / "huge.txt").write_text(line, encoding="utf-8")
     assert (src / "huge.txt").stat().st_size >= 20_000_000
     out = tmp_path / "out"

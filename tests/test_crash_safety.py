@@ -93,7 +93,19 @@ def test_killed_force_run_then_rerun_gives_identical_output(prefect_harness, pag
     asyncio.run(extract([str(pages)], str(out), batch_size=2))
     env_fault = "kill-after-rename:2"  # in the middle of --force's removal of old rows
     env = {**os.environ, "PIPELINE_FAULT": env_fault, "PREFECT_API_URL": prefect_harness, "PREFECT_LOGGING_LEVEL": "ERROR"}
-    cmd = [sys.executable, "-m", "pipeline", "run", str(pages), "--out", str(out), "--batch-size", "2", "--no-progress", "--force"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        str(pages),
+        "--out",
+        str(out),
+        "--batch-size",
+        "2",
+        "--no-progress",
+        "--force",
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert (out / ".removing.json").exists()

@@ -28,16 +28,19 @@ def test_every_rule_has_examples_from_two_sources():
         assert len(sources) >= 2 and sources - {"ours"}, rule.id
 
 
-@pytest.mark.parametrize(("text", "start", "end", "precision"), [
-    ("7月10日", date(2023, 7, 10), date(2023, 7, 10), "day"),
-    ("2022年", date(2022, 1, 1), date(2022, 12, 31), "year"),
-    ("1—6月", date(2023, 1, 1), date(2023, 6, 30), "period"),
-    ("截至6月底", None, date(2023, 6, 30), "period"),
-    ("“十四五”期间", date(2021, 1, 1), date(2025, 12, 31), "period"),
-    ("未来五年", date(2023, 7, 11), date(2028, 7, 10), "period"),
-    ("到2027年", None, date(2027, 12, 31), "period"),
-    ("2021年以来", date(2021, 1, 1), date(2023, 7, 11), "period"),
-])
+@pytest.mark.parametrize(
+    ("text", "start", "end", "precision"),
+    [
+        ("7月10日", date(2023, 7, 10), date(2023, 7, 10), "day"),
+        ("2022年", date(2022, 1, 1), date(2022, 12, 31), "year"),
+        ("1—6月", date(2023, 1, 1), date(2023, 6, 30), "period"),
+        ("截至6月底", None, date(2023, 6, 30), "period"),
+        ("“十四五”期间", date(2021, 1, 1), date(2025, 12, 31), "period"),
+        ("未来五年", date(2023, 7, 11), date(2028, 7, 10), "period"),
+        ("到2027年", None, date(2027, 12, 31), "period"),
+        ("2021年以来", date(2021, 1, 1), date(2023, 7, 11), "period"),
+    ],
+)
 def test_the_seed_pages_time_phrases_against_its_publication_date(text, start, end, precision):
     found = resolver().resolve(text, date(2023, 7, 11))
     assert (found.start, found.end, found.precision) == (start, end, precision)
@@ -71,8 +74,10 @@ def test_publication_dates_from_text_paths_and_datelines():
 
 def test_a_bad_dates_file_fails_with_path_and_line(tmp_path):
     bad = tmp_path / "dates.yaml"
-    bad.write_text("version: 1\nyear_offsets: {今年: 0}\nrules:\n  - id: date.x\n    pattern: 'x'\n    kind: fortnight\n"
-                   "    examples: []\n", encoding="utf-8")
+    bad.write_text(
+        "version: 1\nyear_offsets: {今年: 0}\nrules:\n  - id: date.x\n    pattern: 'x'\n    kind: fortnight\n    examples: []\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RuleFileError) as info:
         DateResolver.load(bad)
     assert str(bad) in str(info.value) and ":6:" in str(info.value) and "fortnight" in str(info.value)
@@ -96,8 +101,11 @@ def test_the_seed_page_run_with_its_publication_date(prefect_harness, seed_path,
     assert ("7月10日", date(2023, 7, 10), date(2023, 7, 10)) in ents
     assert ("2022年", date(2022, 1, 1), date(2022, 12, 31)) in ents
     assert ("1—6月", date(2023, 1, 1), date(2023, 6, 30)) in ents
-    times = {(r["attrs"]["time"], r["attrs"]["time_start"], r["attrs"]["time_end"])
-             for r in read_table(out, "relations").to_pylist() if r["label"] == "metric"}
+    times = {
+        (r["attrs"]["time"], r["attrs"]["time_start"], r["attrs"]["time_end"])
+        for r in read_table(out, "relations").to_pylist()
+        if r["label"] == "metric"
+    }
     assert ("截至6月底", None, date(2023, 6, 30)) in times
     # the README's query lists 重庆's figures ordered by period
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -107,7 +115,7 @@ def test_the_seed_page_run_with_its_publication_date(prefect_harness, seed_path,
     rows = [r for r in duckdb.connect().execute(query).fetchall() if r[1] == "重庆市"]
     ends = [r[0] for r in rows if r[0] is not None]
     assert len(ends) >= 10 and ends == sorted(ends)
-    assert all(r[0] is None for r in rows[len(ends):])
+    assert all(r[0] is None for r in rows[len(ends) :])
 
 
 def test_cli_refuses_a_malformed_published_date(capsys, seed_path, tmp_path):

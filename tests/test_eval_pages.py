@@ -27,11 +27,18 @@ def test_match_counts_multisets_and_absorbs_optional_items():
 
 
 def test_score_entities_per_label_and_class():
-    gold = [{"text": "重庆", "label": "GPE"}, {"text": "长江", "label": "LOC"},
-            {"text": "20万人", "label": "QUANTITY", "value": 200000, "unit": "人", "qualifier": ">"},
-            {"text": "全国", "label": "GPE", "note": "optional"}]
-    pred = [ent("重庆", "GPE"), ent("长江", "GPE"), ent("全国", "GPE"),
-            ent("20万人", "QUANTITY", value=200000.0, unit="人", qualifier=">")]
+    gold = [
+        {"text": "重庆", "label": "GPE"},
+        {"text": "长江", "label": "LOC"},
+        {"text": "20万人", "label": "QUANTITY", "value": 200000, "unit": "人", "qualifier": ">"},
+        {"text": "全国", "label": "GPE", "note": "optional"},
+    ]
+    pred = [
+        ent("重庆", "GPE"),
+        ent("长江", "GPE"),
+        ent("全国", "GPE"),
+        ent("20万人", "QUANTITY", value=200000.0, unit="人", qualifier=">"),
+    ]
     labels, classes = Tally(), Tally()
     pairs = score_entities(gold, pred, labels, classes)
     assert labels.rows["GPE"].tp == 1 and labels.rows["GPE"].fp == 1  # 长江 typed wrong
@@ -43,14 +50,18 @@ def test_score_entities_per_label_and_class():
 
 def test_relations_match_places_by_admin_code():
     canon = eval_pages.NameCanon()
-    gold = [{"head": "太原市委", "label": "located_in", "tail": "太原", "attrs": {}},
-            {"head": "张三", "label": "role", "tail": "市委", "attrs": {"position": "书记"}},
-            {"head": "李四", "label": "role", "tail": "市政府", "attrs": {}, "note": "optional"}]
+    gold = [
+        {"head": "太原市委", "label": "located_in", "tail": "太原", "attrs": {}},
+        {"head": "张三", "label": "role", "tail": "市委", "attrs": {"position": "书记"}},
+        {"head": "李四", "label": "role", "tail": "市政府", "attrs": {}, "note": "optional"},
+    ]
     head = ent("太原市委", "ORG")
     tail = ent("太原市", "GPE", kb_id=canon("太原市").removeprefix("kb:"))
-    pred = [("located_in", head, tail, {}, "located_in.name_prefix"),
-            ("role", ent("张三", "PERSON"), ent("市委", "ORG"), {"position": "副书记"}, "role.x"),
-            ("role", ent("李四", "PERSON"), ent("市政府", "ORG"), {}, "role.x")]
+    pred = [
+        ("located_in", head, tail, {}, "located_in.name_prefix"),
+        ("role", ent("张三", "PERSON"), ent("市委", "ORG"), {"position": "副书记"}, "role.x"),
+        ("role", ent("李四", "PERSON"), ent("市政府", "ORG"), {}, "role.x"),
+    ]
     labels, attrs, errors = Tally(), Tally(), []
     score_relations(gold, pred, canon, labels, attrs, errors)
     assert (labels.rows["located_in"].tp, labels.rows["role"].tp, labels.rows["role"].fp) == (1, 1, 0)
@@ -61,7 +72,7 @@ def test_relations_match_places_by_admin_code():
 def test_articles_are_found_by_headline_start_after_width_normalisation(tmp_path):
     raw = "# 第一篇标题ＡＢ\n\n正文。\n\n# “第二篇” 标题\n\n正文二。\n"
     starts = _article_starts(raw, ["第一篇标题AB", "“第二篇”标题"], tmp_path)
-    assert starts[0] == 0 and raw[starts[1]:].startswith("“第二篇”")
+    assert starts[0] == 0 and raw[starts[1] :].startswith("“第二篇”")
     with pytest.raises(eval_pages.GoldError, match="not found"):
         _article_starts(raw, ["第一篇", "不存在的标题"], tmp_path)
 
@@ -92,18 +103,30 @@ def test_gold_entities_are_placed_in_order_in_the_clean_sentences(tmp_path):
 
     page_text = "# 标题\n\n重庆市科技局局长明炬表示，重庆市将投入１２亿元。\n\n明 炬说，重庆的科技局在渝中区。\n"
     (tmp_path / "p.txt").write_text(page_text, encoding="utf-8")
-    gold = {"articles": [{"headline_start": "标题", "entities": [
-        {"text": "重庆市科技局", "label": "ORG"}, {"text": "明炬", "label": "PERSON"}, {"text": "重庆市", "label": "GPE"},
-        {"text": "12亿元", "label": "MONEY", "value": 1.2e9, "unit": "元", "qualifier": "="},
-        {"text": "明 炬", "label": "PERSON"}, {"text": "渝中区", "label": "GPE"}, {"text": "不存在", "label": "ORG"},
-    ], "relations": []}]}
+    gold = {
+        "articles": [
+            {
+                "headline_start": "标题",
+                "entities": [
+                    {"text": "重庆市科技局", "label": "ORG"},
+                    {"text": "明炬", "label": "PERSON"},
+                    {"text": "重庆市", "label": "GPE"},
+                    {"text": "12亿元", "label": "MONEY", "value": 1.2e9, "unit": "元", "qualifier": "="},
+                    {"text": "明 炬", "label": "PERSON"},
+                    {"text": "渝中区", "label": "GPE"},
+                    {"text": "不存在", "label": "ORG"},
+                ],
+                "relations": [],
+            }
+        ]
+    }
     (tmp_path / "p.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
     (page,) = eval_pages.discover([tmp_path])
     (doc,) = list(read_path(str(page.text_path)))
     extracted = batch.recognize_entities(batch.clean_and_split([doc]))
     starts = _article_starts(doc.text, ["标题"], page.text_path)
     placed, unplaced = eval_pages.place_gold_entities(page, extracted, starts)
-    got = [(e.text, e.label, doc.text[e.raw_start:e.raw_end]) for e in placed]
+    got = [(e.text, e.label, doc.text[e.raw_start : e.raw_end]) for e in placed]
     # the second 重庆市 (after 明炬), not the one inside 重庆市科技局
     assert got[:3] == [("重庆市科技局", "ORG", "重庆市科技局"), ("明炬", "PERSON", "明炬"), ("重庆市", "GPE", "重庆市")]
     assert doc.text.index("重庆市将") == placed[2].raw_start

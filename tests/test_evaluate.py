@@ -39,8 +39,13 @@ def test_eval_seg_command_with_a_word_list(tmp_path):
     gold.write_text("共同  创造  美好  的  新  世纪\n", encoding="utf-8")
     words = tmp_path / "words.utf8"
     words.write_text("共同\n创造\n美好\n的\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "pipeline", "eval", "seg", "--gold", str(gold), "--words", str(words), "--json"],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "eval", "seg", "--gold", str(gold), "--words", str(words), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     report = json.loads(out.stdout)
     assert set(report) == {"p", "r", "f", "oov_rate", "r_oov", "r_iv"}
     assert report["oov_rate"] == round(2 / 6, 4)

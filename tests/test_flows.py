@@ -34,7 +34,9 @@ def inputs(tmp_path, seed_path, seed_text):
     gbk = seed_text.replace("7月10日，重庆市科技创新", "7月11日，重庆市科技创新")  # another document
     (d / "page-gbk.txt").write_bytes(gbk.encode("gbk"))
     (d / "feed.jsonl").write_text(
-        json.dumps({"id": "n1", "text": "# 标题\n\n新华社北京7月10日电（记者 白瀛）正文。", "source": "新华社"}, ensure_ascii=False)
+        json.dumps(
+            {"id": "n1", "text": "# 标题\n\n新华社北京7月10日电（记者 白瀛）正文。", "source": "新华社"}, ensure_ascii=False
+        )
         + "\n{broken\n",
         encoding="utf-8",
     )
@@ -113,7 +115,9 @@ def test_cli_refuses_unwritable_output(tmp_path, capsys):
 def test_incremental_run_processes_only_the_changed_file(prefect_harness, tmp_path):
     from pipeline.flows import extract
 
-    src = write_numbered_pages(tmp_path / "in", 100, lambda i: f"# 第{i}号通知\n\n重庆市科技局发布第{i}号通知，全市新增企业{i + 1}家。")
+    src = write_numbered_pages(
+        tmp_path / "in", 100, lambda i: f"# 第{i}号通知\n\n重庆市科技局发布第{i}号通知，全市新增企业{i + 1}家。"
+    )
     out = tmp_path / "out"
     first = asyncio.run(extract([str(src)], str(out), batch_size=50))
     assert first["documents"] == 100
@@ -122,8 +126,11 @@ def test_incremental_run_processes_only_the_changed_file(prefect_harness, tmp_pa
     assert (second["documents"], second["skipped"], second["replaced"]) == (1, 99, 1)
     tables = _tables(out)
     assert tables["documents"].num_rows == 100
-    texts = [s["text"] for s in tables["sentences"].to_pylist() if s["doc_id"] in
-             {d["doc_id"] for d in tables["documents"].to_pylist() if d["path"].endswith("042.txt")}]
+    texts = [
+        s["text"]
+        for s in tables["sentences"].to_pylist()
+        if s["doc_id"] in {d["doc_id"] for d in tables["documents"].to_pylist() if d["path"].endswith("042.txt")}
+    ]
     assert "重庆市科技局更正第42号通知。" in texts and not any("新增企业43家" in t for t in texts)
 
 

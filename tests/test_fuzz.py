@@ -23,9 +23,27 @@ latin = st.characters(min_codepoint=0x20, max_codepoint=0x24F)
 other_scripts = st.sampled_from(list("ДжΩλאבعربि한글ひらカタ😀🇨🇳\U00020000"))
 controls = st.sampled_from(list("\x00\x01\x07\x08\x0b\x0c\x1b\x7f\u200b\u200d\u2028\u2029\ufeff\ufffd\r\t\u3000 "))
 surrogates = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
-markers = st.sampled_from(["\n", "\n\n", "# ", "## ", "□ 重庆日报记者 张亦筑", "（上接1版）", "（下转2版）",
-                           "新华社北京7月10日电（记者 白瀛）", "新渝报讯（记者 邓小强）", " 摄", "1.", "（一）",
-                           "重庆市科技局", "云阳县", "2.36%", "1—6月", "3000余亿元"])
+markers = st.sampled_from(
+    [
+        "\n",
+        "\n\n",
+        "# ",
+        "## ",
+        "□ 重庆日报记者 张亦筑",
+        "（上接1版）",
+        "（下转2版）",
+        "新华社北京7月10日电（记者 白瀛）",
+        "新渝报讯（记者 邓小强）",
+        " 摄",
+        "1.",
+        "（一）",
+        "重庆市科技局",
+        "云阳县",
+        "2.36%",
+        "1—6月",
+        "3000余亿元",
+    ]
+)
 
 chunk = st.one_of(
     st.text(st.one_of(cjk, cjk, cjk, punct, latin), min_size=1, max_size=40),
@@ -48,7 +66,7 @@ def _check_articles_and_sentences(page: str):
             assert 0 <= s.raw_start <= s.raw_end <= len(page)
             if s.start is not None:
                 assert 0 <= s.start <= s.end <= len(art.clean_text)
-                assert art.clean_text[s.start:s.end] == s.text
+                assert art.clean_text[s.start : s.end] == s.text
             sentences.append(s)
     return articles, sentences
 

@@ -9,11 +9,15 @@ QUALIFIERS = {"=", "~", ">", ">=", "<", "<="}
 
 
 def test_entity_gold_matches_the_page(seed_text):
-    rows = [json.loads(row) for row in (GOLD / "000_f0d3a313825c072b.entities.jsonl").read_text(encoding="utf-8").splitlines() if row.strip()]
+    rows = [
+        json.loads(row)
+        for row in (GOLD / "000_f0d3a313825c072b.entities.jsonl").read_text(encoding="utf-8").splitlines()
+        if row.strip()
+    ]
     assert len(rows) == 199
     prev_end = 0
     for r in rows:
-        assert seed_text[r["start"]:r["end"]] == r["text"], r
+        assert seed_text[r["start"] : r["end"]] == r["text"], r
         assert r["start"] >= prev_end, ("overlap", r)
         prev_end = r["end"]
         assert r["label"] in LABELS

@@ -7,7 +7,11 @@ import pytest
 from pipeline.nlp.segmenter import normalize
 from tests.conftest import GOLD
 
-GOLD_ENTS = [json.loads(row) for row in (GOLD / "000_f0d3a313825c072b.entities.jsonl").read_text(encoding="utf-8").splitlines() if row.strip()]
+GOLD_ENTS = [
+    json.loads(row)
+    for row in (GOLD / "000_f0d3a313825c072b.entities.jsonl").read_text(encoding="utf-8").splitlines()
+    if row.strip()
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,7 @@ def test_every_entity_traceable(seed_entities, seed_text):
     for e in seed_entities:
         # the whole span, not only its first character: the raw text less what cleaning removes
         # (line breaks of joined columns, stray spaces; full-width forms read half-width)
-        raw = seed_text[e.raw_start:e.raw_end]
+        raw = seed_text[e.raw_start : e.raw_end]
         assert normalize("".join(raw.split())) == normalize("".join(e.text.split())), (raw, e.text)
         assert e.source
         if e.start is not None:
@@ -76,7 +80,14 @@ def test_known_links(seed_entities):
 
 def test_bylines_give_people_and_papers(seed_entities):
     byline = {(e.text, e.label) for e in seed_entities if e.start is None}
-    for item in [("重庆日报", "ORG"), ("张亦筑", "PERSON"), ("新华社", "ORG"), ("白瀛", "PERSON"), ("谭启云", "PERSON"), ("新渝报", "ORG")]:
+    for item in [
+        ("重庆日报", "ORG"),
+        ("张亦筑", "PERSON"),
+        ("新华社", "ORG"),
+        ("白瀛", "PERSON"),
+        ("谭启云", "PERSON"),
+        ("新渝报", "ORG"),
+    ]:
         assert item in byline
 
 
@@ -102,14 +113,13 @@ def test_a_company_named_in_full_is_an_org_under_its_short_form_in_the_article()
     from pipeline import batch
     from pipeline.records import Document
 
-    text = ("# 标题\n\n2006年，他入职哈尔滨城林科技股份有限公司。\n\n"
-            "如今城林科技已成为行业龙头，城林科技的产品远销海外。\n")
+    text = "# 标题\n\n2006年，他入职哈尔滨城林科技股份有限公司。\n\n如今城林科技已成为行业龙头，城林科技的产品远销海外。\n"
     doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
     ents = batch.recognize_entities(batch.clean_and_split([doc])).entities
     aliases = [e for e in ents if e.source == "org.alias"]
     assert [e.text for e in aliases] == ["城林科技", "城林科技"]
     assert all(e.label == "ORG" and e.normalized == "哈尔滨城林科技股份有限公司" for e in aliases)
-    assert all(text[e.raw_start:e.raw_end] == e.text for e in aliases)
+    assert all(text[e.raw_start : e.raw_end] == e.text for e in aliases)
 
 
 def test_company_aliases_drop_the_place_and_the_legal_form():

@@ -73,7 +73,9 @@ def test_case01_appending_a_jsonl_line_keeps_every_earlier_document(prefect_harn
     assert third["documents"] == 0 and third["replaced"] == 0 and third["skipped"] == 4
     assert _snapshot(out) == before
     # a changed line replaces only that line's document
-    news.write_text("".join(_line(i) for i in range(3)) + _line(3, "重庆市科技局第3次会议召开，投入资金9亿元。"), encoding="utf-8")
+    news.write_text(
+        "".join(_line(i) for i in range(3)) + _line(3, "重庆市科技局第3次会议召开，投入资金9亿元。"), encoding="utf-8"
+    )
     fourth = _run([src], out)
     assert fourth["documents"] == 1 and fourth["replaced"] == 1
     assert sorted(d["source_id"] for d in _docs(out)) == ["n0", "n1", "n2", "n3"]
@@ -102,17 +104,25 @@ def test_case02_crlf_lines_still_read(tmp_path):
 
 # -- 3. text that is not Chinese ---------------------------------------------------------
 
-JAPANESE = "東京都は3日、新型コロナウイルスの感染者が新たに確認されたと発表した。政府は経済対策をまとめ、国会で審議する予定です。" * 3
-KOREAN = "서울시는 3일 신종 코로나바이러스 감염자가 새로 확인됐다고 발표했다. 정부는 경제 대책을 마련하고 국회에서 심의할 예정이다." * 3
+JAPANESE = (
+    "東京都は3日、新型コロナウイルスの感染者が新たに確認されたと発表した。政府は経済対策をまとめ、国会で審議する予定です。" * 3
+)
+KOREAN = (
+    "서울시는 3일 신종 코로나바이러스 감염자가 새로 확인됐다고 발표했다. 정부는 경제 대책을 마련하고 국회에서 심의할 예정이다."
+    * 3
+)
 
 
-@pytest.mark.parametrize(("text", "encoding", "expect"), [
-    (JAPANESE, "shift_jis", "Japanese in SHIFT-JIS"),
-    (JAPANESE, "euc_jp", "Japanese"),
-    (KOREAN, "euc_kr", "Korean in EUC-KR"),
-    (JAPANESE, "utf-8", "Japanese"),
-    (KOREAN, "utf-8", "Korean"),
-])
+@pytest.mark.parametrize(
+    ("text", "encoding", "expect"),
+    [
+        (JAPANESE, "shift_jis", "Japanese in SHIFT-JIS"),
+        (JAPANESE, "euc_jp", "Japanese"),
+        (KOREAN, "euc_kr", "Korean in EUC-KR"),
+        (JAPANESE, "utf-8", "Japanese"),
+        (KOREAN, "utf-8", "Korean"),
+    ],
+)
 def test_case03_japanese_and_korean_are_refused_with_a_reason(text, encoding, expect):
     with pytest.raises(InputError) as info:
         decode_bytes(text.encode(encoding), "page.txt")
@@ -122,8 +132,10 @@ def test_case03_japanese_and_korean_are_refused_with_a_reason(text, encoding, ex
 def test_case03_chinese_in_gbk_and_traditional_script_still_read(seed_text):
     text, encoding = decode_bytes(seed_text.encode("gbk"), "page.txt")
     assert encoding == "gbk" and text == seed_text
-    traditional = ("香港特別行政區政府今日公佈，本港經濟在第三季度按年實質增長百分之四點一。政府發言人表示，"
-                   "對外貿易和本地消費均有改善，失業率維持在低水平。行政長官說，特區政府會繼續推動創新科技發展。")
+    traditional = (
+        "香港特別行政區政府今日公佈，本港經濟在第三季度按年實質增長百分之四點一。政府發言人表示，"
+        "對外貿易和本地消費均有改善，失業率維持在低水平。行政長官說，特區政府會繼續推動創新科技發展。"
+    )
     assert decode_bytes(traditional.encode("big5"), "tw.txt")[0] == traditional
     assert decode_bytes(traditional.encode("gb18030"), "tw.txt")[0] == traditional
 
@@ -153,8 +165,12 @@ def test_case04_the_same_text_under_two_ids_keeps_both_records(prefect_harness, 
     src = tmp_path / "in"
     src.mkdir()
     text = TEXT.format(i=1, m=6)
-    (src / "a.jsonl").write_text(json.dumps({"id": "a1", "text": text, "url": "http://a/1"}, ensure_ascii=False) + "\n", encoding="utf-8")
-    (src / "b.jsonl").write_text(json.dumps({"id": "b7", "text": text, "source": "B报"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (src / "a.jsonl").write_text(
+        json.dumps({"id": "a1", "text": text, "url": "http://a/1"}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (src / "b.jsonl").write_text(
+        json.dumps({"id": "b7", "text": text, "source": "B报"}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
     summary = _run([src], out)
     assert summary["documents"] == 1 and summary["duplicates"] == 1
@@ -167,7 +183,9 @@ def test_case04_the_same_text_under_two_ids_keeps_both_records(prefect_harness, 
     (doc,) = _docs(out)
     assert [s["source_id"] for s in doc["sources"]] == ["a1", "b7", "c3"]
     # when one record's text changes, the text keeps its other records
-    (src / "a.jsonl").write_text(json.dumps({"id": "a1", "text": "大足区教委召开会议。"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (src / "a.jsonl").write_text(
+        json.dumps({"id": "a1", "text": "大足区教委召开会议。"}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     changed = _run([src], out)
     assert changed["documents"] == 1 and changed["replaced"] == 0 and changed["sources_updated"] == 1
     kept = sorted([s["source_id"] for s in d["sources"]] for d in _docs(out))
@@ -181,7 +199,9 @@ def test_case04_the_same_text_under_two_ids_keeps_both_records(prefect_harness, 
 def pages(tmp_path):
     from tests.conftest import write_numbered_pages
 
-    return write_numbered_pages(tmp_path / "pages", 6, lambda i: f"# 第{i}号通知\n\n重庆市科技局发布通知，全市新增企业{100 + i}家，投入资金{i + 2}亿元。")
+    return write_numbered_pages(
+        tmp_path / "pages", 6, lambda i: f"# 第{i}号通知\n\n重庆市科技局发布通知，全市新增企业{100 + i}家，投入资金{i + 2}亿元。"
+    )
 
 
 @pytest.mark.e2e
@@ -199,7 +219,7 @@ def test_case05_a_damaged_batch_is_found_and_redone(prefect_harness, pages, tmp_
         part.write_bytes(part.read_bytes()[:-200])
     else:  # same size, different bytes in the middle
         data = bytearray(part.read_bytes())
-        data[len(data) // 2: len(data) // 2 + 16] = b"\xff" * 16
+        data[len(data) // 2 : len(data) // 2 + 16] = b"\xff" * 16
         part.write_bytes(bytes(data))
     assert list(writer.damaged_batches())
     summary = _run([pages], out, batch_size=2)
@@ -304,10 +324,11 @@ def test_case09_a_server_whose_run_was_killed_is_reaped_and_no_other(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     env = {**os.environ, "PREFECT__SERVER_EPHEMERAL": "1"}
-    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
-                              env={**env, ephemeral.ENV: f"{dead.pid}:1"})
-    mine = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
-                            env={**env, ephemeral.ENV: f"{os.getpid()}:{ephemeral._start_time(os.getpid())}"})
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], env={**env, ephemeral.ENV: f"{dead.pid}:1"})
+    mine = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"],
+        env={**env, ephemeral.ENV: f"{os.getpid()}:{ephemeral._start_time(os.getpid())}"},
+    )
     unmarked = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], env=env)
     try:
         time.sleep(0.3)
@@ -380,8 +401,12 @@ def test_case11_after_a_kill_readers_see_only_committed_batches(prefect_harness,
     import duckdb
 
     out = tmp_path / "out"
-    env = {**os.environ, "PIPELINE_FAULT": "kill-after-rename:13", "PREFECT_API_URL": prefect_harness,
-           "PREFECT_LOGGING_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "PIPELINE_FAULT": "kill-after-rename:13",
+        "PREFECT_API_URL": prefect_harness,
+        "PREFECT_LOGGING_LEVEL": "ERROR",
+    }
     cmd = [sys.executable, "-m", "pipeline", "run", str(pages), "--out", str(out), "--batch-size", "2", "--no-progress"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -9, proc.stderr[-2000:]
@@ -416,11 +441,19 @@ def test_case11_the_readme_holds_the_recipe():
 # -- 12. bad settings ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("PIPELINE_BATCH_SIZE", "abc"), ("PIPELINE_DASK", "foo"), ("PIPELINE_GC_FREEZE", "yes"),
-    ("PIPELINE_MAX_DOC_CHARS", "-3"), ("PIPELINE_BLAS_THREADS", "many"), ("PIPELINE_IN_FLIGHT", "0"),
-    ("PIPELINE_RULE_PACKS", "../etc"), ("PIPELINE_MODELS_DIR", "/nonexistent/models"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PIPELINE_BATCH_SIZE", "abc"),
+        ("PIPELINE_DASK", "foo"),
+        ("PIPELINE_GC_FREEZE", "yes"),
+        ("PIPELINE_MAX_DOC_CHARS", "-3"),
+        ("PIPELINE_BLAS_THREADS", "many"),
+        ("PIPELINE_IN_FLIGHT", "0"),
+        ("PIPELINE_RULE_PACKS", "../etc"),
+        ("PIPELINE_MODELS_DIR", "/nonexistent/models"),
+    ],
+)
 def test_case12_a_bad_setting_exits_2_naming_it(tmp_path, monkeypatch, capsys, seed_path, name, value):
     from pipeline.cli import main
 

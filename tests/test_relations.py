@@ -91,8 +91,13 @@ def test_deictic_subject_resolves_to_the_paper_city(seed_extracted):
     assert len(m) == 1
     head = ents[m[0].head_ent_id]
     assert head.text == "我市" and head.normalized == "重庆市" and head.kb_id == "500000"
-    assert m[0].attrs == {"indicator": "技术合同成交额", "time": "2022年", "status": "actual",
-                          "time_start": date(2022, 1, 1), "time_end": date(2022, 12, 31)}
+    assert m[0].attrs == {
+        "indicator": "技术合同成交额",
+        "time": "2022年",
+        "status": "actual",
+        "time_start": date(2022, 1, 1),
+        "time_end": date(2022, 12, 31),
+    }
 
 
 def test_gold_file_is_well_formed():
@@ -150,8 +155,19 @@ def test_a_pair_is_stated_once_per_article_however_often_its_names_recur():
     article = Article(article_id="d-a00", doc_id="d", index=0, clean_text="", raw_start=0, raw_end=0)
 
     def ent(i, text, label):
-        return Entity(ent_id=f"e{i}", doc_id="d", article_id="d-a00", sent_id=None, text=text, label=label,
-                      start=None, end=None, raw_start=i, raw_end=i + 1, source="test")
+        return Entity(
+            ent_id=f"e{i}",
+            doc_id="d",
+            article_id="d-a00",
+            sent_id=None,
+            text=text,
+            label=label,
+            start=None,
+            end=None,
+            raw_start=i,
+            raw_end=i + 1,
+            source="test",
+        )
 
     ctx = _Ctx(default_rules(), article, None, {}, {})
     place = ent(0, "北京", "GPE")
@@ -206,8 +222,9 @@ def test_metric_subject_is_the_entity_the_clause_is_about():
 
 
 def test_metric_time_the_sentence_states_holds_on_not_a_comparison_base_nor_a_report_date():
-    m = _metrics("# 标题\n\n9月9日，记者从省统计局了解到，今年一季度，全省完成投资52亿元，比去年同期增长8%。"
-                 "其中，工业投资21亿元。\n")
+    m = _metrics(
+        "# 标题\n\n9月9日，记者从省统计局了解到，今年一季度，全省完成投资52亿元，比去年同期增长8%。其中，工业投资21亿元。\n"
+    )
     times = {tail: a.get("time") for (_, tail), a in m.items()}
     assert times.get("52亿元") == "今年一季度" and times.get("8%") == "今年一季度", m
     assert times.get("21亿元") == "今年一季度", m  # a date carries to the next sentence
@@ -224,10 +241,16 @@ def test_a_bare_change_is_a_change_of_the_indicator_before_it():
     assert indicators == {"79.9亿元": "固定资产投资", "6.5%": "固定资产投资同比增长"}, m
 
 
-@pytest.mark.parametrize("name,parent", [
-    ("国家卫生计生委科教司", "国家卫生计生委"), ("黑龙江八一农垦大学工程学院", "黑龙江八一农垦大学"),
-    ("国家统计局浙江调查总队", "国家统计局"), ("重庆市科技局", None), ("北京大学", None),
-])
+@pytest.mark.parametrize(
+    "name,parent",
+    [
+        ("国家卫生计生委科教司", "国家卫生计生委"),
+        ("黑龙江八一农垦大学工程学院", "黑龙江八一农垦大学"),
+        ("国家统计局浙江调查总队", "国家统计局"),
+        ("重庆市科技局", None),
+        ("北京大学", None),
+    ],
+)
 def test_a_parent_written_only_inside_the_name(name, parent):
     from pipeline.relations import _parent_in_name
 

@@ -55,10 +55,22 @@ def test_report_screenshot_in_headless_chromium(seed_output, tmp_path):
 
     html_path = write_report(seed_output, tmp_path / "report.html")
     png = tmp_path / "shot.png"
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,4800", "--hide-scrollbars",
-           f"--screenshot={png}", html_path.resolve().as_uri()]
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,4800",
+        "--hide-scrollbars",
+        f"--screenshot={png}",
+        html_path.resolve().as_uri(),
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120, check=True)
     img = Image.open(png).convert("RGB")
     assert img.size == (1200, 4800)

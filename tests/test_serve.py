@@ -55,7 +55,10 @@ def prefect_server(tmp_path):
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}/api"
     try:
@@ -71,10 +74,14 @@ def test_served_flow_runs_on_its_schedule(prefect_server, tmp_path, seed_path):
     env = {**env, "PREFECT_API_URL": url, "PREFECT_RUNNER_POLL_FREQUENCY": "2", "PREFECT_LOGGING_LEVEL": "INFO"}
     serve = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "serve", str(seed_path), "--out", str(out), "--interval", "5", "--name", "test"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.time() + 240
+
         def committed():  # a batch of data (the zero-row part-schema is there from the run's start)
             return [p for p in (out / "documents").glob("part-*.parquet") if p.name != "part-schema.parquet"]
 

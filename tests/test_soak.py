@@ -60,8 +60,10 @@ def test_soak_killed_appended_damaged_runs_end_equal_to_a_clean_run(tmp_path, se
     (inputs / "pages").mkdir(parents=True)
     for i in range(n_pages):
         (inputs / "pages" / f"{i:05d}.txt").write_text(_variant(seed_text, i + 1), encoding="utf-8")
-    lines = [json.dumps({"id": f"j{i}", "text": f"重庆市科技局第{i}次会议召开，投入资金{i + 5}亿元。"}, ensure_ascii=False) + "\n"
-             for i in range(ROUNDS * 20)]
+    lines = [
+        json.dumps({"id": f"j{i}", "text": f"重庆市科技局第{i}次会议召开，投入资金{i + 5}亿元。"}, ensure_ascii=False) + "\n"
+        for i in range(ROUNDS * 20)
+    ]
     feed = inputs / "feed.jsonl"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # the ephemeral mode, as users run it
     env["PREFECT_LOGGING_LEVEL"] = "ERROR"
@@ -69,7 +71,7 @@ def test_soak_killed_appended_damaged_runs_end_equal_to_a_clean_run(tmp_path, se
     out = tmp_path / "out"
     for round_ in range(ROUNDS):
         with feed.open("a", encoding="utf-8") as fh:  # the feed grows between runs
-            fh.writelines(lines[round_ * 20:(round_ + 1) * 20])
+            fh.writelines(lines[round_ * 20 : (round_ + 1) * 20])
         proc = _cli(inputs, out, env)
         # kill somewhere after the start-up (15-40 s: server, models) and before the end
         time.sleep(rng.uniform(20, 60))

@@ -54,9 +54,7 @@ def _merge(people: list[str], more: list[str]) -> None:
             people.append(name)
 
 
-def build_article(
-    draft: ArticleDraft, raw: str, doc_id: str, index: int, parser: BylineParser
-) -> Article:
+def build_article(draft: ArticleDraft, raw: str, doc_id: str, index: int, parser: BylineParser) -> Article:
     headline_ot = None
     if draft.headline is not None:
         headline_ot = normalize_heading(OText.from_raw(raw, draft.headline.start, draft.headline.end))
@@ -88,8 +86,8 @@ def build_article(
                 agency, place, date = dl.agency, dl.place, dl.date
                 if dl.byline is not None:
                     bylines.insert(0, dl.byline)
-                segments.append(("dateline", strip_line(ot[:dl.end])))
-                ot = ot[dl.end:]
+                segments.append(("dateline", strip_line(ot[: dl.end])))
+                ot = ot[dl.end :]
         ot = normalize_paragraph(ot)
         if not len(ot):
             continue
@@ -174,7 +172,7 @@ def _split_lines(ot: OText) -> list[OText]:
     out = []
     pos = 0
     for m in re.finditer(r"\r\n|\r|\n", ot.text):
-        out.append(ot[pos:m.start()])
+        out.append(ot[pos : m.start()])
         pos = m.end()
     out.append(ot[pos:])
     return [p for p in out if p.text.strip()]

@@ -92,8 +92,6 @@ class Dateline:
     byline: Byline | None
 
 
-
-
 # an editor's code that papers print before a credit (⑧3, ②11): a circled number and digits
 _EDITOR_CODE = re.compile(r"^[\u2460-\u2473\u24ea]\d*")
 # a date or time in a metadata line (2021-08-28 16:50)
@@ -116,8 +114,9 @@ class BylineParser:
         # role words written against the names around them (记者李铮通讯员王飞李永), a known paper
         # before one (本报记者张靖); not 记者 of 鄞州记者站
         units = alternation(r.unit_suffixes) if r.unit_suffixes else None
-        self._glued_role = re.compile(f"(?:{alternation(known + r.self_reference)})?(?:{roles})"
-                                      + (f"(?!{units})" if units else ""))
+        self._glued_role = re.compile(
+            f"(?:{alternation(known + r.self_reference)})?(?:{roles})" + (f"(?!{units})" if units else "")
+        )
         self._unit = re.compile(f"[{CJK}]{{1,12}}(?:{units})$") if units else None
         from pipeline.rules import shared_lexicon
 
@@ -125,9 +124,7 @@ class BylineParser:
         self._surnames = frozenset(surnames)
         self._compound = tuple(x for x in surnames if len(x) > 1)
         photo = re.escape(r.photo_credit_marker)
-        self._token = re.compile(
-            f"^(?:(?P<agency>{agency})?(?P<role>{roles}))?(?P<name>(?:{_NAME})?)(?P<photo>{photo})?$"
-        )
+        self._token = re.compile(f"^(?:(?P<agency>{agency})?(?P<role>{roles}))?(?P<name>(?:{_NAME})?)(?P<photo>{photo})?$")
         self._markers = re.compile(f"^[{re.escape(r.byline_markers)}\\s]+")
         self._dateline = re.compile(
             f"^(?P<agency>{agency})"
@@ -138,9 +135,11 @@ class BylineParser:
         # （记者冯芸）百年大计…: a bracketed credit opening the first paragraph
         self._bracket_credit = re.compile(r"^[（(](?P<credit>[^）)\n]{2,60})[）)]\s*")
         # 山西日报记者秦洋报道 5月18日，…: a credit closed by 报道
-        self._reported = re.compile(
-            f"^(?P<credit>(?:{agency})?(?:{roles})[{CJK} ]{{2,20}}?)(?:{alternation(r.report_markers)})\\s*"
-        ) if r.report_markers else None
+        self._reported = (
+            re.compile(f"^(?P<credit>(?:{agency})?(?:{roles})[{CJK} ]{{2,20}}?)(?:{alternation(r.report_markers)})\\s*")
+            if r.report_markers
+            else None
+        )
 
     def agency_name(self, name: str | None) -> str | None:
         if name is None:
@@ -228,8 +227,8 @@ class BylineParser:
         pos = 0
         for m in self._glued_role.finditer(token):
             if m.start() > pos:
-                out += self._names(token[pos:m.start()])
-            if m.end() < len(token) and token[m.end():] == self.photo_marker:
+                out += self._names(token[pos : m.start()])
+            if m.end() < len(token) and token[m.end() :] == self.photo_marker:
                 out.append(("token", m.group(0)))
                 out.append(("token", self.photo_marker))
                 return out
@@ -245,8 +244,9 @@ class BylineParser:
 
     def _names_together(self, token: str) -> bool:
         """王飞李永: two names of two characters written as one token (both begin with a surname)."""
-        return (len(token) == 4 and not token.startswith(self._compound)
-                and token[0] in self._surnames and token[2] in self._surnames)
+        return (
+            len(token) == 4 and not token.startswith(self._compound) and token[0] in self._surnames and token[2] in self._surnames
+        )
 
     def _names(self, run: str) -> list[tuple[str, str]]:
         """Names written together (王飞李永, 陈波章燕飞), and units among them (邹建军鄞州记者站陈波):
@@ -266,8 +266,11 @@ class BylineParser:
             if head is not None:
                 steps += [(i + len(head) + k, 0) for k in (1, 2)]
             if self._unit is not None:
-                steps += [(j, j - i) for j in range(i + 3, n + 1) if self._unit.match(run, i, j)
-                          and not any(run[i:j] == u for u in self.rules.unit_suffixes)]
+                steps += [
+                    (j, j - i)
+                    for j in range(i + 3, n + 1)
+                    if self._unit.match(run, i, j) and not any(run[i:j] == u for u in self.rules.unit_suffixes)
+                ]
             for j, unit_chars in steps:
                 if j > n:
                     continue
@@ -303,7 +306,7 @@ class BylineParser:
         m = self._dateline.match(paragraph)
         if not m:
             return self._credit_first(paragraph, whole)
-        rest = paragraph[m.end():]
+        rest = paragraph[m.end() :]
         if not rest and not whole:
             return None  # a paragraph that is only "...报讯" is not a dateline
         byline = None
@@ -311,7 +314,7 @@ class BylineParser:
             byline = self.parse(m.group("credit"))
             if byline is None:
                 return None  # brackets that hold something else
-        elif not (m.group("date") or m.group("place")) and paragraph[m.end() - 1:m.end()] not in "讯 ":
+        elif not (m.group("date") or m.group("place")) and paragraph[m.end() - 1 : m.end()] not in "讯 ":
             return None
         return Dateline(
             end=m.end(),
@@ -327,7 +330,7 @@ class BylineParser:
         hold a role word."""
         for pattern in (self._bracket_credit, self._reported):
             m = pattern.match(paragraph) if pattern is not None else None
-            if m is None or (not whole and not paragraph[m.end():].strip()):
+            if m is None or (not whole and not paragraph[m.end() :].strip()):
                 continue
             credit = m.group("credit")
             byline = self.parse(credit)

@@ -24,11 +24,7 @@ from pipeline.records import LatinWord
 
 # Full-width forms kept as they are: these are Chinese punctuation.
 _KEEP_FULL_WIDTH = set("！＂＇（），：；？［］｛｝～｀")
-_HALF_WIDTH = {
-    cp: chr(cp - 0xFEE0)
-    for cp in range(0xFF01, 0xFF5F)
-    if chr(cp) not in _KEEP_FULL_WIDTH
-}
+_HALF_WIDTH = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULL_WIDTH}
 _HALF_WIDTH[0x3000] = " "  # ideographic space
 # Other spaces from PDF/HTML extraction.
 for _cp in (0x00A0, 0x2002, 0x2003, 0x2009, 0x200A, 0x202F, 0x205F):

@@ -137,7 +137,7 @@ def classify(lines: list[Line], parser: BylineParser) -> None:
 
 
 def _next_content(lines: list[Line], i: int) -> Line | None:
-    for line in lines[i + 1:]:
+    for line in lines[i + 1 :]:
         if line.kind != "blank":
             return line
     return None
@@ -214,7 +214,7 @@ def parse_page(raw: str, parser: BylineParser) -> list[ArticleDraft]:
             art = new_article()
             art.continued_from = line.page
             art.extend(line.start, line.end)
-            if line.content_start < line.end and line.text[line.content_start - line.start:].strip():
+            if line.content_start < line.end and line.text[line.content_start - line.start :].strip():
                 art.items.append(Item("para", line.content_start, line.end))
         elif kind in ("byline", "credit"):
             art = current or new_article()
@@ -227,7 +227,7 @@ def parse_page(raw: str, parser: BylineParser) -> list[ArticleDraft]:
             if m:
                 art.continued_to = m.group(1) + "版"
                 end = line.start + m.start()
-            if line.text[line.content_start - line.start:end - line.start].strip():
+            if line.text[line.content_start - line.start : end - line.start].strip():
                 art.items.append(Item("para", line.content_start, end))
             art.extend(line.start, line.end)
     return [a for a in articles if a.headline or a.items or a.captions]

@@ -81,8 +81,10 @@ def _groups(writer: DatasetWriter, target_bytes: int) -> list[list[str]]:
 
 
 def _merge_batches(writer: DatasetWriter, keys: list[str]) -> None:
-    tables = {name: pa.concat_tables([pq.read_table(writer.part_path(name, k)) for k in keys])
-              for name in ("documents", *BATCH_SIBLINGS)}
+    tables = {
+        name: pa.concat_tables([pq.read_table(writer.part_path(name, k)) for k in keys])
+        for name in ("documents", *BATCH_SIBLINGS)
+    }
     new_key = batch_key(tables["documents"].column("doc_id").to_pylist())
     staged, manifest = [], {}
     try:
@@ -98,8 +100,7 @@ def _merge_batches(writer: DatasetWriter, keys: list[str]) -> None:
         for part in staged:
             part.discard()
         raise
-    journal = {"kind": "batches", "new_key": new_key, "old_keys": keys,
-               "staged": [[str(p.tmp), str(p.path)] for p in staged]}
+    journal = {"kind": "batches", "new_key": new_key, "old_keys": keys, "staged": [[str(p.tmp), str(p.path)] for p in staged]}
     write_json_atomic(journal, writer.out / JOURNAL)
     _roll_forward(writer, journal)
 
@@ -111,8 +112,12 @@ def _merge_failures(writer: DatasetWriter) -> int:
     table = pa.concat_tables([pq.read_table(p) for p in parts])
     key = "failures-" + batch_key(f"{writer.key_of(p)}" for p in parts)
     part = parquet._stage_table(table, writer.part_path("failures", key))
-    journal = {"kind": "failures", "new_key": key, "old_keys": [writer.key_of(p) for p in parts],
-               "staged": [[str(part.tmp), str(part.path)]]}
+    journal = {
+        "kind": "failures",
+        "new_key": key,
+        "old_keys": [writer.key_of(p) for p in parts],
+        "staged": [[str(part.tmp), str(part.path)]],
+    }
     write_json_atomic(journal, writer.out / JOURNAL)
     _roll_forward(writer, journal)
     return len(parts)

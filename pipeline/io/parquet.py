@@ -171,7 +171,7 @@ class DatasetWriter:
 
     @staticmethod
     def key_of(path: Path) -> str:
-        return path.name[len(PART_PREFIX):-len(PART_SUFFIX)]
+        return path.name[len(PART_PREFIX) : -len(PART_SUFFIX)]
 
     def ensure_tables(self) -> None:
         """Create every table with at least its schema: a zero-row batch ``part-schema``
@@ -484,8 +484,7 @@ class DatasetWriter:
         return self._update_rows("failures", "resolved_at", change)
 
 
-def read_table(out_dir: str | os.PathLike, name: str, committed_only: bool = True,
-               committed: pa.Array | None = None) -> pa.Table:
+def read_table(out_dir: str | os.PathLike, name: str, committed_only: bool = True, committed: pa.Array | None = None) -> pa.Table:
     """One output table as the README's readers should see it: the ``part-*.parquet``
     files only (a stray file in the folder is not read), in this release's schema (parts
     of an older minor version get nulls for the newer columns), and, for the tables a

@@ -50,8 +50,16 @@ _BOMS = (
 class InputError(Exception):
     """An input that cannot be turned into a document (empty, binary, undecodable...)."""
 
-    def __init__(self, path: str, reason: str, stage: str = "read", *, input: str | None = None,
-                 line: int | None = None, source_id: str | None = None):
+    def __init__(
+        self,
+        path: str,
+        reason: str,
+        stage: str = "read",
+        *,
+        input: str | None = None,
+        line: int | None = None,
+        source_id: str | None = None,
+    ):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
@@ -155,9 +163,7 @@ def discover(inputs: Iterable[str | os.PathLike]) -> Discovery:
 def _looks_binary(text: str) -> bool:
     if "\x00" in text:
         return True
-    controls = sum(
-        1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS
-    )
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
     return controls > max(2, _MAX_CONTROL_SHARE * len(text))
 
 
@@ -173,7 +179,9 @@ def decode_bytes(data: bytes, path: str = "<bytes>", scripts: bool = True) -> tu
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise InputError(path, f"undecodable: has a {encoding} byte-order mark but {exc.reason} at byte {exc.start}") from exc
+                raise InputError(
+                    path, f"undecodable: has a {encoding} byte-order mark but {exc.reason} at byte {exc.start}"
+                ) from exc
             text = text.lstrip("\ufeff")
             break
     else:
@@ -228,8 +236,10 @@ def language_problem(text: str, gbk_bytes: bytes | None = None, scripts: bool = 
         if share < _MIN_COMMON_HAN_SHARE:
             guess = _other_east_asian(gbk_bytes)
             tail = f"; it reads as {guess}" if guess else ""
-            return (f"not Chinese text: decodes as GBK but reads as mojibake ({share:.1%} of its Han characters "
-                    f"are common Chinese ones, against 20-36% in news){tail}")
+            return (
+                f"not Chinese text: decodes as GBK but reads as mojibake ({share:.1%} of its Han characters "
+                f"are common Chinese ones, against 20-36% in news){tail}"
+            )
     return None
 
 
@@ -241,8 +251,11 @@ def _common_han() -> frozenset[str]:
 
 def _other_east_asian(data: bytes) -> str | None:
     """The Japanese or Korean encoding that ``data`` reads cleanly in, for the message."""
-    for encoding, script, language in (("shift_jis", _KANA, "Japanese"), ("euc_jp", _KANA, "Japanese"),
-                                       ("euc_kr", _HANGUL, "Korean")):
+    for encoding, script, language in (
+        ("shift_jis", _KANA, "Japanese"),
+        ("euc_jp", _KANA, "Japanese"),
+        ("euc_kr", _HANGUL, "Korean"),
+    ):
         try:
             text = data[:400_000].decode(encoding)
         except UnicodeDecodeError:
@@ -326,8 +339,9 @@ def read_bytes_limited(path: str | os.PathLike, limit: int, what: str = "page") 
             if total > limit:
                 if what == "page":  # at most 4 bytes a character
                     raise InputError(name, _too_large(f"more than {limit:,} bytes", limit // 4))
-                raise InputError(name, f"{what} too large: more than {limit:,} bytes "
-                                       "(split it, or raise PIPELINE_MAX_FILE_BYTES)")
+                raise InputError(
+                    name, f"{what} too large: more than {limit:,} bytes (split it, or raise PIPELINE_MAX_FILE_BYTES)"
+                )
         return b"".join(chunks)
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
@@ -336,8 +350,13 @@ def read_bytes_limited(path: str | os.PathLike, limit: int, what: str = "page") 
 
 
 def _file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return kind
     return "not a plain file"
@@ -357,8 +376,7 @@ def read_path(path: str | os.PathLike) -> Iterator[Document | InputError]:
     jsonl = path.suffix.lower() in JSONL_SUFFIXES
     try:
         # a page is one document: at 4 bytes a character at most, a larger file is too long
-        data = read_bytes_limited(path, settings.max_file_bytes() if jsonl else 4 * limit,
-                                  what="JSONL file" if jsonl else "page")
+        data = read_bytes_limited(path, settings.max_file_bytes() if jsonl else 4 * limit, what="JSONL file" if jsonl else "page")
         text, encoding = decode_bytes(data, name, scripts=not jsonl)
     except InputError as exc:
         exc.path = name
@@ -367,8 +385,13 @@ def read_path(path: str | os.PathLike) -> Iterator[Document | InputError]:
     if jsonl:
         for item in _read_jsonl(text, name, encoding):
             if isinstance(item, Document) and item.n_chars > limit:
-                item = InputError(f"{name}:{item.line}", _too_large(f"{item.n_chars:,} characters", limit),
-                                  input=name, line=item.line, source_id=item.source_id)
+                item = InputError(
+                    f"{name}:{item.line}",
+                    _too_large(f"{item.n_chars:,} characters", limit),
+                    input=name,
+                    line=item.line,
+                    source_id=item.source_id,
+                )
             yield item
     elif len(text) > limit:
         yield InputError(name, _too_large(f"{len(text):,} characters", limit))
@@ -377,8 +400,9 @@ def read_path(path: str | os.PathLike) -> Iterator[Document | InputError]:
 
 
 def _too_large(size: str, limit: int) -> str:
-    return (f"document too large: {size}, above the limit of {limit:,} characters "
-            "(split the file, or raise PIPELINE_MAX_DOC_CHARS)")
+    return (
+        f"document too large: {size}, above the limit of {limit:,} characters (split the file, or raise PIPELINE_MAX_DOC_CHARS)"
+    )
 
 
 def _read_jsonl(text: str, name: str, encoding: str) -> Iterator[Document | InputError]:
@@ -426,13 +450,17 @@ def _read_jsonl(text: str, name: str, encoding: str) -> Iterator[Document | Inpu
         if source_id in first_line:
             earlier, earlier_digest = first_line[source_id]
             same = "the same text (a repeated line)" if earlier_digest == digest else "a different text"
-            yield error(f"duplicate id {source_id!r} (first at line {earlier}) with {same}: "
-                        "only the first line of an id is taken", source_id)
+            yield error(
+                f"duplicate id {source_id!r} (first at line {earlier}) with {same}: only the first line of an id is taken",
+                source_id,
+            )
             continue
         first_line[source_id] = (lineno, digest)
         reason = language_problem(doc_text)
         if reason:
             yield error(reason, source_id)
             continue
-        meta = {k: (None if obj.get(k) is None else _LONE_SURROGATE.sub("\ufffd", str(obj[k]))) for k in ("source", "date", "url")}
+        meta = {
+            k: (None if obj.get(k) is None else _LONE_SURROGATE.sub("\ufffd", str(obj[k]))) for k in ("source", "date", "url")
+        }
         yield make_document(doc_text, name, encoding, source_id=source_id, line=lineno, **meta)

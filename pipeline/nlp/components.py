@@ -25,8 +25,19 @@ from pipeline.nlp.tokenizer import WORD_BOUNDARIES, boundaries_from_tags, cached
 from pipeline.records import QUANTITY_ATTRS
 
 SPAN_EXTENSIONS = (
-    "source", "score", "value", "value_low", "value_high", "unit", "unit_normalized",
-    "value_normalized", "qualifier", "normalized", "kb_id", "kb_candidates", "deictic",
+    "source",
+    "score",
+    "value",
+    "value_low",
+    "value_high",
+    "unit",
+    "unit_normalized",
+    "value_normalized",
+    "qualifier",
+    "normalized",
+    "kb_id",
+    "kb_candidates",
+    "deictic",
 )
 #: ``gaps``: clean-text positions where the page had whitespace (or other text) between two
 #: characters that cleaning joined; names in credits are separated that way (邵秀清 丰莉莎)
@@ -170,10 +181,7 @@ class EntityRulesComponent:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         starts, ends = word_boundaries(doc)
-        model = [
-            Candidate(e.start_char, e.end_char, e.label_, self.model_source, MODEL_PRIORITY)
-            for e in doc.ents
-        ]
+        model = [Candidate(e.start_char, e.end_char, e.label_, self.model_source, MODEL_PRIORITY) for e in doc.ents]
         if doc._.gaps:
             model = [piece for c in model for piece in split_names_at_gaps(c, doc._.gaps, len(text))]
         found = self.gazetteer.candidates(text, starts, ends)
@@ -195,8 +203,13 @@ class EntityRulesComponent:
                 continue
             spans.append(span)
             kb = c.attrs.get("kb_ids")
-            values = {"source": c.source, "score": c.score, "kb_id": c.kb_id, "normalized": c.normalized,
-                      "kb_candidates": list(kb) if kb else None}
+            values = {
+                "source": c.source,
+                "score": c.score,
+                "kb_id": c.kb_id,
+                "normalized": c.normalized,
+                "kb_candidates": list(kb) if kb else None,
+            }
             if c.source == "gpe.deictic":
                 values["deictic"] = True
             set_span_values(span, values)
@@ -323,12 +336,14 @@ class QuantitiesComponent:
                 if bounds is None:
                     bounds = word_boundaries(doc)
                 starts, ends = bounds
-                if starts is not None and ends is not None and (
-                        q.end not in ends if text[q.start].isdigit() else q.start not in starts):
+                if (
+                    starts is not None
+                    and ends is not None
+                    and (q.end not in ends if text[q.start].isdigit() else q.start not in starts)
+                ):
                     continue
             inside = [e for e in ents if e.start_char < q.end and e.end_char > q.start]
-            if any(e.start_char < q.start or e.end_char > q.end or e.end_char - e.start_char == q.end - q.start
-                   for e in inside):
+            if any(e.start_char < q.start or e.end_char > q.end or e.end_char - e.start_char == q.end - q.start for e in inside):
                 continue  # it crosses an entity, lies inside one, or is one (三毛 the writer)
             span = doc.char_span(q.start, q.end, label=q.label, alignment_mode="strict")
             if span is None:

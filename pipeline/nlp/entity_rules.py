@@ -159,8 +159,6 @@ class Candidate:
         return self.end - self.start
 
 
-
-
 def _ending(words: list[str]) -> re.Pattern[str]:
     """A pattern for text that ends in one of ``words`` (none: never)."""
     return re.compile(f"{alternation(words)}$" if words else r"(?!)")
@@ -225,14 +223,20 @@ class EntityRules:
         # per regex rule, characters of which every match has one (None: try every text)
         self.regex_needs: list[frozenset[str] | None] = [required_chars(pat) for _, pat in self.regex]
         self.vetoes = [(v, compile_at(v.pattern, ("vetoes", i, "pattern"))) for i, v in enumerate(spec.vetoes)]
-        self.veto_context = {v.id: compile_at(v.followed_by, ("vetoes", i, "followed_by"))
-                             for i, v in enumerate(spec.vetoes) if v.followed_by}
-        self.veto_before = {v.id: compile_at(f"(?:{v.preceded_by})$", ("vetoes", i, "preceded_by"))
-                            for i, v in enumerate(spec.vetoes) if v.preceded_by}
+        self.veto_context = {
+            v.id: compile_at(v.followed_by, ("vetoes", i, "followed_by")) for i, v in enumerate(spec.vetoes) if v.followed_by
+        }
+        self.veto_before = {
+            v.id: compile_at(f"(?:{v.preceded_by})$", ("vetoes", i, "preceded_by"))
+            for i, v in enumerate(spec.vetoes)
+            if v.preceded_by
+        }
         for i, (v, pat) in enumerate(self.vetoes):
             for ex in v.examples:
                 if not pat.search(ex):
-                    raise RuleFileError(path, _node_line(node, ("vetoes", i, "examples")), f"vetoes[{i}]: example {ex!r} does not match")
+                    raise RuleFileError(
+                        path, _node_line(node, ("vetoes", i, "examples")), f"vetoes[{i}]: example {ex!r} does not match"
+                    )
 
     @property
     def rule_ids(self) -> list[str]:
@@ -241,7 +245,7 @@ class EntityRules:
     # -- matching -------------------------------------------------------
     def surname_at(self, text: str, start: int) -> int:
         """Length of the surname (``SURNAME`` lexicon) that begins at ``start``, 0 if none."""
-        for name in self.surnames.get(text[start:start + 1], ()):
+        for name in self.surnames.get(text[start : start + 1], ()):
             if text.startswith(name, start):
                 return len(name)
         return 0
@@ -249,8 +253,13 @@ class EntityRules:
     def _starts_ok(self, text: str, start: int) -> bool:
         return not text.startswith(self.stop_start, start) if self.stop_start else True
 
-    def regex_candidates(self, text: str, word_starts: set[int] | None = None, word_ends: set[int] | None = None,
-                         preferred_starts: set[int] | None = None) -> list[Candidate]:
+    def regex_candidates(
+        self,
+        text: str,
+        word_starts: set[int] | None = None,
+        word_ends: set[int] | None = None,
+        preferred_starts: set[int] | None = None,
+    ) -> list[Candidate]:
         out = []
         present = set(text)
         for (rule, pat), needs in zip(self.regex, self.regex_needs):
@@ -288,8 +297,14 @@ class EntityRules:
                         break
         return out
 
-    def extend_candidates(self, text: str, found: list[Candidate], bases: list[Candidate] = (),
-                          word_ends: set[int] | None = None, word_starts: set[int] | None = None) -> list[Candidate]:
+    def extend_candidates(
+        self,
+        text: str,
+        found: list[Candidate],
+        bases: list[Candidate] = (),
+        word_ends: set[int] | None = None,
+        word_starts: set[int] | None = None,
+    ) -> list[Candidate]:
         """Longer entities built on ``found`` and ``bases`` (applied until nothing new appears).
 
         ``bases`` (the model's spans) are extended too, but an extension equal
@@ -329,8 +344,7 @@ class EntityRules:
                     # (旅行者集团 | 预定同 | 花旗集团, 欧盟外长理事会 | 通过 | 欧盟委员会)
                     if any(cand.end < start for start in starts_by_end.get((m.end(), rule.label), ())):
                         continue
-                    if rule.not_over and any(c.label in rule.not_over and cand.end <= c.start < m.end()
-                                             for c in everything):
+                    if rule.not_over and any(c.label in rule.not_over and cand.end <= c.start < m.end() for c in everything):
                         continue
                     key = (cand.start, m.end(), rule.label)
                     if key in seen:
@@ -345,8 +359,9 @@ class EntityRules:
             frontier = new
         return out
 
-    def _join_candidates(self, text: str, known: list[Candidate], seen: set, base_ids: set[int],
-                         word_starts: set[int] | None) -> list[Candidate]:
+    def _join_candidates(
+        self, text: str, known: list[Candidate], seen: set, base_ids: set[int], word_starts: set[int] | None
+    ) -> list[Candidate]:
         """Entities made of two adjacent candidates by the ``join`` rules (山西 + 海鑫集团)."""
         out: list[Candidate] = []
         by_start: dict[int, list[Candidate]] = {}
@@ -376,8 +391,7 @@ class EntityRules:
                     if key in seen:
                         continue
                     seen.add(key)
-                    out.append(Candidate(left.start, right.end, rule.label, rule.id, rule.priority,
-                                         attrs={"base": right.source}))
+                    out.append(Candidate(left.start, right.end, rule.label, rule.id, rule.priority, attrs={"base": right.source}))
         return out
 
     def list_candidates(self, text: str, final: list[Candidate]) -> list[Candidate]:
@@ -392,7 +406,7 @@ class EntityRules:
         # length, not in the number of entities (a 、-list of thousands of names stays linear)
         taken = bytearray(len(text) + 1)
         for c in final:
-            taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
 
         def free(a: int, b: int) -> bool:
             return not any(taken[a:b])
@@ -418,6 +432,7 @@ class EntityRules:
         An item is a run of CJK characters; the last item of a list may be
         followed by 等 (王益、王仿子、万名盈等).
         """
+
         def han(ch: str) -> bool:
             return _HAN_CHAR.match(ch) is not None and ch not in separators
 
@@ -448,7 +463,7 @@ class EntityRules:
         return True
 
     def veto(self, text: str, cand: Candidate) -> str | None:
-        span = text[cand.start:cand.end]
+        span = text[cand.start : cand.end]
         for v, pat in self.vetoes:
             if cand.label in v.labels and pat.search(span):
                 after = self.veto_context.get(v.id)
@@ -492,8 +507,9 @@ def load_entity_rules(path: str | Path | None = None, packs: tuple[str, ...] | N
         for name, words in pack.lexicons.items():
             lexicons[name] = lexicons.get(name, []) + [w for w in words if w not in lexicons.get(name, [])]
         # the pack's own patterns are compiled against its path, so that an error names its line
-        EntityRules(EntityRuleFile(version=spec.version, lexicons=lexicons, rules=pack.rules, vetoes=pack.vetoes),
-                    str(pack_file), node)
+        EntityRules(
+            EntityRuleFile(version=spec.version, lexicons=lexicons, rules=pack.rules, vetoes=pack.vetoes), str(pack_file), node
+        )
         all_rules += pack.rules
         all_vetoes += pack.vetoes
         check_unique_ids(pack_file, all_rules + all_vetoes)

@@ -39,8 +39,13 @@ from pipeline.nlp.tokenizer import create_tokenizer
 
 
 @registry.tokenizers("zhnews.char_word_tokenizer.v1")
-def char_word_tokenizer(segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True,
-                        bigrams: bool = False, lexicon: str | None = None):
+def char_word_tokenizer(
+    segmenter_dir: str | None = None,
+    user_dict: str | None = None,
+    use_words: bool = True,
+    bigrams: bool = False,
+    lexicon: str | None = None,
+):
     return create_tokenizer(segmenter_dir, user_dict, use_words, bigrams, lexicon)
 
 
@@ -64,11 +69,23 @@ def make_tok2vec(nlp: Language, name: str, model: Model):  # spaCy's "tok2vec" c
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
 )
-def make_ner(nlp: Language, name: str, model: Model, moves, update_with_oracle_cut_size: int,
-             incorrect_spans_key: str | None, scorer: Callable | None):
+def make_ner(
+    nlp: Language,
+    name: str,
+    model: Model,
+    moves,
+    update_with_oracle_cut_size: int,
+    incorrect_spans_key: str | None,
+    scorer: Callable | None,
+):
     return FastEntityRecognizer(
-        nlp.vocab, model, name=name, moves=moves, update_with_oracle_cut_size=update_with_oracle_cut_size,
-        incorrect_spans_key=incorrect_spans_key, scorer=scorer,
+        nlp.vocab,
+        model,
+        name=name,
+        moves=moves,
+        update_with_oracle_cut_size=update_with_oracle_cut_size,
+        incorrect_spans_key=incorrect_spans_key,
+        scorer=scorer,
     )
 
 

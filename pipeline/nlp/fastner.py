@@ -144,16 +144,18 @@ class FastEntityRecognizer(EntityRecognizer):
         last[np.cumsum(kept) - 1] = True
         where += 2 * last
         if self.compiled and greedy_moves is not None and not unseen:
-            moves = greedy_moves(table, n_o, n_p, bias, w_out, b_out, tables.penalty, tables.next_state,
-                                 tables.begins, where, lengths)
+            moves = greedy_moves(
+                table, n_o, n_p, bias, w_out, b_out, tables.penalty, tables.next_state, tables.begins, where, lengths
+            )
         else:
-            feats = [table[:, f * width:(f + 1) * width] for f in range(n_f)]
+            feats = [table[:, f * width : (f + 1) * width] for f in range(n_f)]
             moves = self._steps(tables, feats, bias, w_out, b_out, unseen, where, lengths)
         return tables.entities(moves, lengths)
 
     @staticmethod
-    def _steps(tables: _Tables, feats: list[np.ndarray], bias, w_out, b_out, unseen: list[int],
-               where: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def _steps(
+        tables: _Tables, feats: list[np.ndarray], bias, w_out, b_out, unseen: list[int], where: np.ndarray, lengths: np.ndarray
+    ) -> np.ndarray:
         """The moves (one per token, documents end to end), all running documents advanced
         together one step at a time with numpy (the compiled ``greedy_moves``' twin, and the
         decoder of models with unseen classes, whose scores spaCy sets per batch)."""
@@ -183,7 +185,7 @@ class FastEntityRecognizer(EntityRecognizer):
             unmaxed += bias
             hidden = unmaxed[:, :n_o]
             for k in range(1, n_p):
-                hidden = np.maximum(hidden, unmaxed[:, k * n_o:(k + 1) * n_o])
+                hidden = np.maximum(hidden, unmaxed[:, k * n_o : (k + 1) * n_o])
             scores = hidden @ w_out
             scores += b_out
             if unseen:

@@ -84,7 +84,7 @@ class FastPkuseg:
         # one extra zero row: the id of an absent feature (adding 0.0 changes no sum)
         self.null = n_feature
         self.node_w = np.vstack([w[: n_tag * n_feature].reshape(n_feature, n_tag), np.zeros((1, n_tag))])
-        edge = w[n_tag * n_feature:].reshape(n_tag, n_tag)  # [s, s_pre]
+        edge = w[n_tag * n_feature :].reshape(n_tag, n_tag)  # [s, s_pre]
         self.edge = np.ones((n_tag, n_tag)) + edge.T  # [s_pre, s], as spacy-pkuseg's getLogYY
         idx_to_tag = {i: t for t, i in feats["tag_to_idx"].items()}
         self.begins = np.array(["B" in idx_to_tag[i] for i in range(n_tag)], dtype=np.uint8)  # 1: a word begins
@@ -118,7 +118,7 @@ class FastPkuseg:
         self.lexicon = seglexicon.model_lexicon(model_dir, feats["feature_to_idx"])
         self.lx_side = seglexicon.CAP + 1
         self.lx = {t: np.full(self.lx_side, self.null, dtype=np.int64) for t in ("lxB", "lxE", "lxM")}
-        self.lx_triple = np.full(self.lx_side ** 3, self.null, dtype=np.int64)
+        self.lx_triple = np.full(self.lx_side**3, self.null, dtype=np.int64)
         for name, idx in feats["feature_to_idx"].items():
             template, _, rest = name.partition(".")
             if template in self.lx:
@@ -161,8 +161,10 @@ class FastPkuseg:
             self._scores = scorer.scores
             self._compiled_cut = scorer.cut
         elif Scorer is None:
-            log.warning("pipeline.nlp._compiled is not built (no C compiler at install?): "
-                        "segmenting with the plain-Python scorer, about 3x slower")
+            log.warning(
+                "pipeline.nlp._compiled is not built (no C compiler at install?): "
+                "segmenting with the plain-Python scorer, about 3x slower"
+            )
 
     # -- public API ------------------------------------------------------
     def cut(self, text: str) -> list[str]:
@@ -183,7 +185,7 @@ class FastPkuseg:
         starts = self.begins[np.asarray(tags)]
         words, begin = [], 0
         for i in np.flatnonzero(starts[1:]).tolist():
-            words.append(raw[begin:i + 1])
+            words.append(raw[begin : i + 1])
             begin = i + 1
         words.append(raw[begin:])
         return words
@@ -206,7 +208,7 @@ class FastPkuseg:
         cols[:, 0] = 0  # '$$'
         cols[:, 1] = uni[:, 0]
         if n > 1:
-            bi = np.array([self.by_pair.get(t[i:i + 2], self.null_pair) for i in range(n - 1)], dtype=np.int64)
+            bi = np.array([self.by_pair.get(t[i : i + 2], self.null_pair) for i in range(n - 1)], dtype=np.int64)
             cols[1:, 2] = uni[:-1, 1]
             cols[1:, 3] = bi[:, 0]
             cols[:-1, 4] = uni[1:, 2]
@@ -219,22 +221,32 @@ class FastPkuseg:
         if self.lexicon is not None:
             begin, end, inside = seglexicon.spans(t, self.lexicon)
             side = self.lx_side
-            lx = np.stack([self.lx["lxB"][begin], self.lx["lxE"][end], self.lx["lxM"][inside],
-                           self.lx_triple[(begin * side + end) * side + inside]], axis=1)
+            lx = np.stack(
+                [
+                    self.lx["lxB"][begin],
+                    self.lx["lxE"][end],
+                    self.lx["lxM"][inside],
+                    self.lx_triple[(begin * side + end) * side + inside],
+                ],
+                axis=1,
+            )
             scores += self.node_w[lx].sum(axis=1)
 
         # dictionary words of length 6..2 (pkuseg: get_slice_str(...) in unigram)
         unigram = self.unigram
-        pre_in: list[list[str]] = [[] for _ in range(n)]   # words ending at i
+        pre_in: list[list[str]] = [[] for _ in range(n)]  # words ending at i
         post_in: list[list[str]] = [[] for _ in range(n)]  # words starting at i
-        pre_ex: list[list[str]] = [[] for _ in range(n)]   # words ending at i-1
+        pre_ex: list[list[str]] = [[] for _ in range(n)]  # words ending at i-1
         post_ex: list[list[str]] = [[] for _ in range(n)]  # words starting at i+1
         rows: list[int] = []
         ids: list[int] = []
         counts: list[int] = []
         w_end, w_start = self.w_end, self.w_start
-        found = [(s, e - s, t[s:e]) for s in range(n - self.word_min + 1)
-                 for e in name_ends(t, s, self.prefixes, unigram, self.word_min, self.word_max)]
+        found = [
+            (s, e - s, t[s:e])
+            for s in range(n - self.word_min + 1)
+            for e in name_ends(t, s, self.prefixes, unigram, self.word_min, self.word_max)
+        ]
         for s, length, w in found:
             e = s + length - 1
             pre_in[e].append(w)
@@ -255,8 +267,10 @@ class FastPkuseg:
                 counts.append(1)
         # word-pair features: (noWord, noWord) for every character, the rest sparse
         n_len = len(self.lengths)
-        for table, pres, posts, nn in ((self.ww_l, pre_ex, post_in, self.ww_l_none),
-                                       (self.ww_r, pre_in, post_ex, self.ww_r_none)):
+        for table, pres, posts, nn in (
+            (self.ww_l, pre_ex, post_in, self.ww_l_none),
+            (self.ww_r, pre_in, post_ex, self.ww_r_none),
+        ):
             k_pre = np.fromiter(map(len, pres), dtype=np.float64, count=n)
             k_post = np.fromiter(map(len, posts), dtype=np.float64, count=n)
             if nn is not None:
@@ -268,8 +282,9 @@ class FastPkuseg:
         return scores
 
     @staticmethod
-    def _pairs(table, i: int, pres: list[str], posts: list[str], n_len: int,
-               rows: list[int], ids: list[int], counts: list[int]) -> None:
+    def _pairs(
+        table, i: int, pres: list[str], posts: list[str], n_len: int, rows: list[int], ids: list[int], counts: list[int]
+    ) -> None:
         """pkuseg's 'ww' features of one character for every (pre, post) of the
         two 5-slot lists, slots without a word holding "**noWord" (the
         (noWord, noWord) pairs are counted by the caller)."""

@@ -61,9 +61,16 @@ class InferencePlan:
     """The weights of a ``MultiHashEmbed`` + ``MaxoutWindowEncoder`` tok2vec, rearranged for
     inference. :meth:`from_model` returns None for any other model."""
 
-    def __init__(self, columns: list[str], hashes: list[tuple[int, int, int, int]], table: np.ndarray,
-                 mix: tuple[np.ndarray, np.ndarray, np.ndarray], layers: list[tuple[np.ndarray, ...]],
-                 n_piece: int, pad: int):
+    def __init__(
+        self,
+        columns: list[str],
+        hashes: list[tuple[int, int, int, int]],
+        table: np.ndarray,
+        mix: tuple[np.ndarray, np.ndarray, np.ndarray],
+        layers: list[tuple[np.ndarray, ...]],
+        n_piece: int,
+        pad: int,
+    ):
         self.columns = columns
         self.hashes = hashes  # per embedding: (feature column, seed, rows, first row in table)
         self.table = table  # every embedding row times its block of the mixing weights
@@ -96,7 +103,7 @@ class InferencePlan:
             getitem, hashembed = branch.layers  # in the order they are concatenated
             vectors = hashembed.get_param("E")
             width = vectors.shape[1]
-            tables.append(vectors @ weights[:, block:block + width].T)
+            tables.append(vectors @ weights[:, block : block + width].T)
             hashes.append((int(getitem.attrs["index"][1]), int(hashembed.attrs["seed"]), vectors.shape[0], first))
             first += vectors.shape[0]
             block += width
@@ -109,13 +116,28 @@ class InferencePlan:
             order = _piece_major(maxout.get_dim("nO"), maxout.get_dim("nP"))
             w = maxout.get_param("W").reshape(len(order), -1)[order]
             part = w.shape[1] // 3
-            stacked = np.vstack([w[:, :part], w[:, part:2 * part], w[:, 2 * part:]]).T
-            layers.append((np.ascontiguousarray(stacked, dtype="f"), _f(maxout.get_param("b").reshape(-1)[order]),
-                           _f(norm.get_param("G")), _f(norm.get_param("b")), maxout.get_dim("nP")))
+            stacked = np.vstack([w[:, :part], w[:, part : 2 * part], w[:, 2 * part :]]).T
+            layers.append(
+                (
+                    np.ascontiguousarray(stacked, dtype="f"),
+                    _f(maxout.get_param("b").reshape(-1)[order]),
+                    _f(norm.get_param("G")),
+                    _f(norm.get_param("b")),
+                    maxout.get_dim("nP"),
+                )
+            )
         return cls(
-            columns, hashes, np.ascontiguousarray(np.vstack(tables), dtype="f"),
-            (_f(mix.get_param("b").reshape(-1)[_piece_major(n_out, n_piece)]), _f(mix_norm.get_param("G")), _f(mix_norm.get_param("b"))),
-            layers, n_piece, int(encode.attrs["pad"]),
+            columns,
+            hashes,
+            np.ascontiguousarray(np.vstack(tables), dtype="f"),
+            (
+                _f(mix.get_param("b").reshape(-1)[_piece_major(n_out, n_piece)]),
+                _f(mix_norm.get_param("G")),
+                _f(mix_norm.get_param("b")),
+            ),
+            layers,
+            n_piece,
+            int(encode.attrs["pad"]),
         )
 
     def __call__(self, docs: Sequence[Doc]) -> list[np.ndarray]:
@@ -150,12 +172,14 @@ class InferencePlan:
             for first in range(0, total, CHUNK_ROWS):
                 stop = min(total, first + CHUNK_ROWS)
                 lo, hi = max(0, first - 1), min(total, stop + 1)
-                z = np.matmul(flat[lo:hi], stacked, out=buffer[:hi - lo])
+                z = np.matmul(flat[lo:hi], stacked, out=buffer[: hi - lo])
                 window_maxout_norm(z, bias, n_piece, gain, shift, flat, out, first, stop)
             flat = out
         starts_of = iter(starts.tolist())
-        return [flat[(start := next(starts_of)):start + length] if length else np.zeros((0, self.width), dtype="f")
-                for length in lengths.tolist()]
+        return [
+            flat[(start := next(starts_of)) : start + length] if length else np.zeros((0, self.width), dtype="f")
+            for length in lengths.tolist()
+        ]
 
 
 def _piece_major(n_out: int, n_piece: int) -> np.ndarray:
@@ -198,8 +222,7 @@ def _shape(model: Model) -> dict | None:
             return None
         reference = build_Tok2Vec_model(
             MultiHashEmbed(shape["width"], shape["attrs"], shape["rows"], include_static_vectors=False),
-            MaxoutWindowEncoder(width=shape["width"], window_size=1, maxout_pieces=shape["maxout_pieces"],
-                                depth=shape["depth"]),
+            MaxoutWindowEncoder(width=shape["width"], window_size=1, maxout_pieces=shape["maxout_pieces"], depth=shape["depth"]),
         )
     except (StopIteration, IndexError, KeyError, ValueError):
         return None
@@ -232,8 +255,10 @@ class FastTok2Vec(Tok2Vec):
         if self._plan is False:
             self._plan = InferencePlan.from_model(self.model)
             if self._plan is None and window_maxout_norm is None:
-                log.warning("pipeline.nlp._compiled is not built (no C compiler at install?): "
-                            "the tok2vec runs thinc's forward pass, slower")
+                log.warning(
+                    "pipeline.nlp._compiled is not built (no C compiler at install?): "
+                    "the tok2vec runs thinc's forward pass, slower"
+                )
         return self._plan
 
     def drop_plan(self) -> None:

@@ -92,8 +92,6 @@ class OrganizationFile(StrictModel):
     organizations: list[Organization]
 
 
-
-
 @dataclass
 class Entry:
     text: str
@@ -102,14 +100,23 @@ class Entry:
     priority: int
     kb_ids: tuple[str, ...] = ()
     normalized: str | None = None
-    context: str = "any"  # "any", "after_verb" (places.yaml), "whole_word" / "word_start" (set by Gazetteer._add) or "lookup_only"
+    context: str = (
+        "any"  # "any", "after_verb" (places.yaml), "whole_word" / "word_start" (set by Gazetteer._add) or "lookup_only"
+    )
     not_followed_by: tuple[str, ...] = ()
 
 
 class Gazetteer:
-    def __init__(self, divisions: list[Division], places: list[Place], orgs: list[Organization], agencies: list[tuple[str, str]],
-                 countries: list[Country] = (), after_verbs: frozenset[str] = frozenset(),
-                 full_name_not_followed_by: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        divisions: list[Division],
+        places: list[Place],
+        orgs: list[Organization],
+        agencies: list[tuple[str, str]],
+        countries: list[Country] = (),
+        after_verbs: frozenset[str] = frozenset(),
+        full_name_not_followed_by: dict[str, list[str]] | None = None,
+    ):
         self.divisions = {d.code: d for d in divisions}
         self.after_verbs = after_verbs
         endings = full_name_not_followed_by or {}
@@ -117,8 +124,11 @@ class Gazetteer:
         for d in divisions:
             # a full name that is a common noun (城区, 矿区) is linked when typed, never matched bare
             not_followed = tuple(w for end, words in endings.items() if d.name.endswith(end) for w in words)
-            self._add(Entry(d.name, "GPE", "gpe.admin.full", 70, (d.code,), d.name,
-                            "any" if d.name_keep else "lookup_only", not_followed))
+            self._add(
+                Entry(
+                    d.name, "GPE", "gpe.admin.full", 70, (d.code,), d.name, "any" if d.name_keep else "lookup_only", not_followed
+                )
+            )
             for s in d.short:
                 if s.keep:
                     self._add(Entry(s.text, "GPE", "gpe.admin.short", 55, (d.code,), d.name))
@@ -170,7 +180,9 @@ class Gazetteer:
                     if m.normalized != e.normalized:
                         m.normalized = m.normalized if len(m.kb_ids) == 1 else None
                 else:
-                    merged[e.label] = Entry(e.text, e.label, e.source, e.priority, e.kb_ids, e.normalized, e.context, e.not_followed_by)
+                    merged[e.label] = Entry(
+                        e.text, e.label, e.source, e.priority, e.kb_ids, e.normalized, e.context, e.not_followed_by
+                    )
             self.entries[text] = list(merged.values())
 
     # -- lookups --------------------------------------------------------
@@ -191,8 +203,18 @@ class Gazetteer:
             for e in self.entries[text[i:j]]:
                 if not self._context_ok(text, i, j, e, word_starts, word_ends):
                     continue
-                out.append(Candidate(i, j, e.label, e.source, e.priority, kb_id=e.kb_ids[0] if len(e.kb_ids) == 1 else None,
-                                     normalized=e.normalized, attrs={"kb_ids": e.kb_ids} if e.kb_ids else {}))
+                out.append(
+                    Candidate(
+                        i,
+                        j,
+                        e.label,
+                        e.source,
+                        e.priority,
+                        kb_id=e.kb_ids[0] if len(e.kb_ids) == 1 else None,
+                        normalized=e.normalized,
+                        attrs={"kb_ids": e.kb_ids} if e.kb_ids else {},
+                    )
+                )
         return out
 
     def _context_ok(self, text: str, i: int, j: int, e: Entry, starts: set[int] | None, ends: set[int] | None) -> bool:

@@ -123,7 +123,7 @@ def _parse_number(text: str) -> float:
     if "点" in text:
         head, _, tail = text.partition("点")
         frac = "".join(ch for ch in tail if ch in DIGITS)
-        mult = tail[len(frac):]
+        mult = tail[len(frac) :]
         return _parse_plain(f"{head}点{frac}") * multiplier(mult)
     return float(_parse_chinese_int(text))
 

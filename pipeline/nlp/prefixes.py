@@ -21,8 +21,7 @@ def prefixes_of(names: Iterable[str], min_len: int = 1) -> frozenset[str]:
     return frozenset(name[:k] for name in names for k in range(min_len, len(name) + 1))
 
 
-def name_ends(text: str, start: int, prefixes: Collection[str], names: Collection[str],
-              min_len: int, max_len: int) -> list[int]:
+def name_ends(text: str, start: int, prefixes: Collection[str], names: Collection[str], min_len: int, max_len: int) -> list[int]:
     """Ends (ascending) of the names that begin at ``start``, ``min_len`` to ``max_len`` long."""
     ends = []
     for end in range(start + min_len, min(len(text), start + max_len) + 1):
@@ -34,16 +33,17 @@ def name_ends(text: str, start: int, prefixes: Collection[str], names: Collectio
     return ends
 
 
-def find_names_py(text: str, prefixes: Collection[str], names: Collection[str],
-                  min_len: int, max_len: int) -> list[tuple[int, int]]:
+def find_names_py(
+    text: str, prefixes: Collection[str], names: Collection[str], min_len: int, max_len: int
+) -> list[tuple[int, int]]:
     """(start, end) of every name in ``text``: starts ascending, the longest name
     first at each start (the plain-Python twin of the compiled ``find_names``)."""
-    return [(i, j) for i in range(len(text) - min_len + 1)
-            for j in reversed(name_ends(text, i, prefixes, names, min_len, max_len))]
+    return [
+        (i, j) for i in range(len(text) - min_len + 1) for j in reversed(name_ends(text, i, prefixes, names, min_len, max_len))
+    ]
 
 
-def find_names(text: str, prefixes: Collection[str], names: Collection[str],
-               min_len: int, max_len: int) -> list[tuple[int, int]]:
+def find_names(text: str, prefixes: Collection[str], names: Collection[str], min_len: int, max_len: int) -> list[tuple[int, int]]:
     """(start, end) of every name in ``text``: starts ascending, the longest name
     first at each start. ``prefixes`` is ``prefixes_of(names, min_len)``."""
     if _find_names_c is not None:

@@ -31,7 +31,14 @@ from pipeline.records import QuantityValues
 from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_jsonl, load_yaml, rule_path
 
 Kind = Literal["currency", "percent", "measure", "time", "counter", "noun"]
-LABEL_OF_KIND = {"currency": "MONEY", "percent": "PERCENT", "time": "DATE", "measure": "QUANTITY", "counter": "QUANTITY", "noun": "QUANTITY"}
+LABEL_OF_KIND = {
+    "currency": "MONEY",
+    "percent": "PERCENT",
+    "time": "DATE",
+    "measure": "QUANTITY",
+    "counter": "QUANTITY",
+    "noun": "QUANTITY",
+}
 
 
 class Unit(StrictModel):
@@ -103,8 +110,6 @@ class Quantity(QuantityValues):
             self.qualifier = "="
 
 
-
-
 NUM_AR = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
 NUM_CN = r"[零〇○一二两三四五六七八九十百千万亿廿卅]+(?:点[零〇○一二三四五六七八九]+[万亿]*)?"
 BARE_MULT = r"[十百千](?:[十百千]?[万亿])+"
@@ -115,8 +120,31 @@ SIGN = r"(?:(?<![\d.])[-−]|负(?=[\d零一二三四五六七八九两]))"
 RANGE_SEP = r"[—–\-~～至到]"
 APPROX = r"(?:多|余|来|几)"
 CN_YEAR = r"[〇○零一二三四五六七八九]{4}"
-REL_DATES = ["今年", "去年", "明年", "前年", "后年", "今天", "昨天", "明天", "本月", "上月", "下月", "当月", "本周", "上周", "下周",
-             "上半年", "下半年", "今年上半年", "今年下半年", "年内", "年底", "年初", "今明两年"]
+REL_DATES = [
+    "今年",
+    "去年",
+    "明年",
+    "前年",
+    "后年",
+    "今天",
+    "昨天",
+    "明天",
+    "本月",
+    "上月",
+    "下月",
+    "当月",
+    "本周",
+    "上周",
+    "下周",
+    "上半年",
+    "下半年",
+    "今年上半年",
+    "今年下半年",
+    "年内",
+    "年底",
+    "年初",
+    "今明两年",
+]
 PERIOD_HEAD = ["未来", "今后", "过去", "近", "此后", "前"]
 # a quarter, half or season of a year, the year named or relative (今年一季度, 今年前三季度,
 # 去年下半年, 2018秋冬季): one DATE, not the year alone
@@ -149,7 +177,11 @@ class QuantityGrammar:
         # a multiplier character that begins a unit is the unit's (13.5千米 is 13.5 km, not 13,500 米)
         mult_units = [u for u in self.units if u[0] in "十百千万亿"]
         # and an approximation word may stand before the multiplier: 40多万公里 (more than 400,000 km)
-        number = NUMBER.replace("[十百千万亿]*", f"(?:[多余](?=[万亿]))?(?:(?!{alternation(mult_units)})[十百千万亿])*") if mult_units else NUMBER
+        number = (
+            NUMBER.replace("[十百千万亿]*", f"(?:[多余](?=[万亿]))?(?:(?!{alternation(mult_units)})[十百千万亿])*")
+            if mult_units
+            else NUMBER
+        )
         # a unit that begins with an approximation word is the unit's (35多米尼加比索, not 35多 + 米)
         approx = f"{_not_before(self._units_beginning('多余来几'))}{APPROX}"
         self.quantity = re.compile(
@@ -160,18 +192,24 @@ class QuantityGrammar:
         self._currency_prefix = re.compile(f"(?:{alternation(spec.currency_prefixes)})$") if spec.currency_prefixes else None
         self._per = re.compile(f"/(?P<per>{alternation(spec.rate_denominators)})(?![A-Za-z])") if spec.rate_denominators else None
         heads = "百万分之|千分之|万分之|百分之"
-        self.percent_cn = re.compile(f"(?P<head>{heads})(?P<n1>{NUMBER})(?:(?P<sep>{RANGE_SEP})(?P<h2>{heads})?(?P<n2>{NUMBER}))?")
+        self.percent_cn = re.compile(
+            f"(?P<head>{heads})(?P<n1>{NUMBER})(?:(?P<sep>{RANGE_SEP})(?P<h2>{heads})?(?P<n2>{NUMBER}))?"
+        )
         # 三成, 8成, 6.5成, 三成半, 半成, 75折, 对折 (a price at that share)
-        self.cheng = re.compile(r"(?:(?P<n1>[一二三四五六七八九两]|\d+(?:\.\d+)?)(?P<kind>成|折)(?P<half>半)?|(?P<special>半成|对折))"
-                                r"(?![为员功立果本熟就都长交型效绩品果])")
+        self.cheng = re.compile(
+            r"(?:(?P<n1>[一二三四五六七八九两]|\d+(?:\.\d+)?)(?P<kind>成|折)(?P<half>半)?|(?P<special>半成|对折))"
+            r"(?![为员功立果本熟就都长交型效绩品果])"
+        )
         # 6角8分钱, 五元三毛, 3块5毛: money in yuan, jiao and fen
         digit = r"[\d一二三四五六七八九两]"
         # (the jiao digit is no last digit of a longer number, and 毛 no first character of a
         # currency's name: 35毛里求斯卢比)
         not_jiao = _not_before(t[1:] for t in self._units_beginning("角毛"))
-        self.jiao_fen = re.compile(f"(?:(?P<yuan>{NUMBER})(?:元|块)|(?<![\\d.]))(?P<jiao>{digit})(?:角|毛){not_jiao}"
-                                   f"(?:(?P<fen>{digit})分)?(?P<qian>钱)?"
-                                   f"|(?P<yuan2>{NUMBER})(?:元|块)(?P<fen2>{digit})分(?P<qian2>钱)?")
+        self.jiao_fen = re.compile(
+            f"(?:(?P<yuan>{NUMBER})(?:元|块)|(?<![\\d.]))(?P<jiao>{digit})(?:角|毛){not_jiao}"
+            f"(?:(?P<fen>{digit})分)?(?P<qian>钱)?"
+            f"|(?P<yuan2>{NUMBER})(?:元|块)(?P<fen2>{digit})分(?P<qian2>钱)?"
+        )
         # $100, ¥500, €3.5亿, HK$20: a currency symbol before the amount (units.yaml: currency_symbols)
         symbols = spec.currency_symbols
         self.money_symbol = re.compile(f"(?P<sym>{alternation(symbols)})(?P<n1>{NUM_AR}[万亿]*)") if symbols else None
@@ -185,7 +223,9 @@ class QuantityGrammar:
         )
         self.date_rel = re.compile(alternation(REL_DATES))
         self.date_part = re.compile(f"{_YEAR_REF}(?:{QUARTER}|{SEASON})|(?<![年\\d]){QUARTER}(?![度])")
-        self.date_period = re.compile(f"(?P<head>{alternation(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|月(?!份)|天)")
+        self.date_period = re.compile(
+            f"(?P<head>{alternation(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|月(?!份)|天)"
+        )
         q = spec.qualifiers
         self.before = sorted(((w, sym) for sym, ws in q.before.items() for w in ws), key=lambda x: -len(x[0]))
         self.after = sorted(((w, sym) for sym, ws in q.after.items() for w in ws), key=lambda x: -len(x[0]))
@@ -218,7 +258,7 @@ class QuantityGrammar:
         taken = [False] * (len(text) + 1)
 
         def add(q: Quantity) -> None:
-            if q.end <= q.start or any(taken[q.start:q.end]):
+            if q.end <= q.start or any(taken[q.start : q.end]):
                 return
             for k in range(q.start, q.end):
                 taken[k] = True
@@ -229,9 +269,19 @@ class QuantityGrammar:
                 value = parse_number(m.group("n1"))
             except ValueError:
                 continue
-            add(Quantity(m.start(), m.end(), "DATE", "date.period", value=value, unit=m.group("unit"),
-                         unit_normalized="a" if m.group("unit") == "年" else None, value_normalized=value,
-                         qualifier=">" if m.group("a1") in ("多", "余") else "="))
+            add(
+                Quantity(
+                    m.start(),
+                    m.end(),
+                    "DATE",
+                    "date.period",
+                    value=value,
+                    unit=m.group("unit"),
+                    unit_normalized="a" if m.group("unit") == "年" else None,
+                    value_normalized=value,
+                    qualifier=">" if m.group("a1") in ("多", "余") else "=",
+                )
+            )
         for m in self.date_part.finditer(text):
             add(Quantity(m.start(), m.end(), "DATE", "date.part_of_year"))
         dates = [self._date(m) for m in self.date_abs.finditer(text) if not self._not_after(text, m.start(), None)]
@@ -258,8 +308,19 @@ class QuantityGrammar:
             except ValueError:
                 continue
             v = round(yuan + jiao / 10 + fen / 100, 6)
-            add(Quantity(m.start(), m.end(), "MONEY", "quantity:cur.cny_jiao_fen", value=v, unit="元",
-                         unit_normalized="CNY", value_normalized=v, qualifier=self.qualifier(text, m.start(), m.end(), None)))
+            add(
+                Quantity(
+                    m.start(),
+                    m.end(),
+                    "MONEY",
+                    "quantity:cur.cny_jiao_fen",
+                    value=v,
+                    unit="元",
+                    unit_normalized="CNY",
+                    value_normalized=v,
+                    qualifier=self.qualifier(text, m.start(), m.end(), None),
+                )
+            )
         if self.money_symbol is not None:
             for m in self.money_symbol.finditer(text):
                 try:
@@ -267,8 +328,19 @@ class QuantityGrammar:
                 except ValueError:
                     continue
                 code = self.spec.currency_symbols[m.group("sym")]
-                add(Quantity(m.start(), m.end(), "MONEY", f"quantity:sym.{code.lower()}", value=v, unit=m.group("sym"),
-                             unit_normalized=code, value_normalized=v, qualifier=self.qualifier(text, m.start(), m.end(), None)))
+                add(
+                    Quantity(
+                        m.start(),
+                        m.end(),
+                        "MONEY",
+                        f"quantity:sym.{code.lower()}",
+                        value=v,
+                        unit=m.group("sym"),
+                        unit_normalized=code,
+                        value_normalized=v,
+                        qualifier=self.qualifier(text, m.start(), m.end(), None),
+                    )
+                )
         for m in self.quantity.finditer(text):
             q = self._quantity(text, m)
             if q is not None:
@@ -282,9 +354,19 @@ class QuantityGrammar:
                 # 75折 is 75 %, 7折 and 6.5成 are 70 % and 65 %; 三成半 is 35 %
                 v = n_value if kind == "折" and n_value >= 10 else n_value * 10.0
                 v += 5.0 if m.group("half") else 0.0
-            add(Quantity(m.start(), m.end(), "PERCENT", f"quantity:pct.{'cheng' if kind == '成' else 'zhe'}",
-                         value=v, unit=kind, unit_normalized="%", value_normalized=v,
-                         qualifier=self.qualifier(text, m.start(), m.end(), None)))
+            add(
+                Quantity(
+                    m.start(),
+                    m.end(),
+                    "PERCENT",
+                    f"quantity:pct.{'cheng' if kind == '成' else 'zhe'}",
+                    value=v,
+                    unit=kind,
+                    unit_normalized="%",
+                    value_normalized=v,
+                    qualifier=self.qualifier(text, m.start(), m.end(), None),
+                )
+            )
         found.sort(key=lambda q: q.start)
         return found
 
@@ -344,8 +426,12 @@ class QuantityGrammar:
             return None  # a calendar year: the date grammar's job
         if unit.kind == "noun" and is_cn and len(n1) == 1:
             return None  # 两国, 三省: too often part of words
-        half = unit.kind in ("measure", "counter", "time") and v2 is None and text.startswith("半", end) \
+        half = (
+            unit.kind in ("measure", "counter", "time")
+            and v2 is None
+            and text.startswith("半", end)
             and not text.startswith(("半年", "半月", "半天", "半小时", "半个"), end)
+        )
         if half:  # 两吨半, 三斤半: half a unit more
             end += 1
             v1 += 0.5
@@ -379,8 +465,14 @@ class QuantityGrammar:
         out: list[Quantity] = []
         for q in dates:
             prev = out[-1] if out else None
-            if (prev is not None and prev.source == "date.absolute" and q.start == prev.end + 1
-                    and re.fullmatch(RANGE_SEP, text[prev.end]) and prev.value_low is None and q.value_low is None):
+            if (
+                prev is not None
+                and prev.source == "date.absolute"
+                and q.start == prev.end + 1
+                and re.fullmatch(RANGE_SEP, text[prev.end])
+                and prev.value_low is None
+                and q.value_low is None
+            ):
                 out[-1] = Quantity(prev.start, q.end, "DATE", "date.absolute")
                 continue
             out.append(q)

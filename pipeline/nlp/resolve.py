@@ -40,9 +40,16 @@ def type_place(text: str, gazetteer: Gazetteer, entity_rules: EntityRules | None
     entry = gazetteer.lookup(text)
     if entry is not None:
         kb = entry.kb_ids
-        return entry.label, Candidate(0, 0, entry.label, entry.source, entry.priority,
-                                      kb_id=kb[0] if len(kb) == 1 else None, normalized=entry.normalized,
-                                      attrs={"kb_ids": kb} if kb else {})
+        return entry.label, Candidate(
+            0,
+            0,
+            entry.label,
+            entry.source,
+            entry.priority,
+            kb_id=kb[0] if len(kb) == 1 else None,
+            normalized=entry.normalized,
+            attrs={"kb_ids": kb} if kb else {},
+        )
     if entity_rules is not None:
         if entity_rules.org_suffix.search(text):
             return "ORG", None
@@ -99,8 +106,9 @@ def _coordinated_bodies(cand: Candidate, rules: list[Candidate]) -> bool:
     parent (中国石油西南油气田公司重庆气矿) is tiled by candidates of different rules, and stays."""
     if cand.label != "ORG":
         return False
-    tiles = sorted((r for r in rules if r.label == "ORG" and cand.start <= r.start and r.end <= cand.end),
-                   key=lambda r: (r.start, -r.end))
+    tiles = sorted(
+        (r for r in rules if r.label == "ORG" and cand.start <= r.start and r.end <= cand.end), key=lambda r: (r.start, -r.end)
+    )
     pos, parts, source = cand.start, 0, None
     for r in tiles:
         if r.start == pos and (source is None or r.source == source):
@@ -108,8 +116,9 @@ def _coordinated_bodies(cand: Candidate, rules: list[Candidate]) -> bool:
     return parts >= 2 and pos == cand.end
 
 
-def _conflicts(text: str, cand: Candidate, rules: list[Candidate], entity_rules: EntityRules,
-               starts: set[int] | None, ends: set[int] | None) -> bool:
+def _conflicts(
+    text: str, cand: Candidate, rules: list[Candidate], entity_rules: EntityRules, starts: set[int] | None, ends: set[int] | None
+) -> bool:
     if any(r.start == cand.start and r.end == cand.end for r in rules):
         return False
     if _address_chain(cand, rules) or _coordinated_bodies(cand, rules):
@@ -129,30 +138,51 @@ def _conflicts(text: str, cand: Candidate, rules: list[Candidate], entity_rules:
     # a boundary is sound where a word or a rule inside the span starts or ends
     # (美国财政部 in 美国财政部长: the rule's 财政部 ends where the model's span does)
     # and where an organisation's head begins a title (委内瑞拉能矿部 in 委内瑞拉能矿部长)
-    titled = cand.label == "ORG" and text[cand.end - 1:cand.end + 1] in entity_rules.head_titles
-    aligned = starts is None or ends is None or (
-        (cand.start in starts or any(r.start == cand.start for r in inner))
-        and (cand.end in ends or titled or any(r.end == cand.end for r in inner)))
+    titled = cand.label == "ORG" and text[cand.end - 1 : cand.end + 1] in entity_rules.head_titles
+    aligned = (
+        starts is None
+        or ends is None
+        or (
+            (cand.start in starts or any(r.start == cand.start for r in inner))
+            and (cand.end in ends or titled or any(r.end == cand.end for r in inner))
+        )
+    )
     # 川东石 around 川东: a one-character slip past the rule's end, or not on word
     # boundaries (a character before it is a name of its own: 白俄罗斯 around 俄罗斯;
     # a place suffix after it makes another place: 墨西哥城 around 墨西哥)
     # (a place suffix after a name that already ends in one is a slip too: 乐堂村 + 村 of 村医)
-    return not aligned or any(cand.length - r.length == 1 and r.start == cand.start
-                              and (text[cand.end - 1:cand.end] not in entity_rules.place_suffix_chars
-                                   or text[r.end - 1:r.end] in entity_rules.place_suffix_chars) for r in inner)
+    return not aligned or any(
+        cand.length - r.length == 1
+        and r.start == cand.start
+        and (
+            text[cand.end - 1 : cand.end] not in entity_rules.place_suffix_chars
+            or text[r.end - 1 : r.end] in entity_rules.place_suffix_chars
+        )
+        for r in inner
+    )
 
 
-def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_rules: EntityRules,
-            gazetteer: Gazetteer, word_starts: set[int] | None = None,
-            word_ends: set[int] | None = None, disabled: tuple[str, ...] = ()) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
+def resolve(
+    text: str,
+    model: list[Candidate],
+    rules: list[Candidate],
+    entity_rules: EntityRules,
+    gazetteer: Gazetteer,
+    word_starts: set[int] | None = None,
+    word_ends: set[int] | None = None,
+    disabled: tuple[str, ...] = (),
+) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
     """Final non-overlapping entities, and the model spans removed by vetoes."""
     kept_model: list[Candidate] = []
     vetoed: list[tuple[Candidate, str]] = []
     model = [piece for cand in model for piece in _split_at_spaces(text, cand)]
     names = [c for c in model if c.label == "PERSON" and entity_rules.surname_at(text, c.start)]
     if names:
-        rules = [r for r in rules if not (r.source in _SHORT_PLACE_SOURCES and any(
-            n.start <= r.start and r.end <= n.end for n in names))]
+        rules = [
+            r
+            for r in rules
+            if not (r.source in _SHORT_PLACE_SOURCES and any(n.start <= r.start and r.end <= n.end for n in names))
+        ]
     model = [c for c in model if not _conflicts(text, c, rules, entity_rules, word_starts, word_ends)]
     for cand in model:
         veto = entity_rules.veto(text, cand)
@@ -162,7 +192,7 @@ def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_ru
         if cand.label == "PERSON" and entity_rules.org_suffix.search(text, cand.start, cand.end):
             cand.label = "ORG"  # 阿里巴巴集团: a name that ends in an organisation's head is one
         if cand.label == "LOC":
-            label, entry = type_place(text[cand.start:cand.end], gazetteer, entity_rules)
+            label, entry = type_place(text[cand.start : cand.end], gazetteer, entity_rules)
             cand.label = label
             if entry is not None:
                 cand.kb_id, cand.normalized, cand.attrs = entry.kb_id, entry.normalized, {**cand.attrs, **entry.attrs}
@@ -172,7 +202,7 @@ def resolve(text: str, model: list[Candidate], rules: list[Candidate], entity_ru
     taken = [False] * (len(text) + 1)
     out = []
     for cand in pool:
-        if cand.end <= cand.start or any(taken[cand.start:cand.end]):
+        if cand.end <= cand.start or any(taken[cand.start : cand.end]):
             continue
         for k in range(cand.start, cand.end):
             taken[k] = True

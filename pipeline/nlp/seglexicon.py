@@ -45,8 +45,7 @@ def _banned() -> frozenset[str]:
     """Characters pkuseg's node string never holds as themselves."""
     from spacy_pkuseg.feature_extractor import FeatureExtractor
 
-    return frozenset(FeatureExtractor.num | FeatureExtractor.letter | set(FeatureExtractor.keywords)
-                     | set(NODE_CHARS.values()))
+    return frozenset(FeatureExtractor.num | FeatureExtractor.letter | set(FeatureExtractor.keywords) | set(NODE_CHARS.values()))
 
 
 def usable(word: str) -> bool:
@@ -83,7 +82,7 @@ def spans(t: str, lexicon: frozenset[str] | set[str]) -> tuple[np.ndarray, np.nd
     contains = lexicon.__contains__
     # lengths in ascending order: a longer word's value overwrites a shorter one's
     for length in range(MIN_LEN, min(MAX_LEN, n) + 1):
-        starts = [i for i in range(n - length + 1) if contains(t[i:i + length])]
+        starts = [i for i in range(n - length + 1) if contains(t[i : i + length])]
         if not starts:
             continue
         k = min(length, CAP)

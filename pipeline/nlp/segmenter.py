@@ -53,9 +53,7 @@ class Segmenter:
     def __init__(self, model_dir: str | os.PathLike, user_dict: str | os.PathLike | None = None, fast: bool = True):
         self.model_dir = Path(model_dir)
         if not (self.model_dir / "features.msgpack").is_file() or not (self.model_dir / "weights.npz").is_file():
-            raise FileNotFoundError(
-                f"no pkuseg model in {self.model_dir} (features.msgpack, weights.npz): run `make models`"
-            )
+            raise FileNotFoundError(f"no pkuseg model in {self.model_dir} (features.msgpack, weights.npz): run `make models`")
         self.user_dict = Path(user_dict) if user_dict else None
         if self.user_dict is not None and not self.user_dict.is_file():
             raise FileNotFoundError(f"pkuseg user dictionary {self.user_dict} not found")

@@ -189,19 +189,24 @@ class CharWordTokenizer:
         doc.user_data[TEXT] = text
         return doc
 
-    def _columns(self, text: str, chars: list[str], spaces: list[bool],
-                 plain: bool) -> tuple[list[int], np.ndarray, tuple[list[int], list[int]] | None]:
+    def _columns(
+        self, text: str, chars: list[str], spaces: list[bool], plain: bool
+    ) -> tuple[list[int], np.ndarray, tuple[list[int], list[int]] | None]:
         """The attributes set on the tokens (MORPH with a lexicon or bigrams; LEMMA and TAG
         with word features), their keys (a row per token) and the word boundaries."""
-        attrs = (([MORPH] if self.lexicon is not None else []) + ([NORM] if self.bigrams else [])
-                 + ([LEMMA, TAG] if self.use_words else []))
+        attrs = (
+            ([MORPH] if self.lexicon is not None else [])
+            + ([NORM] if self.bigrams else [])
+            + ([LEMMA, TAG] if self.use_words else [])
+        )
         columns = np.empty((len(chars), len(attrs)), dtype=np.uint64)
         bounds = None
         if self.use_words:
             lemma_col, tag_col = len(attrs) - 2, len(attrs) - 1
             if plain and word_columns is not None and self.compiled:
-                bounds = word_columns(self.segmenter.cut(text), self.vocab.strings.add, self._tag_key_table(),
-                                      columns, lemma_col, tag_col)
+                bounds = word_columns(
+                    self.segmenter.cut(text), self.vocab.strings.add, self._tag_key_table(), columns, lemma_col, tag_col
+                )
             if bounds is None:
                 lemmas, tags, bounds = self._word_keys(text, chars, spaces, plain)
                 columns[:, lemma_col] = lemmas
@@ -235,8 +240,9 @@ class CharWordTokenizer:
             self._tag_table = table
         return self._tag_table
 
-    def _word_keys(self, text: str, chars: list[str], spaces: list[bool],
-                   plain: bool) -> tuple[list[int], list[int], tuple[list[int], list[int]]]:
+    def _word_keys(
+        self, text: str, chars: list[str], spaces: list[bool], plain: bool
+    ) -> tuple[list[int], list[int], tuple[list[int], list[int]]]:
         """LEMMA and TAG string keys of each token, and the word boundaries (ascending);
         ``plain``: ``text`` has no whitespace, so its tokens are its characters."""
         add = self.vocab.strings.add
@@ -262,7 +268,9 @@ class CharWordTokenizer:
         lemma_strs, tag_strs, (starts_set, ends_set) = self._word_features(text, chars, spaces)
         return [add(x) for x in lemma_strs], [add(x) for x in tag_strs], (sorted(starts_set), sorted(ends_set))
 
-    def _word_features(self, text: str, chars: list[str], spaces: list[bool]) -> tuple[list[str], list[str], tuple[set[int], set[int]]]:
+    def _word_features(
+        self, text: str, chars: list[str], spaces: list[bool]
+    ) -> tuple[list[str], list[str], tuple[set[int], set[int]]]:
         words = self.segmenter.cut(text) if text.strip() else []
         # words cover the non-space characters in order (normalised one for one)
         per_char_word: list[str] = []
@@ -299,8 +307,12 @@ class CharWordTokenizer:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        cfg = {"use_words": self.use_words, "user_dict": bool(self.user_dict), "bigrams": self.bigrams,
-               "lexicon": bool(self.lexicon_path)}
+        cfg = {
+            "use_words": self.use_words,
+            "user_dict": bool(self.user_dict),
+            "bigrams": self.bigrams,
+            "lexicon": bool(self.lexicon_path),
+        }
         srsly.write_json(path / "cfg.json", cfg)
         if self.lexicon_path and self.lexicon_path.resolve() != (path / "lexicon.txt").resolve():
             shutil.copy(self.lexicon_path, path / "lexicon.txt")
@@ -340,7 +352,10 @@ class CharWordTokenizer:
 
 
 def create_tokenizer(
-    segmenter_dir: str | None = None, user_dict: str | None = None, use_words: bool = True, bigrams: bool = False,
+    segmenter_dir: str | None = None,
+    user_dict: str | None = None,
+    use_words: bool = True,
+    bigrams: bool = False,
     lexicon: str | None = None,
 ) -> Callable[..., CharWordTokenizer]:
     def make(nlp) -> CharWordTokenizer:

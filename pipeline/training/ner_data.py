@@ -159,8 +159,41 @@ def read_cluener(path: str | Path, source: str = "cluener") -> Iterator[Sample]:
 
 # Word endings that make a PKU-tagged word the head of a compound organisation
 # name (the corpus lost its [..]nt brackets): such regions become "missing".
-_ORG_HEADS = ("委员会", "公司", "集团", "大学", "学院", "研究所", "研究院", "银行", "协会", "学会", "医院", "中心",
-              "电台", "电视台", "报社", "部", "局", "厅", "署", "院", "所", "厂", "社", "报", "会", "委", "办", "处", "队", "团", "军", "党", "组")
+_ORG_HEADS = (
+    "委员会",
+    "公司",
+    "集团",
+    "大学",
+    "学院",
+    "研究所",
+    "研究院",
+    "银行",
+    "协会",
+    "学会",
+    "医院",
+    "中心",
+    "电台",
+    "电视台",
+    "报社",
+    "部",
+    "局",
+    "厅",
+    "署",
+    "院",
+    "所",
+    "厂",
+    "社",
+    "报",
+    "会",
+    "委",
+    "办",
+    "处",
+    "队",
+    "团",
+    "军",
+    "党",
+    "组",
+)
 _NOMINAL = {"n", "ns", "nz", "nt", "j", "vn", "b", "an", "nr", "m", "f"}
 
 
@@ -195,7 +228,7 @@ def _pd1998_name_runs(path: str | Path) -> list[list[str]]:
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             tokens = _pd1998_tokens(line)
-            runs.extend([w for w, _ in tokens[a:b + 1]] for a, b in _nr_runs(tokens))
+            runs.extend([w for w, _ in tokens[a : b + 1]] for a, b in _nr_runs(tokens))
     return runs
 
 
@@ -242,7 +275,7 @@ def _person_names(runs: list[list[str]], surnames: frozenset[str], min_count: in
     counts: dict[str, int] = {}
     for words in runs:
         for i, j in split_names(words, surnames):
-            name = "".join(words[i:j + 1])
+            name = "".join(words[i : j + 1])
             if len(name) >= 2:
                 counts[name] = counts.get(name, 0) + 1
     return {n for n, c in counts.items() if c >= min_count}
@@ -253,9 +286,42 @@ PD1998_LABELS = ("PERSON", "LOC", "ORG")
 
 # heads that make a proper-name-initial nominal run an organisation name
 # (中国/ns 国际/n 广播/vn 电台/n -> 中国国际广播电台)
-_ORG_COMPOUND_HEADS = ("委员会", "公司", "集团", "大学", "学院", "研究所", "研究院", "银行", "协会", "学会", "医院",
-                       "电台", "电视台", "报社", "出版社", "通讯社", "法院", "检察院", "政府", "部", "局", "厅", "署",
-                       "委", "办", "厂", "中心", "党", "联合会", "基金会", "组织", "理事会", "议会", "代表团")
+_ORG_COMPOUND_HEADS = (
+    "委员会",
+    "公司",
+    "集团",
+    "大学",
+    "学院",
+    "研究所",
+    "研究院",
+    "银行",
+    "协会",
+    "学会",
+    "医院",
+    "电台",
+    "电视台",
+    "报社",
+    "出版社",
+    "通讯社",
+    "法院",
+    "检察院",
+    "政府",
+    "部",
+    "局",
+    "厅",
+    "署",
+    "委",
+    "办",
+    "厂",
+    "中心",
+    "党",
+    "联合会",
+    "基金会",
+    "组织",
+    "理事会",
+    "议会",
+    "代表团",
+)
 
 
 def _org_compounds(tokens: list[tuple[str, str]]) -> list[tuple[int, int]]:
@@ -270,13 +336,15 @@ def _org_compounds(tokens: list[tuple[str, str]]) -> list[tuple[int, int]]:
         # start at the first proper name of the run (ns/nt/nz/j)
         while k < i and tokens[k][1] not in ("ns", "nt", "nz", "j"):
             k += 1
-        if k < i and sum(len(w) for w, _ in tokens[k:i + 1]) >= 4 and not (out and out[-1][1] >= k):
+        if k < i and sum(len(w) for w, _ in tokens[k : i + 1]) >= 4 and not (out and out[-1][1] >= k):
             out.append((k, i))
     return out
 
 
 def read_pd1998_silver(
-    path: str | Path, source: str = "pd1998-silver", labels: Iterable[str] = PD1998_LABELS,
+    path: str | Path,
+    source: str = "pd1998-silver",
+    labels: Iterable[str] = PD1998_LABELS,
     org_compounds: bool = False,
 ) -> Iterator[Sample]:
     """People's Daily 1998-01 as silver NER: nr -> PERSON, ns -> LOC, nt -> ORG.
@@ -346,7 +414,7 @@ def read_pd1998_silver(
                     j = i
                     while j + 1 < len(tokens) and tokens[j + 1][1] == "nr" and j + 1 not in missing_words:
                         j += 1
-                    for a, b in split_names([w for w, _ in tokens[i:j + 1]], surnames):
+                    for a, b in split_names([w for w, _ in tokens[i : j + 1]], surnames):
                         spans.append((starts[i + a], starts[i + b] + len(tokens[i + b][0]), "PERSON"))
                     i = j + 1
                     continue

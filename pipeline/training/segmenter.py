@@ -91,7 +91,9 @@ def bakeoff_splits(pd_path: str | Path, vocabulary: set[str], min_count: int = 3
     return splits
 
 
-def prepare(pd_path: str | Path, out_dir: str | Path, dev_every: int = 50, extra_words: str | Path | None = None) -> dict[str, int]:
+def prepare(
+    pd_path: str | Path, out_dir: str | Path, dev_every: int = 50, extra_words: str | Path | None = None
+) -> dict[str, int]:
     """Write ``train.txt`` and ``dev.txt`` (space-separated words) for pkuseg.
 
     ``extra_words`` is the SIGHAN PKU *training* word list (one word per line).
@@ -126,8 +128,13 @@ def prepare(pd_path: str | Path, out_dir: str | Path, dev_every: int = 50, extra
             n_train += 1
         for word in vocabulary:
             tr.write(word + "\n")
-    return {"train_sentences": n_train, "dev_sentences": n_dev, "extra_words": len(vocabulary),
-            "split_types": len(splits), "split_tokens": n_split}
+    return {
+        "train_sentences": n_train,
+        "dev_sentences": n_dev,
+        "extra_words": len(vocabulary),
+        "split_types": len(splits),
+        "split_tokens": n_split,
+    }
 
 
 def build_lexicon(out: str | Path, source: str | Path | None = None) -> dict[str, str | int]:
@@ -140,12 +147,21 @@ def build_lexicon(out: str | Path, source: str | Path | None = None) -> dict[str
     source = Path(source) if source else corpora.jieba_dictionary()
     with open(source, encoding="utf-8") as fh:
         words = [normalize(line.split()[0]) for line in fh if line.strip()]
-    return {"lexicon_source": str(source), "lexicon_words": seglexicon.write_lexicon(words, out),
-            "lexicon_source_words": len(words)}
+    return {
+        "lexicon_source": str(source),
+        "lexicon_words": seglexicon.write_lexicon(words, out),
+        "lexicon_source_words": len(words),
+    }
 
 
-def train(train_file: str | Path, dev_file: str | Path, model_dir: str | Path, iterations: int = 10, threads: int = 2,
-          lexicon: str | Path | None = None) -> Path:
+def train(
+    train_file: str | Path,
+    dev_file: str | Path,
+    model_dir: str | Path,
+    iterations: int = 10,
+    threads: int = 2,
+    lexicon: str | Path | None = None,
+) -> Path:
     """Train a pkuseg model into ``model_dir`` (features.msgpack + weights.npz).
 
     With ``lexicon`` (a word list, see ``pipeline.nlp.seglexicon``) the model
@@ -189,7 +205,7 @@ def prune(src: str | Path, dst: str | Path, threshold: float = 0.05) -> dict[str
     n_tag, n_feature = (int(x) for x in npz["sizes"])
     w = npz["w"]
     node = w[: n_tag * n_feature].reshape(n_feature, n_tag)
-    edge = w[n_tag * n_feature:]
+    edge = w[n_tag * n_feature :]
     keep = np.abs(node).max(axis=1) >= threshold
     # feature 0 is reserved ("/" for unknown features) in pkuseg: keep the first ids
     old_to_new = {}
@@ -224,7 +240,9 @@ def read_gold(path: str | Path) -> list[list[str]]:
     return out
 
 
-def segment_gold(model_dir: str | Path, gold_file: str | Path, user_dict: str | Path | None = None) -> tuple[list[list[str]], list[list[str]]]:
+def segment_gold(
+    model_dir: str | Path, gold_file: str | Path, user_dict: str | Path | None = None
+) -> tuple[list[list[str]], list[list[str]]]:
     """The gold's words and the model's words for the same text.
 
     Input is normalised to half-width as at inference; gold words are

@@ -12,10 +12,7 @@ def test_plain_text_page_without_markdown():
 
 
 def test_section_heading_versus_new_article():
-    page = (
-        "# 大标题\n\n正文第一段。\n\n## 小标题\n\n正文第二段。\n\n"
-        "## 另一篇文章\n\n新华社上海5月1日电（记者 李华）今天开幕。\n"
-    )
+    page = "# 大标题\n\n正文第一段。\n\n## 小标题\n\n正文第二段。\n\n## 另一篇文章\n\n新华社上海5月1日电（记者 李华）今天开幕。\n"
     a, b = clean_text(page, "d")
     assert a.section_headings == ["小标题"]
     assert a.line_kinds == ["headline", "body", "heading", "body"]
@@ -67,8 +64,7 @@ def test_a_caption_line_that_ends_in_its_credit_is_a_caption():
     from pipeline.cleaning import clean_document
     from pipeline.records import Document
 
-    text = ("# 标题\n\n9月9日，实验小学的学生们向老师敬礼，祝福老师节日快乐。 王铮 杨东辉 摄\n\n"
-            "⑧3高超 秦林林 摄\n\n正文第一段。\n")
+    text = "# 标题\n\n9月9日，实验小学的学生们向老师敬礼，祝福老师节日快乐。 王铮 杨东辉 摄\n\n⑧3高超 秦林林 摄\n\n正文第一段。\n"
     (article,) = clean_document(Document(doc_id="d", path="p", encoding="utf-8", text=text, sha256="0"))
     assert set(article.photographers) >= {"王铮", "杨东辉", "高超", "秦林林"}
     assert "王铮" not in article.clean_text and "节日快乐" not in article.clean_text

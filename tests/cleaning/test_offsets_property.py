@@ -64,7 +64,7 @@ def test_offset_map_is_exact(page):
         for s in split_article(art):
             if s.start is not None:  # running text
                 assert 0 <= s.start < s.end <= len(art.clean_text)
-                assert s.text == art.clean_text[s.start:s.end]
+                assert s.text == art.clean_text[s.start : s.end]
             else:  # byline, dateline, caption, credit
                 assert s.kind in {"byline", "dateline", "caption", "credit"}
             assert 0 <= s.raw_start < s.raw_end <= len(page)

@@ -9,8 +9,18 @@ from tests.conftest import GOLD
 GOLD_ARTICLES = json.loads((GOLD / "000_f0d3a313825c072b.articles.json").read_text(encoding="utf-8"))
 
 FIELDS = [
-    "headline", "subheadline", "section_headings", "agency", "reporters", "correspondents",
-    "photographers", "dateline_place", "dateline_date", "continued_from", "truncated", "joined_breaks",
+    "headline",
+    "subheadline",
+    "section_headings",
+    "agency",
+    "reporters",
+    "correspondents",
+    "photographers",
+    "dateline_place",
+    "dateline_date",
+    "continued_from",
+    "truncated",
+    "joined_breaks",
 ]
 
 
@@ -31,8 +41,16 @@ def test_article_metadata_matches_gold(seed_articles, gold):
 def test_all_eight_column_breaks_joined(seed_articles):
     assert sum(a.joined_breaks for a in seed_articles) == 8
     text = "\n".join(a.clean_text for a in seed_articles)
-    for joined in ["重要增长极", "以科技创新引领", "创新平台，围绕", "增储上产的步伐", "地质构造，勘探难度",
-                   "开放平台、营商环境", "通道功能、促进", "提升川渝两地"]:
+    for joined in [
+        "重要增长极",
+        "以科技创新引领",
+        "创新平台，围绕",
+        "增储上产的步伐",
+        "地质构造，勘探难度",
+        "开放平台、营商环境",
+        "通道功能、促进",
+        "提升川渝两地",
+    ]:
         assert joined in text, joined
 
 
@@ -45,7 +63,17 @@ def test_real_paragraph_boundaries_stay(seed_articles):
 
 def test_bylines_and_caption_leave_running_text(seed_articles):
     text = "\n".join(a.clean_text for a in seed_articles)
-    for gone in ["□", "重庆日报记者", "通讯员", "周文霞", " 摄", "新华社北京7月10日电", "新渝报讯", "（上接1版）", "日前，云安010-X1井测试"]:
+    for gone in [
+        "□",
+        "重庆日报记者",
+        "通讯员",
+        "周文霞",
+        " 摄",
+        "新华社北京7月10日电",
+        "新渝报讯",
+        "（上接1版）",
+        "日前，云安010-X1井测试",
+    ]:
         assert gone not in text, gone
 
 
@@ -63,18 +91,18 @@ def test_raw_offsets_exact(seed_text, seed_articles):
             if s.start is None:  # metadata text: its characters are raw characters
                 assert "".join(seed_text[o] for o in s.offsets.offsets) == s.text
                 continue
-            raw = seed_text[s.raw_start:s.raw_end]
+            raw = seed_text[s.raw_start : s.raw_end]
             assert raw.startswith(s.text[:1]) and raw.endswith(s.text[-1:])
             # the raw span holds the sentence's characters, plus only what cleaning removed
-            squeezed = "".join(seed_text[o] for o in ot.offsets[s.start:s.end])
+            squeezed = "".join(seed_text[o] for o in ot.offsets[s.start : s.end])
             assert squeezed == s.text
-        raw_article = seed_text[art.raw_start:art.raw_end]
+        raw_article = seed_text[art.raw_start : art.raw_end]
         assert raw_article.strip() == raw_article
 
 
 def test_caption_raw_span(seed_text, seed_articles):
     cap = seed_articles[1].captions[0]
-    assert seed_text[cap.raw_start:cap.raw_end] == cap.text
+    assert seed_text[cap.raw_start : cap.raw_end] == cap.text
     assert cap.credit == "重庆日报通讯员 谭启云 徐锐 周文霞 摄"
 
 
@@ -93,4 +121,4 @@ def test_metadata_text_kept_as_sentences_with_raw_offsets(seed_text, seed_articl
     ]
     for a in seed_articles:
         for s in split_article(a):
-            assert seed_text[s.raw_start:s.raw_end] == s.text or s.start is not None
+            assert seed_text[s.raw_start : s.raw_end] == s.text or s.start is not None

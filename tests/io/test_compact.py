@@ -24,8 +24,9 @@ def _snapshot(out):
 def output(prefect_harness, tmp_path):
     from pipeline.flows import extract
 
-    pages = write_numbered_pages(tmp_path / "pages", 9,
-                                 lambda i: f"# 第{i}号通知\n\n重庆市科技局发布通知，全市新增企业{100 + i}家，投入资金{i + 2}亿元。")
+    pages = write_numbered_pages(
+        tmp_path / "pages", 9, lambda i: f"# 第{i}号通知\n\n重庆市科技局发布通知，全市新增企业{100 + i}家，投入资金{i + 2}亿元。"
+    )
     (pages / "bad.txt").write_bytes(b"")
     (pages / "bad2.md").write_bytes(b"   ")
     out = tmp_path / "out"
@@ -62,7 +63,9 @@ def test_a_small_target_merges_in_groups(output):
     assert report.groups == 0 and _snapshot(out) == before
     writer = DatasetWriter(out)
     key = writer.key_of(writer.parts("documents")[0])
-    size = max(writer.part_path(name, key).stat().st_size for name in ("documents", "articles", "sentences", "entities", "relations"))
+    size = max(
+        writer.part_path(name, key).stat().st_size for name in ("documents", "articles", "sentences", "entities", "relations")
+    )
     report = compact(out, target_bytes=int(size * 2.5))  # two batches a group
     assert report.groups >= 2 and _snapshot(out) == before
 
@@ -72,8 +75,9 @@ def test_a_compaction_killed_midway_loses_and_duplicates_nothing(output, prefect
     pages, out = output
     before = _snapshot(out)
     env = {**os.environ, "PIPELINE_FAULT": fault}
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "compact", str(out)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "compact", str(out)], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == -9, proc.stderr[-2000:]
     # what a reader sees through documents right after the kill: no row twice
     docs = read_table(out, "documents").column("doc_id").to_pylist()

@@ -26,18 +26,41 @@ def test_trie_scales_to_many_words():
 def test_kernels_refuse_shapes_that_disagree():
     f = np.zeros((4, 6), dtype=np.float32)
     with pytest.raises(ValueError, match="widths disagree"):
-        compiled.window_maxout_norm(np.zeros((4, 5), dtype=np.float32), np.zeros(6, dtype=np.float32), 3,
-                                    np.ones(2, dtype=np.float32), np.zeros(2, dtype=np.float32),
-                                    np.zeros((4, 2), dtype=np.float32), np.zeros((4, 2), dtype=np.float32), 0, 4)
+        compiled.window_maxout_norm(
+            np.zeros((4, 5), dtype=np.float32),
+            np.zeros(6, dtype=np.float32),
+            3,
+            np.ones(2, dtype=np.float32),
+            np.zeros(2, dtype=np.float32),
+            np.zeros((4, 2), dtype=np.float32),
+            np.zeros((4, 2), dtype=np.float32),
+            0,
+            4,
+        )
     with pytest.raises(ValueError, match="widths disagree"):
-        compiled.embed_maxout_norm(f, np.zeros((4, 1), dtype=np.uint32), np.zeros(5, dtype=np.float32), 3,
-                                   np.ones(2, dtype=np.float32), np.zeros(2, dtype=np.float32),
-                                   np.zeros((4, 2), dtype=np.float32))
+        compiled.embed_maxout_norm(
+            f,
+            np.zeros((4, 1), dtype=np.uint32),
+            np.zeros(5, dtype=np.float32),
+            3,
+            np.ones(2, dtype=np.float32),
+            np.zeros(2, dtype=np.float32),
+            np.zeros((4, 2), dtype=np.float32),
+        )
     with pytest.raises(ValueError, match="lengths, tokens and table rows disagree"):
-        compiled.greedy_moves(np.zeros((3, 12), dtype=np.float32), 2, 2, np.zeros(4, dtype=np.float32),
-                              np.zeros((2, 3), dtype=np.float32), np.zeros(3, dtype=np.float32),
-                              np.zeros((8, 3), dtype=np.float32), np.zeros(3, dtype=np.int64),
-                              np.zeros(3, dtype=np.uint8), np.zeros(2, dtype=np.int64), np.array([5], dtype=np.int64))
+        compiled.greedy_moves(
+            np.zeros((3, 12), dtype=np.float32),
+            2,
+            2,
+            np.zeros(4, dtype=np.float32),
+            np.zeros((2, 3), dtype=np.float32),
+            np.zeros(3, dtype=np.float32),
+            np.zeros((8, 3), dtype=np.float32),
+            np.zeros(3, dtype=np.int64),
+            np.zeros(3, dtype=np.uint8),
+            np.zeros(2, dtype=np.int64),
+            np.array([5], dtype=np.int64),
+        )
 
 
 def test_word_columns_fill_keys_and_refuse_words_that_do_not_cover_the_text():

@@ -79,32 +79,38 @@ def test_set_span_values_is_what_span_underscore_reads(docs):
     assert Span(doc, 0, 2)._.source == "test.rule"  # keyed by the characters, as spaCy's own
 
 
-@pytest.mark.parametrize("text,gaps,names", [
-    ("邵秀清丰莉莎", {3}, ["邵秀清", "丰莉莎"]),  # two names the page set apart
-    ("严世君郑连乔王红雨", {3, 6}, ["严世君", "郑连乔", "王红雨"]),
-    ("严龙杜志炎摄", {1, 2, 5}, ["严龙", "杜志炎"]),  # 严 龙: a two-character name with a space; 摄 dropped
-    ("严龙", {1}, ["严龙"]),
-    ("于山摄", {2}, ["于山"]),
-])
+@pytest.mark.parametrize(
+    "text,gaps,names",
+    [
+        ("邵秀清丰莉莎", {3}, ["邵秀清", "丰莉莎"]),  # two names the page set apart
+        ("严世君郑连乔王红雨", {3, 6}, ["严世君", "郑连乔", "王红雨"]),
+        ("严龙杜志炎摄", {1, 2, 5}, ["严龙", "杜志炎"]),  # 严 龙: a two-character name with a space; 摄 dropped
+        ("严龙", {1}, ["严龙"]),
+        ("于山摄", {2}, ["于山"]),
+    ],
+)
 def test_model_person_over_names_set_apart_is_cut_at_the_gaps(text, gaps, names):
     from pipeline.nlp.components import split_names_at_gaps
     from pipeline.nlp.entity_rules import Candidate
 
     pieces = split_names_at_gaps(Candidate(0, len(text), "PERSON", "model"), frozenset(gaps))
-    assert [text[c.start:c.end] for c in pieces] == names
+    assert [text[c.start : c.end] for c in pieces] == names
 
 
-@pytest.mark.parametrize("text,span,gaps,name", [
-    ("郑连乔王红雨", (0, 2), {3}, "郑连乔"),  # one character short of the gap
-    ("郑连乔王红雨", (2, 6), {3}, "王红雨"),  # one character before it
-    ("张三说", (0, 3), {2}, "张三"),  # one character past it
-])
+@pytest.mark.parametrize(
+    "text,span,gaps,name",
+    [
+        ("郑连乔王红雨", (0, 2), {3}, "郑连乔"),  # one character short of the gap
+        ("郑连乔王红雨", (2, 6), {3}, "王红雨"),  # one character before it
+        ("张三说", (0, 3), {2}, "张三"),  # one character past it
+    ],
+)
 def test_person_edges_snap_to_gaps(text, span, gaps, name):
     from pipeline.nlp.components import split_names_at_gaps
     from pipeline.nlp.entity_rules import Candidate
 
     (piece,) = split_names_at_gaps(Candidate(*span, "PERSON", "model"), frozenset(gaps), len(text))
-    assert text[piece.start:piece.end] == name
+    assert text[piece.start : piece.end] == name
 
 
 def test_gaps_only_cut_person_spans():

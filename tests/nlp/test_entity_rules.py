@@ -38,33 +38,36 @@ def test_rule_examples(rule, example, word_boundaries):
     text = example.text
     if isinstance(rule, RegexRule):
         starts, ends = word_boundaries(text)
-        found = [text[c.start:c.end] for c in RULES.regex_candidates(text, starts, ends) if c.source == rule.id]
+        found = [text[c.start : c.end] for c in RULES.regex_candidates(text, starts, ends) if c.source == rule.id]
     elif isinstance(rule, ListRule):
         given = [Candidate(s, e, label, "given") for s, e, label in example.given]
-        found = [text[c.start:c.end] for c in RULES.list_candidates(text, given) if c.source == rule.id]
+        found = [text[c.start : c.end] for c in RULES.list_candidates(text, given) if c.source == rule.id]
     else:
         # a rule that extends only some sources gets its bases from the first of them
         source = rule.only_from[0] if getattr(rule, "only_from", None) else "given"
         given = [Candidate(s, e, label, source) for s, e, label in example.given]
-        found = [text[c.start:c.end] for c in RULES.extend_candidates(text, given) if c.source == rule.id]
+        found = [text[c.start : c.end] for c in RULES.extend_candidates(text, given) if c.source == rule.id]
     assert example.expect in found, (rule.id, found)
 
 
-@pytest.mark.parametrize("text,given,expected", [
-    ("王益、王仿子、万名盈等出版界耆宿", [(0, 2, "PERSON")], ["王仿子", "万名盈"]),  # along the list
-    ("王益、教练员等", [(0, 2, "PERSON")], []),  # no surname
-    ("王益、王仿子、万名盈", [(0, 2, "PERSON"), (3, 6, "ORG")], []),  # the item is taken
-    ("北京、王仿子", [(0, 2, "GPE")], []),  # a neighbour of another label
-])
+@pytest.mark.parametrize(
+    "text,given,expected",
+    [
+        ("王益、王仿子、万名盈等出版界耆宿", [(0, 2, "PERSON")], ["王仿子", "万名盈"]),  # along the list
+        ("王益、教练员等", [(0, 2, "PERSON")], []),  # no surname
+        ("王益、王仿子、万名盈", [(0, 2, "PERSON"), (3, 6, "ORG")], []),  # the item is taken
+        ("北京、王仿子", [(0, 2, "GPE")], []),  # a neighbour of another label
+    ],
+)
 def test_list_rule_spreads_along_lists_of_names(text, given, expected):
     found = RULES.list_candidates(text, [Candidate(s, e, label, "given") for s, e, label in given])
-    assert [text[c.start:c.end] for c in found] == expected
+    assert [text[c.start : c.end] for c in found] == expected
 
 
 def test_extend_rules_chain():
     text = "中央网信办秘书局日前下发"
     found = RULES.extend_candidates(text, [Candidate(0, 5, "ORG", "gazetteer")])
-    assert [(text[c.start:c.end], c.source) for c in found] == [("中央网信办秘书局", "org.unit_of_org")]
+    assert [(text[c.start : c.end], c.source) for c in found] == [("中央网信办秘书局", "org.unit_of_org")]
 
 
 def test_extension_equal_to_a_model_span_is_still_produced():
@@ -74,23 +77,26 @@ def test_extension_equal_to_a_model_span_is_still_produced():
     gpe = Candidate(0, 3, "GPE", "gpe.admin.full")
     model = Candidate(0, 4, "ORG", "model", 50)
     found = RULES.extend_candidates(text, [gpe], bases=[model])
-    assert ("沭阳县委", "org.body_of_place") in [(text[c.start:c.end], c.source) for c in found]
+    assert ("沭阳县委", "org.body_of_place") in [(text[c.start : c.end], c.source) for c in found]
 
 
 def test_extension_ends_at_a_word_end(word_boundaries):
     text = "上海出战中国大学生东方时代队"
     _, ends = word_boundaries(text)
     given = [Candidate(4, 6, "GPE", "gpe.country.china")]
-    with_words = [text[c.start:c.end] for c in RULES.extend_candidates(text, given, word_ends=ends)]
+    with_words = [text[c.start : c.end] for c in RULES.extend_candidates(text, given, word_ends=ends)]
     assert "中国大学" not in with_words  # 大学生 is one word
-    assert "中国大学" in [text[c.start:c.end] for c in RULES.extend_candidates(text, given)]
+    assert "中国大学" in [text[c.start : c.end] for c in RULES.extend_candidates(text, given)]
 
 
-@pytest.mark.parametrize("text,rule_id", [
-    ("由本报评论部与麦科特集团联合举办", "org.company_of_group"),  # across 与
-    ("目前中远澳洲公司正在根据总公司的要求", "org.company_of_group"),  # across 在
-    ("被评为北京铁路局优秀共产党员", "fac.corridor_from_place"),  # the railway's bureau is an ORG
-])
+@pytest.mark.parametrize(
+    "text,rule_id",
+    [
+        ("由本报评论部与麦科特集团联合举办", "org.company_of_group"),  # across 与
+        ("目前中远澳洲公司正在根据总公司的要求", "org.company_of_group"),  # across 在
+        ("被评为北京铁路局优秀共产党员", "fac.corridor_from_place"),  # the railway's bureau is an ORG
+    ],
+)
 def test_extensions_stop_at_function_words_and_bodies(text, rule_id):
     base = {"org.company_of_group": ("ORG", ("评论部", "中远澳洲公司")), "fac.corridor_from_place": ("GPE", ("北京",))}[rule_id]
     label, names = base
@@ -156,10 +162,13 @@ def test_duplicate_ids_rejected(tmp_path):
         load_entity_rules(p)
 
 
-@pytest.mark.parametrize("text,left,right", [
-    ("北京市怀柔县民政局", (0, 3), (3, 9)),  # the name has its own place: MSRA and the guidelines keep 北京市 apart
-    ("进京北京大学", (1, 2), (2, 6)),  # a one-character abbreviation is no prefix
-])
+@pytest.mark.parametrize(
+    "text,left,right",
+    [
+        ("北京市怀柔县民政局", (0, 3), (3, 9)),  # the name has its own place: MSRA and the guidelines keep 北京市 apart
+        ("进京北京大学", (1, 2), (2, 6)),  # a one-character abbreviation is no prefix
+    ],
+)
 def test_place_prefix_join_keeps_places_apart(text, left, right):
     given = [Candidate(*left, "GPE", "given"), Candidate(*right, "ORG", "given")]
     assert not [c for c in RULES.extend_candidates(text, given) if c.source == "org.place_prefix"]
@@ -174,35 +183,44 @@ def test_place_prefix_join_skips_a_vetoed_or_crossed_model_span():
     assert "org.place_prefix" not in {c.source for c in found}
 
 
-@pytest.mark.parametrize("text,base,inner,rule_id", [
-    ("今年秋天，旅行者集团预定同花旗集团合并", "旅行者集团", "花旗集团", "org.company_of_group"),
-    ("欧盟外长理事会通过欧盟委员会去年的建议", "欧盟外长理事会", "欧盟委员会", "org.unit_of_org"),
-])
+@pytest.mark.parametrize(
+    "text,base,inner,rule_id",
+    [
+        ("今年秋天，旅行者集团预定同花旗集团合并", "旅行者集团", "花旗集团", "org.company_of_group"),
+        ("欧盟外长理事会通过欧盟委员会去年的建议", "欧盟外长理事会", "欧盟委员会", "org.unit_of_org"),
+    ],
+)
 def test_extensions_do_not_run_onto_another_name(text, base, inner, rule_id):
     b, i = text.index(base), text.index(inner)
     given = [Candidate(b, b + len(base), "ORG", "model"), Candidate(i, i + len(inner), "ORG", "model")]
     assert not [c for c in RULES.extend_candidates(text, given) if c.source == rule_id and c.end == i + len(inner)]
 
 
-@pytest.mark.parametrize("text,vetoed", [
-    ("北京教育学院美术系", False),  # a department of a college
-    ("西安大学师范学院外语系", False),
-    ("川东石炭系", True),  # a geological system, no university before 系
-    ("民生", True),
-])
+@pytest.mark.parametrize(
+    "text,vetoed",
+    [
+        ("北京教育学院美术系", False),  # a department of a college
+        ("西安大学师范学院外语系", False),
+        ("川东石炭系", True),  # a geological system, no university before 系
+        ("民生", True),
+    ],
+)
 def test_org_head_veto_takes_university_departments(text, vetoed):
     assert (RULES.veto(text, Candidate(0, len(text), "ORG", "model")) == "veto.org_without_head") is vetoed
 
 
-@pytest.mark.parametrize("text,rule_id", [
-    ("其中方法很多，集中方式也多", "gpe.country_abbr_side"),  # no word 中方
-    ("在华东地区和在华人社区", "gpe.china_abbr_after_verb"),  # 华 does not end a word
-    ("印方空喊恢复两国会谈是没用的", "org.legislature"),  # 国会 is not a word here
-    ("演员丹尼斯·霍珀等藏家", "person.foreign_with_dot"),  # 珀 is no name character: no 丹尼斯·霍
-])
+@pytest.mark.parametrize(
+    "text,rule_id",
+    [
+        ("其中方法很多，集中方式也多", "gpe.country_abbr_side"),  # no word 中方
+        ("在华东地区和在华人社区", "gpe.china_abbr_after_verb"),  # 华 does not end a word
+        ("印方空喊恢复两国会谈是没用的", "org.legislature"),  # 国会 is not a word here
+        ("演员丹尼斯·霍珀等藏家", "person.foreign_with_dot"),  # 珀 is no name character: no 丹尼斯·霍
+    ],
+)
 def test_context_patterns_need_their_words(text, rule_id, word_boundaries):
     starts, ends = word_boundaries(text)
-    found = [text[c.start:c.end] for c in RULES.regex_candidates(text, starts, ends) if c.source == rule_id]
+    found = [text[c.start : c.end] for c in RULES.regex_candidates(text, starts, ends) if c.source == rule_id]
     assert found == []
 
 
@@ -287,5 +305,5 @@ def test_sites_do_not_run_over_verbs(text, base, word_boundaries):
 def test_a_full_name_whose_ending_starts_the_next_word_is_matched_short(text, place):
     from pipeline.nlp.gazetteer import load_gazetteer
 
-    found = [text[c.start:c.end] for c in load_gazetteer(packs=()).candidates(text) if c.label == "GPE"]
+    found = [text[c.start : c.end] for c in load_gazetteer(packs=()).candidates(text) if c.label == "GPE"]
     assert place in found and (place == "武汉市" or place + "市" not in found), found

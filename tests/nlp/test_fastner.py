@@ -65,15 +65,31 @@ def test_same_entities_on_the_peoples_daily_test_text(parts, pd_test_texts):
 
 
 def test_edge_documents(parts):
-    texts = ["", " ", "\n", "北", "北京", "重庆市人民政府", "在 北京 市", "新华社北京1月1日电\n\n记者 王小明",
-             "中国" * 400, "  前后有空格  ", "\u3000北京\u3000"]
+    texts = [
+        "",
+        " ",
+        "\n",
+        "北",
+        "北京",
+        "重庆市人民政府",
+        "在 北京 市",
+        "新华社北京1月1日电\n\n记者 王小明",
+        "中国" * 400,
+        "  前后有空格  ",
+        "\u3000北京\u3000",
+    ]
     _same(parts, texts, batch_size=4)
     _same(parts, texts, batch_size=1)
 
 
-@given(st.lists(st.text(alphabet="北京上海重庆市县政府人民银行公司大学新华社王李张明华记者在了的，。 \n0123",
-                        max_size=40), min_size=1, max_size=12),
-       st.lists(st.lists(st.integers(0, 40), max_size=3), max_size=12))
+@given(
+    st.lists(
+        st.text(alphabet="北京上海重庆市县政府人民银行公司大学新华社王李张明华记者在了的，。 \n0123", max_size=40),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(st.lists(st.integers(0, 40), max_size=3), max_size=12),
+)
 def test_same_entities_on_generated_text_and_sentence_starts(parts, texts, starts):
     # an entity never runs across a sentence start (spaCy's Begin/In rules)
     _same(parts, texts, batch_size=5, sent_starts=starts)
@@ -121,8 +137,13 @@ def test_compiled_and_numpy_decoders_agree_on_the_sample_page(parts):
     assert sum(map(len, _moves_twins(parts, lines))) > 50
 
 
-@given(st.lists(st.text(alphabet="北京上海重庆市县政府人民银行公司大学新华社王李张明华记者在了的，。 \n0123",
-                        max_size=40), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.text(alphabet="北京上海重庆市县政府人民银行公司大学新华社王李张明华记者在了的，。 \n0123", max_size=40),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_compiled_and_numpy_decoders_agree_on_generated_text(parts, texts):
     _moves_twins(parts, texts, batch_size=5)
 

@@ -11,13 +11,27 @@ ROOT = Path(__file__).resolve().parents[2]
 PKU_TEST = ROOT.parent / "shared" / "corpora" / "icwb2-sighan2005" / "testing" / "pku_test.utf8"
 SAMPLE = ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt"
 
-pytestmark = pytest.mark.skipif(not (default_model_dir() / "weights.npz").is_file(),
-                                reason="no shipped segmenter (run `make models`)")
+pytestmark = pytest.mark.skipif(
+    not (default_model_dir() / "weights.npz").is_file(), reason="no shipped segmenter (run `make models`)"
+)
 
 HOSTILE = [
-    "a", "，", "1", "ＡＢＣ", "-._,|/*:", "**Num**Letter**noWord", "云安010-X1井日产112.96万立方米",
-    "\ue000\ue001\ue002重庆", "北京晴－９℃／０℃", "ｗｗｗ．ｃｑｎｅｗｓ．ｎｅｔ", "2022年1—6月增长2.3%",
-    "重庆" * 300, "  前后有空格  ", "中\t国\n人\u3000民", "😀表情🇨🇳", "\ud800孤立代理",
+    "a",
+    "，",
+    "1",
+    "ＡＢＣ",
+    "-._,|/*:",
+    "**Num**Letter**noWord",
+    "云安010-X1井日产112.96万立方米",
+    "\ue000\ue001\ue002重庆",
+    "北京晴－９℃／０℃",
+    "ｗｗｗ．ｃｑｎｅｗｓ．ｎｅｔ",
+    "2022年1—6月增长2.3%",
+    "重庆" * 300,
+    "  前后有空格  ",
+    "中\t国\n人\u3000民",
+    "😀表情🇨🇳",
+    "\ud800孤立代理",
 ]
 
 

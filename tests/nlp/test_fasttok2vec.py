@@ -42,8 +42,9 @@ def _entities(nlp, texts, fused, batch_size=256):
     t2v = nlp.get_pipe("tok2vec")
     t2v.fused = fused
     try:
-        return [[(e.start_char, e.end_char, e.label_, e._.source) for e in doc.ents]
-                for doc in nlp.pipe(texts, batch_size=batch_size)]
+        return [
+            [(e.start_char, e.end_char, e.label_, e._.source) for e in doc.ents] for doc in nlp.pipe(texts, batch_size=batch_size)
+        ]
     finally:
         t2v.fused = True
 
@@ -80,21 +81,39 @@ def test_same_entities_on_the_peoples_daily_test_text(nlp, pd_test_texts):
 
 @SHIPPED
 def test_edge_documents(nlp):
-    texts = ["", " ", "\n", "北", "北京", "重庆市人民政府", "在 北京 市", "新华社北京1月1日电\n\n记者 王小明",
-             "中国" * 400, "  前后有空格  ", "\u3000北京\u3000", ""]
+    texts = [
+        "",
+        " ",
+        "\n",
+        "北",
+        "北京",
+        "重庆市人民政府",
+        "在 北京 市",
+        "新华社北京1月1日电\n\n记者 王小明",
+        "中国" * 400,
+        "  前后有空格  ",
+        "\u3000北京\u3000",
+        "",
+    ]
     t2v = nlp.get_pipe("tok2vec")
     _close(t2v, [nlp.make_doc(t) for t in texts])
     for batch in ([""], ["", " "], [" "], ["北"], texts[-4:]):
         _close(t2v, [nlp.make_doc(t) for t in batch]) if any(batch) else None
-        assert [a.shape for a in t2v.predict([nlp.make_doc(t) for t in batch])] == \
-            [(len(nlp.make_doc(t)), t2v.model.get_dim("nO")) for t in batch]
+        assert [a.shape for a in t2v.predict([nlp.make_doc(t) for t in batch])] == [
+            (len(nlp.make_doc(t)), t2v.model.get_dim("nO")) for t in batch
+        ]
     _same_entities(nlp, texts, batch_size=3)
 
 
 @SHIPPED
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.text(alphabet="北京上海重庆市县政府人民银行公司大学新华社王李张明华记者在了的，。 \n0123", max_size=60),
-                min_size=1, max_size=10))
+@given(
+    st.lists(
+        st.text(alphabet="北京上海重庆市县政府人民银行公司大学新华社王李张明华记者在了的，。 \n0123", max_size=60),
+        min_size=1,
+        max_size=10,
+    )
+)
 def test_generated_batches(nlp, texts):
     _close(nlp.get_pipe("tok2vec"), [nlp.make_doc(t) for t in texts]) if any(t.strip() for t in texts) else None
 
@@ -107,13 +126,25 @@ def _tiny(tok2vec_config: dict | None = None, width: int = 96):
     nlp = spacy.blank("en")
     config = {"model": tok2vec_config} if tok2vec_config else {}
     nlp.add_pipe("zhnews_tok2vec", name="tok2vec", config=config)
-    nlp.add_pipe("ner", config={"model": {
-        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
-        "hidden_width": 32, "maxout_pieces": 2, "use_upper": True, "nO": None,
-        "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": width, "upstream": "*"},
-    }})
-    texts = [("Alice flew to Paris in May .", [(0, 5, "PERSON"), (14, 19, "GPE")]),
-             ("Bob lives in Berlin .", [(0, 3, "PERSON"), (13, 19, "GPE")])]
+    nlp.add_pipe(
+        "ner",
+        config={
+            "model": {
+                "@architectures": "spacy.TransitionBasedParser.v2",
+                "state_type": "ner",
+                "extra_state_tokens": False,
+                "hidden_width": 32,
+                "maxout_pieces": 2,
+                "use_upper": True,
+                "nO": None,
+                "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": width, "upstream": "*"},
+            }
+        },
+    )
+    texts = [
+        ("Alice flew to Paris in May .", [(0, 5, "PERSON"), (14, 19, "GPE")]),
+        ("Bob lives in Berlin .", [(0, 3, "PERSON"), (13, 19, "GPE")]),
+    ]
     examples = [Example.from_dict(nlp.make_doc(t), {"entities": ents}) for t, ents in texts]
     optimizer = nlp.initialize(lambda: examples, sgd=Adam(0.01, use_averages=True))
     return nlp, examples, optimizer
@@ -149,10 +180,20 @@ def _small_tok2vec(window_size: int, maxout_pieces: int) -> dict:
     """A 32-wide tok2vec config over NORM and SHAPE, two encoder layers."""
     return {
         "@architectures": "spacy.Tok2Vec.v2",
-        "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 32, "attrs": ["NORM", "SHAPE"],
-                  "rows": [500, 50], "include_static_vectors": False},
-        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 32, "window_size": window_size,
-                   "maxout_pieces": maxout_pieces, "depth": 2},
+        "embed": {
+            "@architectures": "spacy.MultiHashEmbed.v2",
+            "width": 32,
+            "attrs": ["NORM", "SHAPE"],
+            "rows": [500, 50],
+            "include_static_vectors": False,
+        },
+        "encode": {
+            "@architectures": "spacy.MaxoutWindowEncoder.v2",
+            "width": 32,
+            "window_size": window_size,
+            "maxout_pieces": maxout_pieces,
+            "depth": 2,
+        },
     }
 
 
@@ -178,8 +219,10 @@ def test_the_shipped_config_names_the_fast_component():
         pytest.skip("no shipped pipeline (run `make models`)")
     cfg = Config().from_disk(pipeline_dir() / "config.cfg", interpolate=False)
     assert cfg["components"]["tok2vec"]["factory"] == "zhnews_tok2vec"
-    assert Config().from_disk(ROOT / "models" / "ner" / "config.cfg", interpolate=False)[
-        "components"]["tok2vec"]["factory"] == "zhnews_tok2vec"
+    assert (
+        Config().from_disk(ROOT / "models" / "ner" / "config.cfg", interpolate=False)["components"]["tok2vec"]["factory"]
+        == "zhnews_tok2vec"
+    )
 
 
 @SHIPPED

@@ -74,7 +74,11 @@ def test_docs_serialise_and_nlp_pipe_runs_in_two_processes():
     from pipeline.nlp import load_nlp
 
     nlp = load_nlp()
-    texts = ["2022年，重庆市技术合同成交额630.5亿元，云阳县", "新华社北京1月1日电 记者王小明报道", "中国人民银行在北京召开会议"] * 4
+    texts = [
+        "2022年，重庆市技术合同成交额630.5亿元，云阳县",
+        "新华社北京1月1日电 记者王小明报道",
+        "中国人民银行在北京召开会议",
+    ] * 4
     one = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
     doc = nlp(texts[0])
     again = Doc(nlp.vocab).from_bytes(doc.to_bytes())  # user data included
@@ -90,8 +94,7 @@ def test_load_nlp_freezes_the_loaded_models_out_of_the_collector(fresh_python, s
     out of the cyclic collector's view, unless PIPELINE_GC_FREEZE=0."""
     env = "" if setting is None else f"os.environ['PIPELINE_GC_FREEZE'] = {setting!r}\n"
     code = (
-        "import gc, os\n" + env +
-        "from pipeline.nlp import load_nlp\n"
+        "import gc, os\n" + env + "from pipeline.nlp import load_nlp\n"
         "nlp = load_nlp()\n"
         "tok = nlp.tokenizer\n"
         "assert tok._segmenter is not None and nlp.get_pipe('zhnews_entity_rules')._gazetteer is not None\n"

@@ -96,10 +96,7 @@ def _assert_sound(texts):
 
 def test_shipped_regex_rules_never_skip_a_match(seed_text):
     rules = load_entity_rules()
-    _assert_sound(
-        seed_text.splitlines()
-        + [ex.text for r in rules.spec.rules for ex in r.examples]
-    )
+    _assert_sound(seed_text.splitlines() + [ex.text for r in rules.spec.rules for ex in r.examples])
 
 
 def test_shipped_regex_rules_never_skip_a_match_on_pd_text(pd_test_texts):

@@ -22,9 +22,12 @@ def test_the_compiled_loop_is_built():
     assert prefixes._find_names_c is not None, "pipeline/nlp/_compiled.pyx was not compiled: reinstall with a C compiler"
 
 
-@given(st.text(alphabet=ALPHABET, max_size=40),
-       st.sets(st.text(alphabet=ALPHABET, min_size=1, max_size=6), max_size=25),
-       st.integers(1, 3), st.integers(1, 8))
+@given(
+    st.text(alphabet=ALPHABET, max_size=40),
+    st.sets(st.text(alphabet=ALPHABET, min_size=1, max_size=6), max_size=25),
+    st.integers(1, 3),
+    st.integers(1, 8),
+)
 def test_find_names_agrees_with_brute_force(text, names, min_len, extra):
     max_len = min_len + extra - 1
     names = frozenset(names)

@@ -17,7 +17,7 @@ def _final(text, model, words):
     assert pos == len(text)
     found = GAZ.candidates(text, starts, ends) + RULES.regex_candidates(text, starts, ends)
     final, _ = resolve(text, model, found, RULES, GAZ, starts, ends)
-    return [(text[c.start:c.end], c.label, c.source) for c in final]
+    return [(text[c.start : c.end], c.label, c.source) for c in final]
 
 
 def _model(text, name, label):
@@ -61,7 +61,7 @@ def test_extensions_start_at_a_word_start():
     found = [Candidate(1, 2, "LOC", "model")]
     ext = RULES.extend_candidates(text, found, word_starts={0, 4, 5})
     assert not ext
-    assert [text[c.start:c.end] for c in RULES.extend_candidates(text, found)] == ["藏高原"]
+    assert [text[c.start : c.end] for c in RULES.extend_candidates(text, found)] == ["藏高原"]
 
 
 def test_districts_named_with_common_nouns_are_linked_but_not_matched():
@@ -96,8 +96,11 @@ def test_a_model_place_that_rule_places_tile_is_an_address_chain():
     """衢州市衢江区黄坛口乡 as one model place gives way to its divisions (guidelines)."""
     from pipeline.nlp.resolve import _address_chain
 
-    chain = [Candidate(0, 3, "GPE", "gpe.admin.full"), Candidate(3, 6, "GPE", "gpe.admin.full"),
-             Candidate(6, 10, "GPE", "gpe.township_in_address")]
+    chain = [
+        Candidate(0, 3, "GPE", "gpe.admin.full"),
+        Candidate(3, 6, "GPE", "gpe.admin.full"),
+        Candidate(6, 10, "GPE", "gpe.township_in_address"),
+    ]
     assert _address_chain(Candidate(0, 10, "LOC", "model"), chain)
     assert not _address_chain(Candidate(0, 12, "LOC", "model"), chain)  # more than the chain
     assert not _address_chain(Candidate(0, 3, "LOC", "model"), chain)  # one division

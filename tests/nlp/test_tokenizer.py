@@ -7,7 +7,20 @@ from pipeline.nlp.tokenizer import CharWordTokenizer, position_tags
 
 def test_position_tags():
     assert position_tags(["重庆市", "的", "科技", "中华人民共和国"]) == [
-        "B3", "M3", "E3", "S", "B2", "E2", "B4", "M4", "M4", "M4", "M4", "M4", "E4"]
+        "B3",
+        "M3",
+        "E3",
+        "S",
+        "B2",
+        "E2",
+        "B4",
+        "M4",
+        "M4",
+        "M4",
+        "M4",
+        "M4",
+        "E4",
+    ]
 
 
 def test_char_tokens_keep_text_and_spaces():
@@ -49,7 +62,16 @@ def test_lexicon_features_in_morph_and_round_trip(tmp_path):
     tok = CharWordTokenizer(nlp.vocab, use_words=False, lexicon=lex)
     doc = tok("江泽民访问北京大学")
     assert [str(t.morph) for t in doc] == [
-        "Lex=nrB", "Lex=nrI", "Lex=nrE", "", "", "Lex=nsB,ntB", "Lex=nsE,ntI", "Lex=ntI", "Lex=ntE"]
+        "Lex=nrB",
+        "Lex=nrI",
+        "Lex=nrE",
+        "",
+        "",
+        "Lex=nsB,ntB",
+        "Lex=nsE,ntI",
+        "Lex=ntI",
+        "Lex=ntE",
+    ]
     tok.to_disk(tmp_path / "tok")
     again = CharWordTokenizer(nlp.vocab).from_disk(tmp_path / "tok")
     assert [str(t.morph) for t in again("江泽民访问北京大学")] == [str(t.morph) for t in doc]
@@ -78,8 +100,10 @@ def _features_brute_force(lexicon, chars):
                 cur = best[k].get(typ)
                 if cur is None or cur[1] - cur[0] < j - i:
                     best[k][typ] = (i, j)
-    return ["Lex=" + ",".join(t + ("B" if k == i else "E" if k == j - 1 else "I") for t, (i, j) in sorted(b.items())) if b else ""
-            for k, b in enumerate(best)]
+    return [
+        "Lex=" + ",".join(t + ("B" if k == i else "E" if k == j - 1 else "I") for t, (i, j) in sorted(b.items())) if b else ""
+        for k, b in enumerate(best)
+    ]
 
 
 def test_lexicon_prefix_scan_equals_the_definition():
@@ -87,7 +111,9 @@ def test_lexicon_prefix_scan_equals_the_definition():
 
     from pipeline.nlp.lexicon import Lexicon
 
-    lex = Lexicon({"重庆": "ns", "重庆市": "ns", "重庆市科技局": "nt", "科技局": "nt", "明炬": "nr", "庆市科": "nr", "市科": "ns"})
+    lex = Lexicon(
+        {"重庆": "ns", "重庆市": "ns", "重庆市科技局": "nt", "科技局": "nt", "明炬": "nr", "庆市科": "nr", "市科": "ns"}
+    )
     rng = random.Random(0)
     alphabet = "重庆市科技局明炬的了"
     for _ in range(300):
@@ -110,13 +136,24 @@ def _reference_doc(tok, text):
     doc = spacy.tokens.Doc(tok.vocab, words=chars, spaces=spaces, lemmas=lemmas, tags=tags, morphs=morphs)
     if tok.bigrams:
         for i, t in enumerate(doc):
-            t.norm_ = norm[i:i + 2] if i + 1 < len(norm) else norm[i] + "</s>"
+            t.norm_ = norm[i : i + 2] if i + 1 < len(norm) else norm[i] + "</s>"
     return doc, bounds
 
 
 _ATTRS = ["ORTH", "NORM", "LEMMA", "TAG", "MORPH", "SPACY", "SHAPE", "IS_SPACE"]
-_TEXTS = ["重庆市科技局局长明炬表示", "", " ", "a", "江泽民访问北京大学", "科研机构 and 企业\n下一段", "  前后  有空格 ",
-          "中\t国\n人\u3000民", "2022年1—6月增长2.3%，云阳县", "ＡＢＣ１２３", "😀表情🇨🇳"]
+_TEXTS = [
+    "重庆市科技局局长明炬表示",
+    "",
+    " ",
+    "a",
+    "江泽民访问北京大学",
+    "科研机构 and 企业\n下一段",
+    "  前后  有空格 ",
+    "中\t国\n人\u3000民",
+    "2022年1—6月增长2.3%，云阳县",
+    "ＡＢＣ１２３",
+    "😀表情🇨🇳",
+]
 
 
 @pytest.mark.skipif(not (default_model_dir() / "weights.npz").is_file(), reason="no shipped segmenter (run `make models`)")
@@ -165,8 +202,21 @@ def test_lexicon_compiled_column_equals_the_definition():
 
     from pipeline.nlp.lexicon import Lexicon
 
-    lex = Lexicon({"重庆": "ns", "重庆市": "ns", "重庆市科技局": "nt", "科技局": "nt", "明炬": "nr", "庆市科": "nr", "市科": "ns",
-                   "科技": "nr", "重庆市科": "nt", "庆市": "ns", "技局": "nt"})  # ties: 重庆 / 庆市, 科技局 / 技局...
+    lex = Lexicon(
+        {
+            "重庆": "ns",
+            "重庆市": "ns",
+            "重庆市科技局": "nt",
+            "科技局": "nt",
+            "明炬": "nr",
+            "庆市科": "nr",
+            "市科": "ns",
+            "科技": "nr",
+            "重庆市科": "nt",
+            "庆市": "ns",
+            "技局": "nt",
+        }
+    )  # ties: 重庆 / 庆市, 科技局 / 技局...
     pytest.importorskip("pipeline.nlp._compiled", reason="pipeline/nlp/_compiled.pyx is not built")
     rng = random.Random(1)
     alphabet = "重庆市科技局明炬的了"

@@ -40,8 +40,9 @@ def tiny_lexicon_segmenter(tiny_segmenter):
     lexicon = work / "lexicon.txt"
     # "一九九八年" holds digits of pkuseg's node map: it can never match and is left out
     assert segmenter.seglexicon.write_lexicon(["城市", "美丽", "北京大学", "人民广播电台", "一九九八年", "x"], lexicon) == 4
-    segmenter.train(work / "data" / "train.txt", work / "data" / "dev.txt", work / "lex_full", iterations=1,
-                    threads=1, lexicon=lexicon)
+    segmenter.train(
+        work / "data" / "train.txt", work / "data" / "dev.txt", work / "lex_full", iterations=1, threads=1, lexicon=lexicon
+    )
     segmenter.prune(work / "lex_full", work / "lex_pruned", threshold=0.0001)
     return work / "lex_pruned"
 
@@ -59,8 +60,14 @@ def test_lexicon_features_are_trained_saved_and_decoded_alike(tiny_lexicon_segme
     assert {"lxB.2", "lxE.2", "lxS.0.0.0"} <= names.keys()
     fast, stock = FastPkuseg(model), Segmenter(model, fast=False)._seg
     assert type(stock.feature_extractor).__name__ == "LexiconFeatureExtractor"
-    texts = ["北京大学的学生来到美丽的城市。", "中央人民广播电台播出讲话", "1998年12月31日", "\ue000北京大学",
-             "ＡＢ-城市|美丽:人民", "城" * 50]
+    texts = [
+        "北京大学的学生来到美丽的城市。",
+        "中央人民广播电台播出讲话",
+        "1998年12月31日",
+        "\ue000北京大学",
+        "ＡＢ-城市|美丽:人民",
+        "城" * 50,
+    ]
     for text in texts:
         assert fast.cut(text) == stock.cut(text), text
     # a model with lexicon features refuses to load without its lexicon
@@ -147,9 +154,18 @@ def test_ner_trains_and_assembles(tiny_segmenter, tmp_path):
     config = Path(__file__).resolve().parents[2] / "models" / "ner" / "config.cfg"
     lexicon = tmp_path / "lexicon.txt"
     lexicon.write_text("明炬\tnr\n张亦筑\tnr\n重庆市\tns\n新华社\tnt\n", encoding="utf-8")
-    best = train(config, data, tmp_path / "out", tiny_segmenter / "pruned",
-                 {"training.max_steps": 20, "training.eval_frequency": 10, "components.tok2vec.model.encode.width": 32,
-                  "nlp.tokenizer.lexicon": str(lexicon)})
+    best = train(
+        config,
+        data,
+        tmp_path / "out",
+        tiny_segmenter / "pruned",
+        {
+            "training.max_steps": 20,
+            "training.eval_frequency": 10,
+            "components.tok2vec.model.encode.width": 32,
+            "nlp.tokenizer.lexicon": str(lexicon),
+        },
+    )
     out = assemble(best, tiny_segmenter / "pruned", tmp_path / "pipeline")
     loaded = spacy.load(out)
     assert loaded.pipe_names == ["tok2vec", "ner", "zhnews_entity_rules", "zhnews_quantities", "zhnews_linker"]
@@ -169,7 +185,9 @@ def test_silver_reader_rebuilds_compound_orgs_on_request(tmp_path):
     from pipeline.training.ner_data import read_pd1998_silver
 
     pd = tmp_path / "pd.txt"
-    pd.write_text("我/r  收听/v  中国/ns  国际/n  广播/vn  电台/n  和/c  中央/n  人民/n  广播/vn  电台/n  。/w\n", encoding="utf-8")
+    pd.write_text(
+        "我/r  收听/v  中国/ns  国际/n  广播/vn  电台/n  和/c  中央/n  人民/n  广播/vn  电台/n  。/w\n", encoding="utf-8"
+    )
     (s,) = read_pd1998_silver(pd, labels=("LOC", "ORG"), org_compounds=True)
     assert [(s.text[a:b], label) for a, b, label in s.spans] == [("中国国际广播电台", "ORG")]
     # a run that does not start with a proper name stays missing

@@ -37,10 +37,21 @@ def test_latin_symbols_only_for_units_of_the_international_system(policy):
     assert not units._si_named("horsepower", policy)
 
 
-@pytest.mark.parametrize("text,ok", [
-    ("千瓦时", True), ("kWh", True), ("m²", True), ("米", False), ("A", False), ("每小时公里", False),
-    ("pm", False), ("milli-inch", False), ("′", False), ("汤匙", False),
-])
+@pytest.mark.parametrize(
+    "text,ok",
+    [
+        ("千瓦时", True),
+        ("kWh", True),
+        ("m²", True),
+        ("米", False),
+        ("A", False),
+        ("每小时公里", False),
+        ("pm", False),
+        ("milli-inch", False),
+        ("′", False),
+        ("汤匙", False),
+    ],
+)
 def test_which_texts_may_be_units(policy, text, ok):
     assert (units._text_ok(text, policy) is None) is ok
 
