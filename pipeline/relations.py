@@ -707,7 +707,9 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             if own is not None and own.label in m.blocking_labels:
                 subject = None  # a region holds it: no metric of anyone else
             else:
-                subject = own or clause_subject or state.subject or after or _home_entity(ctx)
+                # no holder named or carried: no metric (the paper's home as a last resort was
+                # wrong 6 times in 6 on the pages; a wrong subject is worse than none)
+                subject = own or clause_subject or state.subject or after
             # a clause's own subject serves the next clause only (…的云安010-X1井，于近日测试钻获日产…)
             clause_subject = own if own is not None and own.label not in m.blocking_labels else None
             if own is not None and own.label == "GPE":
@@ -827,12 +829,6 @@ def _status(ctx: _Ctx, clause: str, time: str | None, state: _Discourse, explici
     if state.section_target and not explicit_time:
         return "target"
     return "actual"
-
-
-def _home_entity(ctx: _Ctx) -> Entity | None:
-    if ctx.home and ctx.home.get("kb_id"):
-        return ctx.doc_places.get(ctx.home["kb_id"])
-    return None
 
 
 def _clause_metrics(
