@@ -725,7 +725,7 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             # report (9月9日，记者从…了解到) for none
             if not reported:
                 carried = _inner_time(ctx.rules, v, clause_start, clause_end, points_only=True)
-                sent_time = time_text or carried or sent_time
+                sent_time = time_text or sent_time or carried  # an inner date does not replace one stated before
         if sent_time and not ctx.rules.time_words.fullmatch(sent_time):
             state.time = sent_time  # a date holds on; a word (目前, 今年) for its sentence only
 

@@ -255,3 +255,10 @@ def test_a_parent_written_only_inside_the_name(name, parent):
     from pipeline.relations import _parent_in_name
 
     assert _parent_in_name(name, default_rules().spec.part_of) == parent
+
+
+def test_a_date_inside_a_later_clause_does_not_replace_the_sentences_time():
+    """特别是9月27日，在北京举办了2018年某某推介会，共签约项目32个: the signing is of 9月27日; 2018年
+    is inside the event's name."""
+    m = _metrics("# 标题\n\n特别是9月27日，沁源县在北京举办了2018年绿色沁源招商引资推介会，共签约项目32个。\n")
+    assert {a.get("time") for a in m.values()} == {"9月27日"}, m
