@@ -325,14 +325,12 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
 
 
 def _squeezed(text: str) -> tuple[str, list[int]]:
-    """``mention_text`` of ``text`` and, for each of its characters, the offset in ``text``."""
-    chars, back = [], []
-    for k, ch in enumerate(text):
-        sq = mention_text(ch)
-        if sq:
-            chars.append(sq)
-            back.append(k)
-    return "".join(chars), back
+    """``mention_text`` of ``text`` and, for each of its characters, the offset in ``text``
+    (``mention_text`` normalises one character to one and drops spaces)."""
+    norm = mention_text(text)
+    back = [k for k, ch in enumerate(text) if ch not in " \u3000"]
+    assert len(back) == len(norm), "mention_text must map one character to one"
+    return norm, back
 
 
 def _find(views: list, needle: str, cursor: tuple[int, int], taken: dict) -> tuple[int, int] | None:

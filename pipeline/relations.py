@@ -30,13 +30,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 from pydantic import Field, field_validator
 
 from pipeline.records import Article, Entity, Relation, Sentence
-from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import ExampleSource, RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, rule_path
 
 ENT_OPEN, ENT_SEP, ENT_CLOSE = "\ue000", "\ue002", "\ue001"
 _PLACEHOLDER = re.compile(f"{ENT_OPEN}[A-Z]+{ENT_SEP}(\\d+){ENT_CLOSE}")
@@ -50,7 +49,7 @@ class Example(StrictModel):
     text: str
     expect: tuple[str, str]
     #: where the sentence comes from: a pattern holds on text of at least two real sources
-    source: Literal["sample", "dev-pages", "pd1998", "constructed"]
+    source: ExampleSource
 
 
 class PatternRule(StrictModel):
@@ -623,10 +622,12 @@ def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:
                 ctx.add("role", e, org, None, v.sent, rule.role_id, {"position": position})
 
 
-def _self_reference() -> tuple[str, ...]:
+@lru_cache(maxsize=1)
+def _self_reference() -> frozenset[str]:
+    """本报, 本刊 …: the words a byline uses for its own paper (rules/bylines.yaml)."""
     from pipeline.cleaning.bylines import default_parser
 
-    return tuple(default_parser().rules.self_reference)
+    return frozenset(default_parser().rules.self_reference)
 
 
 def _paper_of(ctx: _Ctx) -> Entity | None:

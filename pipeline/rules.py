@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -26,6 +26,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pipeline import settings
 
 M = TypeVar("M", bound=BaseModel)
+
+#: where a rule example's text comes from; ``constructed`` (a made-up edge case) counts as no source
+ExampleSource = Literal["sample", "dev-pages", "pd1998", "msra-train", "pd-ner", "cluener", "constructed"]
 
 
 class RuleFileError(ValueError):

@@ -269,7 +269,7 @@ class BylineParser:
                 steps += [
                     (j, j - i)
                     for j in range(i + 3, n + 1)
-                    if self._unit.match(run, i, j) and not any(run[i:j] == u for u in self.rules.unit_suffixes)
+                    if self._unit.match(run, i, j) and run[i:j] not in self.rules.unit_suffixes
                 ]
             for j, unit_chars in steps:
                 if j > n:

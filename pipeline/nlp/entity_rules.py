@@ -45,7 +45,16 @@ import yaml
 from pydantic import Field
 
 from pipeline.nlp.prefilter import required_chars
-from pipeline.rules import RuleFileError, StrictModel, _node_line, alternation, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import (
+    ExampleSource,
+    RuleFileError,
+    StrictModel,
+    _node_line,
+    alternation,
+    check_unique_ids,
+    load_yaml,
+    rule_path,
+)
 
 Label = Literal["ORG", "GPE", "LOC", "FAC", "PERSON", "QUANTITY", "MONEY", "PERCENT", "DATE"]
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -60,9 +69,7 @@ class Example(StrictModel):
     text: str
     expect: str | None = None
     given: list[tuple[int, int, Label]] = []
-    #: where the text comes from (sample, dev-pages, pd1998, msra-train, pd-ner, cluener), or
-    #: ``constructed`` for a made-up edge case, which does not count as a source
-    source: str = "constructed"
+    source: ExampleSource = "constructed"
 
 
 class RegexRule(StrictModel):
