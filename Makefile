@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: setup run test lint test-slow fuzz bench models rules clean
+.PHONY: setup run test lint test-slow fuzz bench models rules package clean
 
 setup: $(STAMP)
 
@@ -64,6 +64,11 @@ rules: setup
 	$(BIN)/python -m pipeline.training.gazetteers
 	$(BIN)/python -m pipeline.training.countries
 	$(BIN)/python -m pipeline.training.units
+
+## installable wheels in dist/: the project (code, compiled extension, rules) and the spaCy
+## pipeline zh_news with its rules inside (`pip install dist/*.whl`, then spacy.load("zh_news"))
+package: setup
+	$(BIN)/python -m pipeline package --dist dist
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis .benchmarks

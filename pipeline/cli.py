@@ -118,6 +118,14 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated NER training sources (default msra-train,pd-ner,pd1998-silver,cluener)",
     )
+    package = sub.add_parser(
+        "package", help="build installable wheels of the project and of its spaCy pipeline zh_news (make package)"
+    )
+    package.add_argument("--dist", default="dist", help="where to write the wheels (default: dist/)")
+    package.add_argument(
+        "--packs", default=None, help="comma-separated rule packs written into the pipeline's config (default: none)"
+    )
+    package.add_argument("--pipeline-only", action="store_true", help="only the pipeline's wheel, not the project's")
     return parser
 
 
@@ -156,7 +164,20 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_report(args)
     if args.command == "compact":
         return cmd_compact(args)
+    if args.command == "package":
+        return cmd_package(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pipeline.packaging import build
+
+    packs = tuple(p for p in args.packs.split(",") if p) if args.packs is not None else None
+    for wheel in build(Path(args.dist), packs=packs, project=not args.pipeline_only):
+        print(wheel)
+    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -221,8 +221,13 @@ def load_relation_rules(path: str | Path | None = None) -> RelationRules:
     )
 
 
-@lru_cache(maxsize=4)
 def default_rules(path: str | None = None) -> RelationRules:
+    """The relation rules of ``path`` (default: ``relations.yaml`` of the rules read now), loaded once."""
+    return _rules_of(str(path) if path else str(rule_path("relations.yaml")))
+
+
+@lru_cache(maxsize=4)
+def _rules_of(path: str) -> RelationRules:
     return load_relation_rules(path)
 
 

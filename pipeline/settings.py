@@ -4,8 +4,9 @@ Every setting can be overridden by an environment variable so that a
 deployment can point the pipeline at other rules or models without code
 changes:
 
-``PIPELINE_RULES_DIR``   directory of rule files (default: ``rules/`` of the checkout)
-``PIPELINE_MODELS_DIR``  directory of trained models (default: ``models/``)
+``PIPELINE_RULES_DIR``   directory of rule files (default: ``rules/`` of the checkout; in an installed
+                         copy, the rules the wheel carries, ``pipeline/_rules``)
+``PIPELINE_MODELS_DIR``  directory of trained models (default: ``models/`` of the checkout)
 ``PIPELINE_BATCH_SIZE``  most documents per Prefect task batch (default: 256)
 ``PIPELINE_BATCH_CHARS`` characters after which a batch closes (default: 200,000: about three
                          seconds of NER; 40 pages of 5,000 characters, or 256 short records)
@@ -27,17 +28,58 @@ changes:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: where an installed copy (a wheel) keeps the project's rules: the wheel maps ``rules/`` there
+PACKAGED_RULES = Path(__file__).resolve().parent / "_rules"
+
+# what a spaCy component that carries its own rules (or names its packs in its config) loads
+# under: see :func:`rules_context`. Context variables, so that two pipelines with different
+# rules live in one process, and threads do not see each other's
+_RULES_ROOT: ContextVar[Path | None] = ContextVar("pipeline_rules_root", default=None)
+_RULE_PACKS: ContextVar[tuple[str, ...] | None] = ContextVar("pipeline_rule_packs", default=None)
 
 
 class SettingsError(ValueError):
     """A setting (environment variable) with a value it does not take."""
 
 
+def default_rules_dir() -> Path:
+    """``rules/`` of the checkout; where there is none (an installed wheel), the packaged copy."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file() or not PACKAGED_RULES.is_dir():
+        return PROJECT_ROOT / "rules"
+    return PACKAGED_RULES
+
+
 def rules_dir() -> Path:
-    return Path(os.environ.get("PIPELINE_RULES_DIR", PROJECT_ROOT / "rules"))
+    """The rules read now: those of the current :func:`rules_context`, else
+    ``PIPELINE_RULES_DIR``, else :func:`default_rules_dir`."""
+    root = _RULES_ROOT.get()
+    if root is not None:
+        return root
+    env = os.environ.get("PIPELINE_RULES_DIR")
+    return Path(env) if env else default_rules_dir()
+
+
+@contextmanager
+def rules_context(root: Path | None = None, packs: tuple[str, ...] | None = None) -> Iterator[None]:
+    """Within the block, :func:`rules_dir` is ``root`` and :func:`rule_packs` is ``packs``
+    (each where it is not None): how a pipeline component loads the rules it carries and the
+    packs its config names, whatever the process-wide settings say."""
+    tokens = []
+    if root is not None:
+        tokens.append((_RULES_ROOT, _RULES_ROOT.set(Path(root))))
+    if packs is not None:
+        tokens.append((_RULE_PACKS, _RULE_PACKS.set(tuple(packs))))
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
 
 
 def models_dir() -> Path:
@@ -46,7 +88,11 @@ def models_dir() -> Path:
 
 def rule_packs() -> tuple[str, ...]:
     """Names of the optional rule packs (``rules/packs/NAME.yaml``) enabled by
-    ``PIPELINE_RULE_PACKS``; the default rule set is what holds on any page."""
+    ``PIPELINE_RULE_PACKS`` (or by the current :func:`rules_context`); the default rule set
+    is what holds on any page."""
+    packs = _RULE_PACKS.get()
+    if packs is not None:
+        return packs
     value = os.environ.get("PIPELINE_RULE_PACKS", "")
     names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
     for name in names:

@@ -30,6 +30,19 @@ GOLD = ROOT / "data" / "gold"
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory):
+    """What the pipeline unpacks from bytes (pickled tokenizers, rules) goes to a folder of
+    the test session, not to the user's cache; processes the tests start inherit it."""
+    previous = os.environ.get("PIPELINE_CACHE_DIR")
+    os.environ["PIPELINE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("PIPELINE_CACHE_DIR", None)
+    else:
+        os.environ["PIPELINE_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     return SEED

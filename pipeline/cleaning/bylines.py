@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
+from pipeline import settings
 from pipeline.rules import StrictModel, alternation, check_unique_ids, load_yaml, rule_path
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -57,9 +59,13 @@ class BylineRules(StrictModel):
     report_markers: list[str] = []
 
 
-@lru_cache(maxsize=4)
 def load_rules(path: str | None = None) -> BylineRules:
-    p = path or str(rule_path("bylines.yaml"))
+    """The byline rules of ``path`` (default: ``bylines.yaml`` of the rules read now), loaded once."""
+    return _load_rules(path or str(rule_path("bylines.yaml")))
+
+
+@lru_cache(maxsize=4)
+def _load_rules(p: str) -> BylineRules:
     rules = load_yaml(p, BylineRules)
     check_unique_ids(p, rules.agencies)
     check_unique_ids(p, rules.roles)
@@ -340,6 +346,12 @@ class BylineParser:
         return None
 
 
-@lru_cache(maxsize=4)
 def default_parser() -> BylineParser:
-    return BylineParser()
+    """The byline parser of the rules read now (:func:`settings.rules_dir`), built once per folder."""
+    return _parser_of(settings.rules_dir())
+
+
+@lru_cache(maxsize=4)
+def _parser_of(root: Path) -> BylineParser:
+    with settings.rules_context(root):
+        return BylineParser()

@@ -85,20 +85,25 @@ def numpy_blas():
 
 
 def load_nlp(path: str | Path | None = None):
-    """The pipeline, loaded once per process (each Dask worker loads its own)."""
+    """The pipeline, loaded once per process (each Dask worker loads its own): ``path``, else
+    ``models/zh_news``, else, where there is none (an installed copy of the project), the
+    installed pipeline package ``zh_news`` (``make package``)."""
+    if path is None and not pipeline_dir().is_dir():
+        from spacy.util import is_package
+
+        if is_package(PIPELINE_NAME):
+            import importlib
+
+            module = importlib.import_module(PIPELINE_NAME)
+            path = Path(module.__file__).parent / f"{PIPELINE_NAME}-{module.__version__}"  # type: ignore[attr-defined]
     return _load(str(path or pipeline_dir()))
 
 
 def use_rule_packs(nlp, packs: tuple[str, ...]) -> None:
-    """Switch the rule components of a loaded pipeline to the default rules plus
-    ``packs`` (``rules/packs/NAME.yaml``), whatever ``PIPELINE_RULE_PACKS`` says."""
-    from pipeline.nlp.entity_rules import load_entity_rules
-    from pipeline.nlp.gazetteer import load_gazetteer
+    """Switch the rule components of a loaded pipeline to their rules plus ``packs``
+    (``rules/packs/NAME.yaml``), whatever ``PIPELINE_RULE_PACKS`` says."""
+    from pipeline.nlp.components import RuleFilesMixin
 
-    rules, gazetteer = load_entity_rules(packs=packs), load_gazetteer(packs=packs)
-    for name in ("zhnews_entity_rules", "zhnews_linker"):
-        if name in nlp.pipe_names:
-            comp = nlp.get_pipe(name)
-            comp._gazetteer = gazetteer
-            if hasattr(comp, "_rules"):
-                comp._rules = rules
+    for _, comp in nlp.pipeline:
+        if isinstance(comp, RuleFilesMixin):
+            comp.use_rules(comp.rules_root, packs)

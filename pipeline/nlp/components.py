@@ -8,19 +8,33 @@
   (我市, 全区) to the paper's home place.
 
 Entity attributes live in ``Span`` extensions (see :func:`register_extensions`).
+
+Rules. A rule component reads the project's rules (``rules/``, or
+``PIPELINE_RULES_DIR``) with the packs of ``PIPELINE_RULE_PACKS``, unless its
+config names its ``packs`` or it carries rules of its own: a component that
+carries its rules (:func:`carry_rules`, which ``make package`` calls) writes the
+rule files it reads beside its other data in ``to_disk`` and ``to_bytes``, and a
+pipeline loaded from there reads those, whatever the process's settings say (as
+spaCy's ``SpanRuler`` keeps its patterns). So two pipelines with different rules
+live in one process, and an installed pipeline needs no checkout.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
+import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import ensure_path
 
+from pipeline import settings
 from pipeline.nlp.entity_rules import Candidate, EntityRules, default_entity_rules
 from pipeline.nlp.gazetteer import Gazetteer, default_gazetteer
 from pipeline.nlp.resolve import MODEL_PRIORITY, resolve
+from pipeline.nlp.serialize import copy_files, pack_files, unpack_files
 from pipeline.nlp.tokenizer import WORD_BOUNDARIES, boundaries_from_tags, cached_text, doc_text
 from pipeline.records import QUANTITY_ATTRS
 
@@ -120,33 +134,128 @@ def split_names_at_gaps(cand: Candidate, gaps: frozenset[int], length: int | Non
     return [Candidate(a, b, cand.label, cand.source, cand.priority, cand.score) for a, b in pieces]
 
 
-class EntityRulesComponent:
-    def __init__(self, nlp: Language, name: str, model_source: str = "ner"):
+#: where a component that carries its rules keeps them, in its folder of the pipeline
+RULES_FOLDER = "rules"
+
+
+class RuleFilesMixin:
+    """Rules read from the project, from the files a component carries, with the packs its
+    config names (see the module's text). A subclass names the rule files it reads
+    (``rule_files``, globs relative to the rules folder) and what it loaded from them
+    (``_loaded``, attribute names reset when its rules change)."""
+
+    name: str
+    rule_files: tuple[str, ...] = ()
+    _loaded: tuple[str, ...] = ()
+
+    def _init_rules(self, packs: Iterable[str] | None) -> None:
+        #: rule packs of the config; None follows ``PIPELINE_RULE_PACKS``
+        self.packs: tuple[str, ...] | None = tuple(packs) if packs is not None else None
+        #: the folder of the rules this component carries (None: the project's rules)
+        self.rules_root: Path | None = None
+        #: whether to_disk / to_bytes write the rule files
+        self.carries_rules = False
+
+    def rules_scope(self):
+        """The context its rules load under: its own folder and packs where it has them."""
+        return settings.rules_context(self.rules_root, self.packs)
+
+    def use_rules(self, root: Path | None = None, packs: Iterable[str] | None = None) -> None:
+        """Read the rules of ``root`` (None: the project's) with ``packs`` (None: the setting)."""
+        self.rules_root = Path(root) if root is not None else None
+        self.packs = tuple(packs) if packs is not None else None
+        for attr in self._loaded:
+            setattr(self, attr, None)
+
+    def _source_root(self) -> Path:
+        with self.rules_scope():
+            return settings.rules_dir()
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        if not self.carries_rules or RULES_FOLDER in exclude:
+            return  # a component reading the project's rules has nothing of its own to save
+        path = ensure_path(path)
+        src = self._source_root()
+        dst = path / RULES_FOLDER
+        if dst.exists() and dst.resolve() != src.resolve():
+            import shutil
+
+            shutil.rmtree(dst)  # no stale rule file of an earlier save
+        dst.mkdir(parents=True, exist_ok=True)
+        copy_files(src, dst, self.rule_files)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()):
+        folder = ensure_path(path) / RULES_FOLDER
+        if RULES_FOLDER not in exclude and folder.is_dir():
+            self.use_rules(folder, self.packs)
+            self.carries_rules = True
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        files = pack_files(self._source_root(), self.rule_files) if self.carries_rules and RULES_FOLDER not in exclude else b""
+        return srsly.msgpack_dumps({"rules": files})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()):
+        files = srsly.msgpack_loads(data).get("rules")
+        if files and RULES_FOLDER not in exclude:
+            self.use_rules(unpack_files(files, "rules"), self.packs)
+            self.carries_rules = True
+        return self
+
+
+def carry_rules(nlp: Language) -> list[str]:
+    """Make every rule component of ``nlp`` carry the rule files it reads now (they are
+    written by the next ``to_disk``/``to_bytes``); the names of those components."""
+    names = []
+    for name, comp in nlp.pipeline:
+        if isinstance(comp, RuleFilesMixin):
+            comp.carries_rules = True
+            names.append(name)
+    return names
+
+
+class EntityRulesComponent(RuleFilesMixin):
+    rule_files = ("entities.yaml", "bylines.yaml", "gazetteers/*", "packs/*.yaml")
+    _loaded = ("_rules", "_gazetteer", "_parser")
+
+    def __init__(self, nlp: Language, name: str, model_source: str = "ner", packs: Iterable[str] | None = None):
         register_extensions()
         self.name = name
         self.model_source = model_source
+        self._init_rules(packs)
         self._rules: EntityRules | None = None
         self._gazetteer: Gazetteer | None = None
+        self._parser = None
         # rule-id prefixes switched off (ablations: `eval ner --without gpe.admin`)
         self.disabled: tuple[str, ...] = ()
 
     @property
     def rules(self) -> EntityRules:
         if self._rules is None:
-            self._rules = default_entity_rules()
+            with self.rules_scope():
+                self._rules = default_entity_rules()
         return self._rules
 
     @property
     def gazetteer(self) -> Gazetteer:
         if self._gazetteer is None:
-            self._gazetteer = default_gazetteer()
+            with self.rules_scope():
+                self._gazetteer = default_gazetteer()
         return self._gazetteer
 
-    def _byline_candidates(self, doc: Doc) -> list[Candidate]:
-        from pipeline.cleaning.bylines import default_parser
+    @property
+    def parser(self):
+        """The byline parser of its rules (bylines and datelines name people and papers)."""
+        if self._parser is None:
+            from pipeline.cleaning.bylines import default_parser
 
+            with self.rules_scope():
+                self._parser = default_parser()
+        return self._parser
+
+    def _byline_candidates(self, doc: Doc) -> list[Candidate]:
         text = doc_text(doc)
-        parser = default_parser()
+        parser = self.parser
         parsed = parser.match_dateline(text, whole=True) if doc._.kind == "dateline" else parser.parse(text)
         if parsed is None:
             return []
@@ -218,23 +327,47 @@ class EntityRulesComponent:
         return doc
 
 
-class LinkerComponent:
-    """Admin codes for GPE mentions; deictic places resolved to the paper's home."""
+class LinkerComponent(RuleFilesMixin):
+    """Admin codes for GPE mentions; deictic places resolved to the paper's home: the
+    document's (``doc._.home``, which the NER stage sets from the page's paper), else the
+    ``home`` of the config (an admin code or a division's full name, such as 重庆市), for
+    ``spacy.load`` users whose texts all come from one paper."""
 
-    def __init__(self, nlp: Language, name: str):
+    rule_files = ("bylines.yaml", "gazetteers/*", "packs/*.yaml")
+    _loaded = ("_gazetteer", "_home_code")
+
+    def __init__(self, nlp: Language, name: str, packs: Iterable[str] | None = None, home: str | None = None):
         register_extensions()
         self.name = name
+        self._init_rules(packs)
+        self.home = home
         self._gazetteer: Gazetteer | None = None
+        self._home_code: str | None = None
 
     @property
     def gazetteer(self) -> Gazetteer:
         if self._gazetteer is None:
-            self._gazetteer = default_gazetteer()
+            with self.rules_scope():
+                self._gazetteer = default_gazetteer()
         return self._gazetteer
+
+    @property
+    def home_code(self) -> str | None:
+        """The admin code of the config's ``home`` (ValueError naming it if the gazetteer has none)."""
+        if self.home and self._home_code is None:
+            if self.gazetteer.division(self.home) is not None:
+                self._home_code = self.home
+            else:
+                codes = [c for c, d in self.gazetteer.divisions.items() if d.name == self.home]
+                if len(codes) != 1:
+                    found = "no division" if not codes else f"{len(codes)} divisions"
+                    raise ValueError(f"{self.name}: home {self.home!r}: {found} of that code or full name in the gazetteer")
+                self._home_code = codes[0]
+        return self._home_code
 
     def __call__(self, doc: Doc) -> Doc:
         home = doc._.home or {}
-        home_code = home.get("kb_id")
+        home_code = home.get("kb_id") or self.home_code
         ents = doc.ents
         mentioned = {e._.kb_id for e in ents if e.label_ == "GPE" and e._.kb_id}
         for ent in ents:
@@ -296,7 +429,7 @@ class LinkerComponent:
         return None
 
 
-class QuantitiesComponent:
+class QuantitiesComponent(RuleFilesMixin):
     """Quantities, money, percentages and dates with normalised values.
 
     Runs after the entity rules; it adds its spans where no other entity
@@ -305,9 +438,13 @@ class QuantitiesComponent:
     300新加坡元, 三毛 of 五元三毛).
     """
 
+    rule_files = ("units.yaml", "units_cldr.jsonl")
+    _loaded = ("_grammar",)
+
     def __init__(self, nlp: Language, name: str):
         register_extensions()
         self.name = name
+        self._init_rules(None)
         self._grammar = None
 
     @property
@@ -315,7 +452,8 @@ class QuantitiesComponent:
         if self._grammar is None:
             from pipeline.nlp.quantities import default_grammar
 
-            self._grammar = default_grammar()
+            with self.rules_scope():
+                self._grammar = default_grammar()
         return self._grammar
 
     def __call__(self, doc: Doc) -> Doc:

@@ -44,6 +44,7 @@ from typing import Annotated, Literal, Union
 import yaml
 from pydantic import Field
 
+from pipeline import settings
 from pipeline.nlp.prefilter import required_chars
 from pipeline.rules import (
     ExampleSource,
@@ -524,6 +525,13 @@ def load_entity_rules(path: str | Path | None = None, packs: tuple[str, ...] | N
     return EntityRules(merged, str(p), None)
 
 
-@lru_cache(maxsize=4)
 def default_entity_rules() -> EntityRules:
-    return load_entity_rules()
+    """The entity rules of the rules read now (:func:`settings.rules_dir`, with the packs of
+    :func:`settings.rule_packs`), loaded once per such pair."""
+    return _entity_rules_of(settings.rules_dir(), settings.rule_packs())
+
+
+@lru_cache(maxsize=8)
+def _entity_rules_of(root: Path, packs: tuple[str, ...]) -> EntityRules:
+    with settings.rules_context(root, packs):
+        return load_entity_rules()

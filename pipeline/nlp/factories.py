@@ -89,9 +89,11 @@ def make_ner(
     )
 
 
-@Language.factory("zhnews_entity_rules", default_config={"model_source": "ner"})
-def make_entity_rules(nlp: Language, name: str, model_source: str):
-    return EntityRulesComponent(nlp, name, model_source)
+# ``packs``: the rule packs (``rules/packs/NAME.yaml``) the component reads; null follows the
+# setting PIPELINE_RULE_PACKS. ``home`` (linker): the paper's home place where a document has none
+@Language.factory("zhnews_entity_rules", default_config={"model_source": "ner", "packs": None})
+def make_entity_rules(nlp: Language, name: str, model_source: str, packs: list[str] | None):
+    return EntityRulesComponent(nlp, name, model_source, packs)
 
 
 @Language.factory("zhnews_quantities")
@@ -99,9 +101,9 @@ def make_quantities(nlp: Language, name: str):
     return QuantitiesComponent(nlp, name)
 
 
-@Language.factory("zhnews_linker")
-def make_linker(nlp: Language, name: str):
-    return LinkerComponent(nlp, name)
+@Language.factory("zhnews_linker", default_config={"packs": None, "home": None})
+def make_linker(nlp: Language, name: str, packs: list[str] | None, home: str | None):
+    return LinkerComponent(nlp, name, packs, home)
 
 
 register_extensions()

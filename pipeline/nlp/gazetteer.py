@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pipeline import settings
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.nlp.entity_rules import Candidate
 from pipeline.nlp.prefixes import find_names, prefixes_of
@@ -266,6 +267,13 @@ def load_gazetteer(root: Path | None = None, packs: tuple[str, ...] | None = Non
     return Gazetteer(divisions, places, orgs, agencies, countries, after_verbs, place_file.full_name_not_followed_by)
 
 
-@lru_cache(maxsize=2)
 def default_gazetteer() -> Gazetteer:
-    return load_gazetteer()
+    """The gazetteer of the rules read now (:func:`settings.rules_dir` and the packs of
+    :func:`settings.rule_packs`), loaded once per such pair."""
+    return _gazetteer_of(settings.rules_dir(), settings.rule_packs())
+
+
+@lru_cache(maxsize=8)
+def _gazetteer_of(root: Path, packs: tuple[str, ...]) -> Gazetteer:
+    with settings.rules_context(root, packs):
+        return load_gazetteer()

@@ -528,6 +528,11 @@ def load_grammar(path: str | Path | None = None, generated: str | Path | None = 
     return QuantityGrammar(spec)
 
 
-@lru_cache(maxsize=2)
 def default_grammar() -> QuantityGrammar:
-    return load_grammar()
+    """The grammar of the rules read now (:func:`settings.rules_dir`), loaded once per folder."""
+    return _grammar_of(rule_path("units.yaml"))
+
+
+@lru_cache(maxsize=4)
+def _grammar_of(path: Path) -> QuantityGrammar:
+    return load_grammar(path)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from spacy.vocab import Vocab
 from pipeline.nlp import seglexicon
 from pipeline.nlp.lexicon import FeatureKeys, Lexicon
 from pipeline.nlp.segmenter import Segmenter, default_model_dir, normalize
+from pipeline.nlp.serialize import pack_files, unpack_files
 
 try:
     from pipeline.nlp._compiled import word_columns
@@ -344,11 +346,25 @@ class CharWordTokenizer:
             self._segmenter = None
         return self
 
-    def to_bytes(self, **kwargs) -> bytes:  # pragma: no cover - pipelines are saved to disk
-        raise NotImplementedError("CharWordTokenizer is serialised with to_disk()")
+    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+        """The files of :meth:`to_disk` (segmenter model, user dictionary, lexicon) as one message."""
+        with tempfile.TemporaryDirectory(prefix="zhnews-tokenizer-") as tmp:
+            self.to_disk(tmp, exclude=exclude)
+            return pack_files(Path(tmp), ["**/*"])
 
-    def from_bytes(self, data: bytes, **kwargs):  # pragma: no cover
-        raise NotImplementedError("CharWordTokenizer is serialised with from_disk()")
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = tuple()) -> CharWordTokenizer:
+        """Read what :meth:`to_bytes` wrote; the files go to a folder of the user's cache named
+        by their content (:mod:`pipeline.nlp.serialize`), from where they load lazily."""
+        return self.from_disk(unpack_files(data, "tokenizer"), exclude=exclude)
+
+    def __reduce__(self):
+        # pickling (nlp.pipe(n_process=N) under the spawn start method, Dask): through the
+        # bytes, since the loaded segmenter holds compiled tables that do not pickle
+        return (_tokenizer_from_bytes, (self.vocab, self.to_bytes()))
+
+
+def _tokenizer_from_bytes(vocab: Vocab, data: bytes) -> CharWordTokenizer:
+    return CharWordTokenizer(vocab).from_bytes(data)
 
 
 def create_tokenizer(
