@@ -18,10 +18,10 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py pipeline/nlp/_compiled.pyx
+$(STAMP): pyproject.toml setup.py constraints.txt pipeline/nlp/_compiled.pyx
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 ## run the main flow on the bundled sample page, writing Parquet to out/
@@ -54,13 +54,13 @@ bench: setup
 
 ## train the segmenter and NER from the public corpora, assemble models/zh_news (long: about 75 min on 2 cores)
 models: setup
-	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[train]'
 	$(BIN)/python -m pipeline train
 
 ## regenerate rules/gazetteers/admin_divisions.jsonl (from cpca), countries.jsonl (from pycountry) and
 ## rules/units_cldr.jsonl (from CLDR through Babel, factors by pint)
 rules: setup
-	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[train]'
 	$(BIN)/python -m pipeline.training.gazetteers
 	$(BIN)/python -m pipeline.training.countries
 	$(BIN)/python -m pipeline.training.units

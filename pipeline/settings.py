@@ -21,6 +21,8 @@ changes:
                          oversubscribe the cores (the NER stage ran five times slower)
 ``PIPELINE_DASK``        run the batch tasks on Dask: ``local:N`` or ``tcp://HOST:PORT`` (default: none)
 ``PIPELINE_IN_FLIGHT``   batches in flight on a remote Dask cluster (default: 8)
+``PIPELINE_COMPILED``    ``0`` runs the stock segmenter, tok2vec and NER decoder instead of the
+                         compiled inference (same results, slower; :mod:`pipeline.nlp.canary`)
 ``PIPELINE_GC_FREEZE``   ``0`` keeps the loaded models in the garbage collector's view
                          (default ``1``: frozen out of it, see ``pipeline.nlp.load_nlp``)
 """
@@ -140,6 +142,15 @@ def max_file_bytes() -> int:
     return _positive_int("PIPELINE_MAX_FILE_BYTES", 1 << 30)
 
 
+def compiled() -> bool:
+    """``PIPELINE_COMPILED=0`` runs the stock segmenter, tok2vec and NER decoder (spacy-pkuseg,
+    thinc, spaCy) instead of the compiled inference (same results, slower)."""
+    value = os.environ.get("PIPELINE_COMPILED", "1")
+    if value not in ("0", "1"):
+        raise SettingsError(f"PIPELINE_COMPILED must be 0 or 1, got {value!r}")
+    return value == "1"
+
+
 def gc_freeze() -> bool:
     value = os.environ.get("PIPELINE_GC_FREEZE", "1")
     if value not in ("0", "1"):
@@ -180,6 +191,7 @@ def validate() -> None:
         rule_packs,
         blas_threads,
         gc_freeze,
+        compiled,
         in_flight,
         dask_spec,
     ):

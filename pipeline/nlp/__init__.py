@@ -60,7 +60,9 @@ def _load(path: str):
     pin_blas_threads()
     with numpy_blas():
         nlp = spacy.load(path)
-    nlp("新华社重庆1月1日电 2022年，重庆市科技局表示，全市研发投入增长12%。")  # the lazy loads
+    from pipeline.nlp.canary import CANARY_TEXT
+
+    nlp(CANARY_TEXT)  # the lazy loads, and the compiled paths' checks against the stock ones
     if settings.gc_freeze():
         gc.collect()
         gc.freeze()

@@ -68,10 +68,16 @@ class FastEntityRecognizer(EntityRecognizer):
     """
 
     compiled = True  # False: the numpy decoder (the compiled loop's twin, for the tests)
+    #: None: not checked yet; False: the built-in check found other entities than spaCy's
+    agrees: bool | None = None
 
     def decodable(self, docs: list[Doc]) -> bool:
         """Whether our decoder makes exactly spaCy's moves for these docs."""
-        if self.cfg.get("beam_width", 1) != 1 or not self.model.attrs.get("has_upper", False):
+        if self.agrees is False or self.cfg.get("beam_width", 1) != 1 or not self.model.attrs.get("has_upper", False):
+            return False
+        from pipeline import settings
+
+        if not settings.compiled():
             return False
         if not isinstance(self.model.ops, NumpyOps):  # a GPU's arrays stay with spaCy's decoder
             return False
@@ -84,9 +90,31 @@ class FastEntityRecognizer(EntityRecognizer):
         docs = list(docs)
         if not self.decodable(docs):
             return super().predict(docs)
+        if self.agrees is None:
+            self.agrees = self.verify(docs)
+            if not self.agrees:
+                return super().predict(docs)
         if not any(len(doc) for doc in docs):
             return Entities([] for _ in docs)
         return Entities(self._decode(docs))
+
+    def verify(self, docs: list[Doc]) -> bool:
+        """Whether our decoder gives spaCy's entities for the first document of ``docs`` with
+        tokens (its vectors are the tok2vec's, so the check waits for the first batch; see
+        :mod:`pipeline.nlp.canary`); on a difference, say so (spaCy's decoder runs then)."""
+        from pipeline.nlp.canary import mismatch
+
+        doc = next((d for d in docs if len(d)), None)
+        if doc is None:
+            return True
+        copy = Doc(doc.vocab).from_bytes(doc.to_bytes(exclude=["user_data"]))
+        super().set_annotations([copy], super().predict([copy]))
+        stock = [(e.start, e.end, e.label) for e in copy.ents]
+        ours = [tuple(x) for x in self._decode([doc])[0]]
+        if ours == stock:
+            return True
+        mismatch(self.name, f"entities {ours[:3]} against spaCy's {stock[:3]} on {doc.text[:30]!r}")
+        return False
 
     def set_annotations(self, docs: Iterable[Doc], states_or_entities) -> None:
         if not isinstance(states_or_entities, Entities):

@@ -67,7 +67,7 @@ def _encode(word: str) -> str:
 
 
 class FastPkuseg:
-    def __init__(self, model_dir: str | Path, compiled: bool = True):
+    def __init__(self, model_dir: str | Path, compiled: bool = True, verify: bool = True):
         from spacy_pkuseg.config import config
         from spacy_pkuseg.feature_extractor import FeatureExtractor
         from spacy_pkuseg.inference import run_viterbi
@@ -165,6 +165,23 @@ class FastPkuseg:
                 "pipeline.nlp._compiled is not built (no C compiler at install?): "
                 "segmenting with the plain-Python scorer, about 3x slower"
             )
+        #: False once the built-in check found other words than spacy-pkuseg's: it cuts then
+        self.agrees = self.verify() if verify else True
+
+    def verify(self) -> bool:
+        """Whether this decoder cuts :data:`~pipeline.nlp.canary.CANARY_TEXT` as spacy-pkuseg
+        does (:mod:`pipeline.nlp.canary`); on a difference, say so and cut with spacy-pkuseg."""
+        from pipeline.nlp.canary import CANARY_TEXT, mismatch
+        from pipeline.nlp.segmenter import normalize
+
+        pieces = normalize(CANARY_TEXT).split()
+        ours = [w for piece in pieces for w in self._cut(piece)]
+        stock = [w for piece in pieces for w in self._stock_cut(piece)]
+        if ours == stock:
+            return True
+        first = next(i for i, (a, b) in enumerate(zip([*ours, ""], [*stock, ""])) if a != b)
+        mismatch(f"segmenter {self.model_dir}", f"word {first}: {ours[first : first + 3]} against {stock[first : first + 3]}")
+        return False
 
     # -- public API ------------------------------------------------------
     def cut(self, text: str) -> list[str]:
@@ -176,7 +193,7 @@ class FastPkuseg:
 
     # -- internals -------------------------------------------------------
     def _cut(self, raw: str) -> list[str]:
-        if _NUM in raw or _LETTER in raw or _NOWORD in raw:
+        if _NUM in raw or _LETTER in raw or _NOWORD in raw or not getattr(self, "agrees", True):
             return self._stock_cut(raw)
         t = raw.translate(self._translate)
         if self._compiled_cut is not None:

@@ -253,13 +253,30 @@ class FastTok2Vec(Tok2Vec):
         if not self.fused:
             return None
         if self._plan is False:
-            self._plan = InferencePlan.from_model(self.model)
+            from pipeline import settings
+
+            self._plan = InferencePlan.from_model(self.model) if settings.compiled() else None
             if self._plan is None and window_maxout_norm is None:
                 log.warning(
                     "pipeline.nlp._compiled is not built (no C compiler at install?): "
                     "the tok2vec runs thinc's forward pass, slower"
                 )
+            if self._plan is not None and not self.verify(self._plan):
+                self._plan = None
         return self._plan
+
+    def verify(self, plan: InferencePlan) -> bool:
+        """Whether ``plan`` gives thinc's vectors for the characters of the built-in text
+        (:mod:`pipeline.nlp.canary`); on a difference, say so (thinc's forward pass runs then)."""
+        from pipeline.nlp.canary import CANARY_TEXT, VECTOR_TOLERANCE, mismatch
+
+        docs = [Doc(self.vocab, words=[c for c in CANARY_TEXT if not c.isspace()]), Doc(self.vocab, words=["重", "庆"])]
+        ours, stock = plan(docs), self.model.predict(docs)
+        worst = max(float(np.abs(a - b).max()) for a, b in zip(ours, stock))
+        if worst <= VECTOR_TOLERANCE:
+            return True
+        mismatch(self.name, f"vectors differ by up to {worst:.3g}")
+        return False
 
     def drop_plan(self) -> None:
         self._plan = False

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline import settings
-from pipeline.cleaning.normalize import _HALF_WIDTH
+from pipeline.cleaning.normalize import half_width
 from pipeline.nlp import seglexicon
 
 
@@ -22,8 +22,8 @@ def default_model_dir() -> Path:
     return settings.models_dir() / "zh_news" / "tokenizer" / "pkuseg"
 
 
-def normalize(text: str) -> str:
-    return text.translate(_HALF_WIDTH)
+#: what the segmenter reads: full-width forms in half width, one character for one
+normalize = half_width
 
 
 #: symbols that are always a word of their own: the training corpus never puts
@@ -58,7 +58,9 @@ class Segmenter:
         if self.user_dict is not None and not self.user_dict.is_file():
             raise FileNotFoundError(f"pkuseg user dictionary {self.user_dict} not found")
         # user_dict=None: no dictionary at all (pkuseg's "default" one costs 1.2 F1 on PKU)
-        if self.user_dict is None and fast:
+        from pipeline import settings
+
+        if self.user_dict is None and fast and settings.compiled():
             from pipeline.nlp.fastseg import FastPkuseg
 
             self._seg = FastPkuseg(self.model_dir)  # the same words, several times faster
