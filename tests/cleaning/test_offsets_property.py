@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.cleaning import clean_text
-from pipeline.cleaning.normalize import _HALF_WIDTH
+from pipeline.cleaning.normalize import HALF_WIDTH
 from pipeline.sentences import split_article
 
 cjk = st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF)
@@ -47,7 +47,7 @@ def pages(draw):
 
 
 def _norm(ch: str) -> str:
-    return _HALF_WIDTH.get(ord(ch), ch)
+    return HALF_WIDTH.get(ord(ch), ch)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -133,9 +133,9 @@ def test_normalised_units():
 
 
 def test_full_width_digits_after_cleaning():
-    from pipeline.cleaning.normalize import _HALF_WIDTH
+    from pipeline.cleaning.normalize import HALF_WIDTH
 
-    text = "增长１２．５％".translate(_HALF_WIDTH)
+    text = "增长１２．５％".translate(HALF_WIDTH)
     got, q = one(text)
     assert (got, q.value) == ("12.5%", 12.5)
 
