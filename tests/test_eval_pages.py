@@ -143,3 +143,31 @@ def test_relations_on_the_sample_pages_gold_entities():
     assert report["gold_entities"] == {"placed": sum(len(a.entities) for a in pages[0].articles), "unplaced": []}
     assert report["groups"]["ORG+PLACE"]["f"] == 1.0  # the gold mentions themselves
     assert report["relations"]["micro"]["f"] >= 0.90, report["relations"]["micro"]
+
+
+def test_the_readmes_quality_table_is_that_of_a_run():
+    """The README quotes `eval pages` on its default pages (../shared/dev-pages and the sample):
+    its table and its gold-entity figure are what a run gives, to two decimals."""
+    import re
+
+    from tests.conftest import ROOT, SEED, SHARED, need_shared
+
+    need_shared(SHARED / "dev-pages", "the annotated development pages")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    pages = eval_pages.discover(eval_pages.default_dirs())
+    report = eval_pages.evaluate_pages(pages)
+    sample = report["pages"][SEED.stem]
+
+    def row(r):
+        groups = [f"{r['groups'][k]['f']:.2f}" for k in ("ORG+PLACE", "PERSON", "NUMBER", "DATE")]
+        return groups + [f"{r['relations']['micro']['f']:.2f}"]
+
+    def quoted(label):
+        line = next(x for x in readme.splitlines() if x.startswith(f"| {label} |"))
+        return [c.strip() for c in line.strip("|").split("|")[1:]]
+
+    assert quoted("all seven") == row(report)
+    assert quoted("the sample page alone") == row(sample)
+    gold = eval_pages.evaluate_pages(pages, gold_entities=True)
+    (figure,) = re.findall(r"Relations on the gold entities \(`--gold-entities`\): (\d\.\d\d)", readme)
+    assert figure == f"{gold['relations']['micro']['f']:.2f}"
