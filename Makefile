@@ -32,10 +32,12 @@ run: setup
 test: setup lint
 	$(BIN)/python -m pytest -m "not slow" -q
 
-## ruff over the code and the tests: lint rules and formatting (configured in pyproject.toml)
+## ruff over the code and the tests (lint rules and formatting), mypy over the package
+## (configured in pyproject.toml)
 lint: setup
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/mypy
 
 ## long tests: large fuzzing profiles, training on real corpora
 test-slow: setup

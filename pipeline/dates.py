@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import Field, field_validator
 
@@ -202,8 +202,9 @@ def _day_range(c: _Context):
     month, d1, d2 = c.num("month"), c.num("day"), c.num("day2")
     month2 = c.num("month2") or month
     year = c.year(month2)
-    if year is None or None in (month, d1, d2):
+    if year is None or month is None or d1 is None or d2 is None:
         return None
+    assert month2 is not None  # it falls back on month
     start, end = date(year, month, d1), date(year, month2, d2)
     return None if end < start else (start, end)
 
@@ -214,7 +215,8 @@ def _xun(c: _Context):
     year = c.year(month)
     if year is None or month is None:
         return None
-    first = {"上": 1, "中": 11, "下": 21}[c.group("xun")]
+    # the groups a kind's builder reads are in its rules' patterns, so they matched (casts below too)
+    first = {"上": 1, "中": 11, "下": 21}[cast(str, c.group("xun"))]
     last = _month_end(year, month) if first == 21 else date(year, month, first + 9)
     return date(year, month, first), last
 
@@ -230,12 +232,12 @@ def _first_months(c: _Context):
 def _day_offset(c: _Context):
     if c.published is None:
         return None
-    d = c.published + timedelta(days=c.tables.day_offsets[c.group("dayword")])
+    d = c.published + timedelta(days=c.tables.day_offsets[cast(str, c.group("dayword"))])
     return d, d
 
 
 def _solar_holiday(c: _Context):
-    month, day = c.tables.solar_holidays[c.group("holiday")]
+    month, day = c.tables.solar_holidays[cast(str, c.group("holiday"))]
     year = c.year(month)
     if year is None:
         return None
@@ -244,7 +246,7 @@ def _solar_holiday(c: _Context):
 
 
 def _weekday_holiday(c: _Context):
-    month, nth, weekday = c.tables.weekday_holidays[c.group("holiday")]
+    month, nth, weekday = c.tables.weekday_holidays[cast(str, c.group("holiday"))]
     year = c.year(month)
     if year is None:
         return None
@@ -260,7 +262,8 @@ def _lunar_to_solar(year: int, month: int, day: int) -> date | None:
 
     try:
         if (month, day) == (0, 0):
-            return _lunar_to_solar(year, 1, 1) - timedelta(days=1) if _lunar_to_solar(year, 1, 1) else None
+            new_year = _lunar_to_solar(year, 1, 1)
+            return new_year - timedelta(days=1) if new_year else None
         for lunar_year in (year, year - 1):
             solar = LunarDate(lunar_year, month, day)
             solar = solar.to_solar_date() if hasattr(solar, "to_solar_date") else solar.toSolarDate()
@@ -272,7 +275,7 @@ def _lunar_to_solar(year: int, month: int, day: int) -> date | None:
 
 
 def _lunar_holiday(c: _Context):
-    month, day = c.tables.lunar_holidays[c.group("holiday")]
+    month, day = c.tables.lunar_holidays[cast(str, c.group("holiday"))]
     year = c.year(None)
     d = None if year is None else _lunar_to_solar(year, month, day)
     return None if d is None else (d, d)
@@ -441,14 +444,14 @@ class DateResolver:
         start, end, precision = inner.start, inner.end, inner.precision
         if closing is not None and closing.means == "same" and precision == "day":
             return None  # 春节期间: the days around a day, which the expression does not bound
-        for affix in (opening, closing):
-            if affix is None or affix.means == "same":
+        for edge in (opening, closing):
+            if edge is None or edge.means == "same":
                 continue
-            if affix.means == "until":
+            if edge.means == "until":
                 start = None
-            elif affix.means == "since":
+            elif edge.means == "since":
                 end = None
-            elif affix.means == "since_until_published":
+            elif edge.means == "since_until_published":
                 end = published
             precision = "period"
         return Interval(start, end, precision, inner.rule)
@@ -547,6 +550,8 @@ def dateline_date(dateline: str | None, published: date | None) -> date | None:
     if m is None:
         return None
     month, day = _number(m.group("month")), _number(m.group("day"))
+    if month is None or day is None:  # (what date() below answers with a TypeError)
+        return None
     for year in (published.year, published.year - 1):
         try:
             d = date(year, month, day)

@@ -303,7 +303,9 @@ def eval_ner_corpus(name: str, path: str, with_rules: bool = False, limit: int =
         samples = list(read_char_bio(path, name))
     if limit:
         samples = samples[:limit]
-    gold, pred, vetoed = [], [], []
+    gold: list[Mention] = []
+    pred: list[Mention] = []
+    vetoed: list[tuple] = []
     for i, (sample, doc) in enumerate(zip(samples, nlp.pipe((s.text for s in samples), batch_size=256))):
         if Doc.has_extension("vetoed") and doc._.vetoed:
             vetoed.extend((i, s, e, CORPUS_LABELS.get(label, label), vid) for s, e, label, vid in doc._.vetoed)
@@ -334,14 +336,14 @@ def veto_report(gold: list[Mention], vetoed: list[tuple]) -> dict:
 
 def eval_ner_gold(gold_path: str, text_path: str | None = None, with_rules: bool = False) -> dict:
     from pipeline import batch
-    from pipeline.io.readers import read_path
+    from pipeline.io.readers import InputError, read_path
 
     gold_file = Path(gold_path)
     if text_path is None:
         stem = gold_file.name.split(".")[0]
         text_path = str(gold_file.parent.parent / "samples" / f"{stem}.txt")
     (doc,) = [d for d in read_path(text_path)]
-    if not hasattr(doc, "doc_id"):
+    if isinstance(doc, InputError):
         raise SystemExit(f"cannot read {text_path}: {doc}")
     extracted = batch.recognize_entities(batch.clean_and_split([doc]))
     gold, gold_rows = [], {}
@@ -405,11 +407,11 @@ def relations_by_rule(gold_keys: set, predicted: list) -> dict:
 def eval_relations_gold(gold_path: str, text_path: str | None = None, with_rules: bool = False) -> dict:
     from pipeline import batch
     from pipeline.evaluate import RelationKey, score_relations
-    from pipeline.io.readers import read_path
+    from pipeline.io.readers import InputError, read_path
 
     gold_file = Path(gold_path)
     (doc,) = list(read_path(_page_for(gold_file, text_path)))
-    if not hasattr(doc, "doc_id"):
+    if isinstance(doc, InputError):
         raise SystemExit(f"cannot read the page: {doc}")
     extracted = batch.extract_relations(batch.recognize_entities(batch.clean_and_split([doc])))
     gold = []

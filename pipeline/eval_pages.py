@@ -26,13 +26,17 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipeline import settings
 from pipeline.evaluate import PRF, same_value
 from pipeline.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from pipeline.records import Entity
 
 COARSE = {
     "ORG": "ORG",
@@ -229,14 +233,15 @@ def predict(page: GoldPage, gold_entities: bool = False) -> PagePrediction:
     gold mentions (placed in the clean sentences in their order of appearance) instead of the
     NER stage's, so that relation errors can be told from entity errors."""
     from pipeline import batch
-    from pipeline.io.readers import read_path
+    from pipeline.io.readers import InputError, read_path
 
     (doc,) = list(read_path(str(page.text_path)))
-    if not hasattr(doc, "doc_id"):
+    if isinstance(doc, InputError):
         raise GoldError(f"cannot read {page.text_path}: {doc}")
     extracted = batch.recognize_entities(batch.clean_and_split([doc]))
     starts = _article_starts(doc.text, [a.headline_start for a in page.articles], page.text_path)
-    placed, unplaced = 0, []
+    placed = 0
+    unplaced: list[str] = []
     if gold_entities and not extracted.failures:
         extracted.entities, unplaced = place_gold_entities(page, extracted, starts)
         placed = len(extracted.entities)
@@ -253,6 +258,7 @@ def predict(page: GoldPage, gold_entities: bool = False) -> PagePrediction:
         head = by_id[r.head_ent_id]
         i = _region(starts, head.raw_start)
         tail_ent = by_id.get(r.tail_ent_id) if r.tail_ent_id else None
+        tail: Entity | str | None
         if r.label == "reporter_of":
             tail = page.articles[i].headline_start
         else:
@@ -398,7 +404,11 @@ def mention_text(text: str) -> str:
 
 def score_entities(gold: list[dict], pred: list, labels: Tally, classes: Tally, errors: list | None = None) -> list[tuple]:
     """Score one article's entities; returns the matched NUMBER (gold, predicted) pairs."""
-    for keyer, tally in ((lambda lab: lab, labels), (lambda lab: COARSE.get(lab, lab), classes)):
+    keyers: tuple[tuple[Callable[[str], str], Tally], ...] = (
+        (lambda lab: lab, labels),
+        (lambda lab: COARSE.get(lab, lab), classes),
+    )
+    for keyer, tally in keyers:
         g = Counter((mention_text(x["text"]), keyer(x["label"])) for x in gold if not _is_optional(x))
         o = Counter((mention_text(x["text"]), keyer(x["label"])) for x in gold if _is_optional(x))
         p = Counter((mention_text(e.text), keyer(e.label)) for e in pred)
@@ -435,7 +445,7 @@ def score_entities(gold: list[dict], pred: list, labels: Tally, classes: Tally, 
 
 
 def value_check(pairs: list[tuple]) -> tuple[dict, list]:
-    counts = Counter()
+    counts: Counter[str] = Counter()
     wrong = []
     for g, e in pairs:
         counts["matched"] += 1
@@ -473,7 +483,7 @@ class NameCanon:
             return name
         ids = entry.kb_ids
         if len(ids) > 1:  # 河南: the province, not 河南县 of Qinghai (the highest level, if one is)
-            levels = {"province": 0, "prefecture": 1, "county": 2}
+            levels: dict[str | None, int] = {"province": 0, "prefecture": 1, "county": 2}
             rank = {k: levels.get(getattr(self.gaz.divisions.get(k), "level", None), 9) for k in ids}
             top = min(rank.values())
             ids = tuple(k for k in ids if rank[k] == top)
@@ -578,18 +588,21 @@ def evaluate_pages(
     if page_packs and any(p.packs is not None for p in pages):
         return _with_page_packs(pages, errors, sources, gold_entities)
     canon = NameCanon()
-    total = [Tally(), Tally(), Counter(), Tally(), Tally()]
+    # the arguments of _scores summed over the pages (Tally or Counter, as each page's part)
+    total: list[Any] = [Tally(), Tally(), Counter(), Tally(), Tally()]
+    part: Any
     report: dict = {"pages": {}}
     all_errors: dict[str, list] = {}
     ent_sources: dict[str, Counter] = {}
     rel_sources: dict[str, Counter] = {}
     wrong_values: list = []
-    placement = {"placed": 0, "unplaced": []}
+    placement: dict = {"placed": 0, "unplaced": []}
     for page in pages:
         pred = predict(page, gold_entities)
         placement["placed"] += pred.placed
         placement["unplaced"] += pred.unplaced
-        labels, classes, values, rel, rel_attrs = Tally(), Tally(), Counter(), Tally(), Tally()
+        labels, classes, rel, rel_attrs = Tally(), Tally(), Tally(), Tally()
+        values: Counter[str] = Counter()
         errs: list | None = [] if errors else None
         for i, art in enumerate(page.articles):
             pairs = score_entities(art.entities, pred.entities[i], labels, classes, errs)
@@ -640,9 +653,12 @@ def _with_page_packs(pages: list[GoldPage], errors: bool, sources: bool, gold_en
 def merge_reports(parts: list[dict]) -> dict:
     """One report of several pages' reports (micro over all of them)."""
     labels, classes, rel, rel_attrs = Tally(), Tally(), Tally(), Tally()
-    values = Counter()
+    values: Counter[str] = Counter()
     out: dict = {"pages": {}}
-    wrong, errs, ent_src, rel_src = [], {}, {}, {}
+    wrong: list[dict] = []
+    errs: dict[str, list] = {}
+    ent_src: dict[str, Counter] = {}
+    rel_src: dict[str, Counter] = {}
     for r in parts:
         out["pages"].update(r["pages"])
         for pr in r["pages"].values():

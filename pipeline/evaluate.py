@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 
@@ -105,7 +106,7 @@ class Mention:
         return (self.doc, self.start, self.end, self.label)
 
 
-def score_mentions(gold: list[Mention], pred: list[Mention], groups: dict[str, set[str]] | None = None) -> dict:
+def score_mentions(gold: list[Mention], pred: list[Mention], groups: Mapping[str, AbstractSet[str]] | None = None) -> dict:
     """Per-label and micro P/R/F over exact (doc, start, end, label) matches.
 
     ``groups`` adds scores where several labels count as one (span match,

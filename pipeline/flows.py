@@ -20,9 +20,11 @@ import asyncio
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pipeline import settings
 
@@ -42,7 +44,7 @@ from pipeline.rules import rules_fingerprint  # noqa: E402
 #: Batch tasks carry whole batches of documents: hashing them for a cache key
 #: (Prefect's default policy) would cost time proportional to the data and
 #: buys nothing (reruns are made idempotent by the writer instead).
-BATCH_TASK = {"cache_policy": NO_CACHE, "persist_result": False}
+BATCH_TASK: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
 @dataclass
@@ -446,7 +448,8 @@ async def _extract(
     # Without Dask, a batch's records are passed quoted: Prefect would otherwise walk every
     # record looking for futures nested in them (0.3-0.5 s a batch of 80 K characters).
     # prefect-dask does not unwrap the annotation, and ships the batch to a worker anyway.
-    wrap = (lambda x: x) if _distributed() else quote
+    # (Any: a task's submit is typed with its parameters, which Prefect takes quoted too)
+    wrap: Callable[[Any], Any] = (lambda x: x) if _distributed() else quote
 
     def submit(docs: list) -> None:
         in_progress.append((extract_batch_task.submit(wrap(docs), str(out), metadata), len(docs)))
@@ -618,7 +621,7 @@ def train_segmenter_task(work: str, iterations: int, prune_threshold: float) -> 
 
     w = Path(work) / "pkuseg"
     words = corpora.pku_training_words()
-    counts = segmenter.prepare(corpora.peoples_daily_1998(), w / "data", extra_words=words)
+    counts: dict = segmenter.prepare(corpora.peoples_daily_1998(), w / "data", extra_words=words)
     counts.update(segmenter.build_lexicon(w / "data" / "lexicon.txt"))
     segmenter.train(
         w / "data" / "train.txt", w / "data" / "dev.txt", w / "full", iterations=iterations, lexicon=w / "data" / "lexicon.txt"

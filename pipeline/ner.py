@@ -38,7 +38,7 @@ def article_homes(articles: Iterable[Article]) -> dict[str, dict | None]:
     for a in articles:
         if a.agency in homes:
             by_doc.setdefault(a.doc_id, Counter())[a.agency] += 1
-    out = {}
+    out: dict[str, dict | None] = {}
     for a in articles:
         if a.agency in homes:
             out[a.article_id] = homes[a.agency]

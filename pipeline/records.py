@@ -6,6 +6,7 @@ into Arrow tables. Field names match the Parquet column names one to one.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -29,8 +30,9 @@ class Document:
     #: every input record of this text: the first is the one above; a text met again under
     #: another file or id adds one (``documents.sources``)
     sources: list[dict] | None = None
+    # (``datetime.date``: in this class body the field ``date`` above shadows the class)
     #: publication date (the JSONL ``date``, a date in the path, or the run's ``--published``)
-    published: date | None = None
+    published: datetime.date | None = None
 
     @property
     def n_chars(self) -> int:

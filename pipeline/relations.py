@@ -255,12 +255,14 @@ class SentEnts:
 def sentence_view(sent: Sentence, ents: list[Entity]) -> SentEnts:
     """Entities of one sentence, sorted, at character offsets of ``sent.text``."""
     raw = np.asarray(sent.offsets.offsets) if sent.offsets is not None else None
-    out, spans = [], []
+    out: list[Entity] = []
+    spans: list[tuple[int, int]] = []
     for e in sorted(ents, key=lambda e: (e.raw_start, -e.raw_end)):
         if raw is not None and len(raw):
             s = int(np.searchsorted(raw, e.raw_start))
             t = int(np.searchsorted(raw, e.raw_end - 1)) + 1
         elif sent.start is not None and e.start is not None:
+            assert e.end is not None  # an entity's clean offsets are set together
             s, t = e.start - sent.start, e.end - sent.start
         else:
             continue
@@ -431,9 +433,10 @@ def _patterns(ctx: _Ctx, view: SentEnts, patterns: list[CompiledPattern] | None 
             attrs = {k: v for k, v in m.groupdict().items() if k not in ("head", "tail") and v}
             tail = tails[-1]
             if cp.rule.label == "role" and tail.text in _self_reference():
-                tail = _paper_of(ctx)  # 本报记者张靖: the paper, where the page names it
-                if tail is None:
+                paper = _paper_of(ctx)  # 本报记者张靖: the paper, where the page names it
+                if paper is None:
                     continue
+                tail = paper
             for head in heads if cp.rule.each_head else heads[-1:]:
                 ctx.add(cp.rule.label, head, tail, None, view.sent, cp.rule.id, attrs)
 
@@ -620,11 +623,11 @@ def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:
             # the unit or paper the byline names before the person, else the article's paper
             # (a closing byline 通讯员童颖 实习生关心仪 under a 长江日报讯 dateline)
             # (not a unit named after the person: （记者 周文丹 共享联盟奉化站 严世君）)
-            org = _nearest_before(orgs, e, v) or ctx.doc_orgs.get(art.agency or "")
-            if org is not None and org.text in _self_reference():
-                org = _paper_of(ctx)  # 本报: the paper, where the page names it; else no role
-            if org is not None:
-                ctx.add("role", e, org, None, v.sent, rule.role_id, {"position": position})
+            employer = _nearest_before(orgs, e, v) or ctx.doc_orgs.get(art.agency or "")
+            if employer is not None and employer.text in _self_reference():
+                employer = _paper_of(ctx)  # 本报: the paper, where the page names it; else no role
+            if employer is not None:
+                ctx.add("role", e, employer, None, v.sent, rule.role_id, {"position": position})
 
 
 @lru_cache(maxsize=1)
@@ -882,7 +885,7 @@ def _clause_metrics(
             ctx.add("metric", subject, v.ents[i], None, v.sent, m.id, attrs)
 
 
-def run_example(rules: RelationRules, rule: PatternRule, example: Example) -> list[tuple[str, str]]:
+def run_example(rules: RelationRules, rule: PatternRule, example: Example) -> list[tuple[str, str | None]]:
     """(head, tail) texts that ``rule`` finds in an example sentence marked up as ``[text|LABEL]``."""
     text, ents = "", []
     for m in re.finditer(r"\[([^\[\]|]+)\|([A-Z]+)\]|([^\[]+)", example.text):

@@ -245,7 +245,7 @@ def _places_map(entities: list[dict], width: int = 900, height: int = 620) -> st
     title = "<h2>Places linked to admin codes</h2>"
     if not mentions:
         return title + "<p class='meta'>No place in this output is linked to an admin code.</p>"
-    located = [d for d in divisions.values() if d.lon is not None and d.lat is not None]
+    located = [(d.lon, d.lat) for d in divisions.values() if d.lon is not None and d.lat is not None]
     lon0, lon1 = 73.0, 135.5  # mainland China and its neighbours' edge
     lat0, lat1 = 17.5, 54.0
     pad = 20
@@ -255,7 +255,7 @@ def _places_map(entities: list[dict], width: int = 900, height: int = 620) -> st
         y = pad + (lat1 - lat) / (lat1 - lat0) * (height - 2 * pad)
         return round(x, 1), round(y, 1)
 
-    dots = "".join(f"<circle cx='{x}' cy='{y}' r='1' fill='#c8cbd6'/>" for x, y in (xy(d.lon, d.lat) for d in located))
+    dots = "".join(f"<circle cx='{x}' cy='{y}' r='1' fill='#c8cbd6'/>" for x, y in (xy(lon, lat) for lon, lat in located))
     marks, rows = [], []
     for code, n in mentions.most_common():
         d = divisions[code]
@@ -265,6 +265,7 @@ def _places_map(entities: list[dict], width: int = 900, height: int = 620) -> st
         )
         if d.lon is None:
             continue
+        assert d.lat is not None  # formatted with d.lon in the row above
         x, y = xy(d.lon, d.lat)
         r = 4 + 3 * n**0.5
         marks.append(

@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pipeline import settings
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 #: where a rule example's text comes from; ``constructed`` (a made-up edge case) counts as no source
 ExampleSource = Literal["sample", "dev-pages", "pd1998", "msra-train", "pd-ner", "cluener", "constructed"]
@@ -161,6 +163,24 @@ def shared_lexicon(name: str, path: str | Path | None = None) -> tuple[str, ...]
     if name not in spec.lexicons:
         raise RuleFileError(p, None, f"lexicons: no lexicon {name!r}")
     return tuple(spec.lexicons[name])
+
+
+def per_rules(load: Callable[[], T]) -> Callable[[], T]:
+    """Decorate a loader of the rules read now (those of :func:`settings.rules_dir` with the
+    packs of :func:`settings.rule_packs`) so that it runs once per such pair: the
+    ``default_*`` loaders, which a component calls under its own
+    :func:`settings.rules_context` and the stages under the process's settings."""
+
+    @lru_cache(maxsize=8)
+    def of(root: Path, packs: tuple[str, ...]) -> T:
+        with settings.rules_context(root, packs):
+            return load()
+
+    @wraps(load)
+    def loaded() -> T:
+        return of(settings.rules_dir(), settings.rule_packs())
+
+    return loaded
 
 
 def rule_path(name: str) -> Path:

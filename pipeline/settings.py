@@ -32,8 +32,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: where an installed copy (a wheel) keeps the project's rules: the wheel maps ``rules/`` there
@@ -72,7 +73,7 @@ def rules_context(root: Path | None = None, packs: tuple[str, ...] | None = None
     """Within the block, :func:`rules_dir` is ``root`` and :func:`rule_packs` is ``packs``
     (each where it is not None): how a pipeline component loads the rules it carries and the
     packs its config names, whatever the process-wide settings say."""
-    tokens = []
+    tokens: list[tuple[ContextVar[Any], Token[Any]]] = []
     if root is not None:
         tokens.append((_RULES_ROOT, _RULES_ROOT.set(Path(root))))
     if packs is not None:

@@ -265,7 +265,8 @@ class BylineParser:
         best: list[tuple[int, int, int] | None] = [None] * (n + 1)
         best[0] = (0, 0, -1)
         for i in range(n):
-            if best[i] is None:
+            at_i = best[i]
+            if at_i is None:
                 continue
             steps = []
             head = next((c for c in self._compound if run.startswith(c, i)), run[i] if run[i] in self._surnames else None)
@@ -280,14 +281,17 @@ class BylineParser:
             for j, unit_chars in steps:
                 if j > n:
                     continue
-                cand = (best[i][0] + unit_chars, best[i][1] + 1, i)
-                if best[j] is None or cand[:2] < best[j][:2]:
+                cand = (at_i[0] + unit_chars, at_i[1] + 1, i)
+                at_j = best[j]
+                if at_j is None or cand[:2] < at_j[:2]:
                     best[j] = cand
         if best[n] is None:
             return [("token", run)]
         cuts, j = [], n
         while j > 0:
-            i = best[j][2]
+            at_j = best[j]
+            assert at_j is not None  # each cut reached j through a set entry
+            i = at_j[2]
             cuts.append((i, j))
             j = i
         out = []

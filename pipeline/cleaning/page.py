@@ -183,11 +183,11 @@ def parse_page(raw: str, parser: BylineParser) -> list[ArticleDraft]:
         if line.kind == "blank":
             continue
         if idx in caption_of:
-            cap = caption_of[idx]
-            if cap is not None:
+            caption = caption_of[idx]
+            if caption is not None:
                 art = current or new_article()
-                art.captions.append(cap)
-                art.extend(min(cap.start, line.start), line.end)
+                art.captions.append(caption)
+                art.extend(min(caption.start, line.start), line.end)
             continue
         nxt = _next_content(lines, idx)
         kind = line.kind

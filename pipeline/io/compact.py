@@ -64,7 +64,9 @@ def compact(out: str | os.PathLike, target_bytes: int = 128 << 20) -> Compaction
 
 def _groups(writer: DatasetWriter, target_bytes: int) -> list[list[str]]:
     """Runs of committed batches (in key order) whose largest table stays under the target."""
-    groups, current, sizes = [], [], {name: 0 for name in ("documents", *BATCH_SIBLINGS)}
+    groups: list[list[str]] = []
+    current: list[str] = []
+    sizes = {name: 0 for name in ("documents", *BATCH_SIBLINGS)}
     for part in writer.parts("documents"):
         key = writer.key_of(part)
         if key == SCHEMA_KEY:

@@ -26,6 +26,7 @@ import gc
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from pipeline import settings
 
@@ -97,7 +98,7 @@ def load_nlp(path: str | Path | None = None):
             import importlib
 
             module = importlib.import_module(PIPELINE_NAME)
-            path = Path(module.__file__).parent / f"{PIPELINE_NAME}-{module.__version__}"  # type: ignore[attr-defined]
+            path = Path(cast(str, module.__file__)).parent / f"{PIPELINE_NAME}-{module.__version__}"
     return _load(str(path or pipeline_dir()))
 
 

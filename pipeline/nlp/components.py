@@ -22,8 +22,9 @@ live in one process, and an installed pipeline needs no checkout.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import srsly
 from spacy.language import Language
@@ -31,12 +32,16 @@ from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
 from pipeline import settings
+from pipeline.cleaning.bylines import BylineParser, default_parser
 from pipeline.nlp.entity_rules import Candidate, EntityRules, default_entity_rules
 from pipeline.nlp.gazetteer import Gazetteer, default_gazetteer
+from pipeline.nlp.quantities import QuantityGrammar, default_grammar
 from pipeline.nlp.resolve import MODEL_PRIORITY, resolve
 from pipeline.nlp.serialize import copy_files, pack_files, unpack_files
 from pipeline.nlp.tokenizer import WORD_BOUNDARIES, boundaries_from_tags, cached_text, doc_text
 from pipeline.records import QUANTITY_ATTRS
+
+T = TypeVar("T")
 
 SPAN_EXTENSIONS = (
     "source",
@@ -78,13 +83,13 @@ def span_values(doc: Doc, start_char: int, end_char: int, names: Iterable[str]) 
     (None where unset: the default of every extension of this module), read from
     ``doc.user_data`` at once. ``span._.name`` gives the same one value at a time, about ten
     times slower, which counted in the NER stage (tests hold the two equal)."""
-    data = doc.user_data
+    data: dict[Any, Any] = doc.user_data  # spaCy's stub says str keys; these are tuples
     return [data.get((_USER_DATA_PREFIX, name, start_char, end_char)) for name in names]
 
 
-def set_span_values(span: Span, values: dict[str, object]) -> None:
+def set_span_values(span: Span, values: Mapping[str, object]) -> None:
     """``span._.name = value`` for each item of ``values``, written at once."""
-    data = span.doc.user_data
+    data: dict[Any, Any] = span.doc.user_data  # spaCy's stub says str keys; these are tuples
     start, end = span.start_char, span.end_char
     for name, value in values.items():
         data[(_USER_DATA_PREFIX, name, start, end)] = value
@@ -160,6 +165,15 @@ class RuleFilesMixin:
         """The context its rules load under: its own folder and packs where it has them."""
         return settings.rules_context(self.rules_root, self.packs)
 
+    def _lazy(self, attr: str, load: Callable[[], T]) -> T:
+        """``self.<attr>``, loaded by ``load`` under :meth:`rules_scope` the first time."""
+        value = getattr(self, attr)
+        if value is None:
+            with self.rules_scope():
+                value = load()
+            setattr(self, attr, value)
+        return value
+
     def use_rules(self, root: Path | None = None, packs: Iterable[str] | None = None) -> None:
         """Read the rules of ``root`` (None: the project's) with ``packs`` (None: the setting)."""
         self.rules_root = Path(root) if root is not None else None
@@ -174,7 +188,7 @@ class RuleFilesMixin:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         if not self.carries_rules or RULES_FOLDER in exclude:
             return  # a component reading the project's rules has nothing of its own to save
-        path = ensure_path(path)
+        path = cast(Path, ensure_path(path))  # a str becomes a Path
         src = self._source_root()
         dst = path / RULES_FOLDER
         if dst.exists() and dst.resolve() != src.resolve():
@@ -206,7 +220,7 @@ class RuleFilesMixin:
 def carry_rules(nlp: Language) -> list[str]:
     """Make every rule component of ``nlp`` carry the rule files it reads now (they are
     written by the next ``to_disk``/``to_bytes``); the names of those components."""
-    names = []
+    names: list[str] = []
     for name, comp in nlp.pipeline:
         if isinstance(comp, RuleFilesMixin):
             comp.carries_rules = True
@@ -225,33 +239,22 @@ class EntityRulesComponent(RuleFilesMixin):
         self._init_rules(packs)
         self._rules: EntityRules | None = None
         self._gazetteer: Gazetteer | None = None
-        self._parser = None
+        self._parser: BylineParser | None = None
         # rule-id prefixes switched off (ablations: `eval ner --without gpe.admin`)
         self.disabled: tuple[str, ...] = ()
 
     @property
     def rules(self) -> EntityRules:
-        if self._rules is None:
-            with self.rules_scope():
-                self._rules = default_entity_rules()
-        return self._rules
+        return self._lazy("_rules", default_entity_rules)
 
     @property
     def gazetteer(self) -> Gazetteer:
-        if self._gazetteer is None:
-            with self.rules_scope():
-                self._gazetteer = default_gazetteer()
-        return self._gazetteer
+        return self._lazy("_gazetteer", default_gazetteer)
 
     @property
-    def parser(self):
+    def parser(self) -> BylineParser:
         """The byline parser of its rules (bylines and datelines name people and papers)."""
-        if self._parser is None:
-            from pipeline.cleaning.bylines import default_parser
-
-            with self.rules_scope():
-                self._parser = default_parser()
-        return self._parser
+        return self._lazy("_parser", default_parser)
 
     def _byline_candidates(self, doc: Doc) -> list[Candidate]:
         text = doc_text(doc)
@@ -346,10 +349,7 @@ class LinkerComponent(RuleFilesMixin):
 
     @property
     def gazetteer(self) -> Gazetteer:
-        if self._gazetteer is None:
-            with self.rules_scope():
-                self._gazetteer = default_gazetteer()
-        return self._gazetteer
+        return self._lazy("_gazetteer", default_gazetteer)
 
     @property
     def home_code(self) -> str | None:
@@ -445,16 +445,11 @@ class QuantitiesComponent(RuleFilesMixin):
         register_extensions()
         self.name = name
         self._init_rules(None)
-        self._grammar = None
+        self._grammar: QuantityGrammar | None = None
 
     @property
-    def grammar(self):
-        if self._grammar is None:
-            from pipeline.nlp.quantities import default_grammar
-
-            with self.rules_scope():
-                self._grammar = default_grammar()
-        return self._grammar
+    def grammar(self) -> QuantityGrammar:
+        return self._lazy("_grammar", default_grammar)
 
     def __call__(self, doc: Doc) -> Doc:
         from pipeline.nlp.segmenter import normalize

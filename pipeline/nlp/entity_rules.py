@@ -36,15 +36,14 @@ fails with the path and line of the bad rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
 from pydantic import Field
 
-from pipeline import settings
 from pipeline.nlp.prefilter import required_chars
 from pipeline.rules import (
     ExampleSource,
@@ -54,6 +53,7 @@ from pipeline.rules import (
     check_unique_ids,
     load_yaml,
     node_line,
+    per_rules,
     rule_path,
 )
 
@@ -305,7 +305,7 @@ class EntityRules:
         self,
         text: str,
         found: list[Candidate],
-        bases: list[Candidate] = (),
+        bases: Sequence[Candidate] = (),
         word_ends: set[int] | None = None,
         word_starts: set[int] | None = None,
     ) -> list[Candidate]:
@@ -521,13 +521,7 @@ def load_entity_rules(path: str | Path | None = None, packs: tuple[str, ...] | N
     return EntityRules(merged, str(p), None)
 
 
+@per_rules
 def default_entity_rules() -> EntityRules:
-    """The entity rules of the rules read now (:func:`settings.rules_dir`, with the packs of
-    :func:`settings.rule_packs`), loaded once per such pair."""
-    return _entity_rules_of(settings.rules_dir(), settings.rule_packs())
-
-
-@lru_cache(maxsize=8)
-def _entity_rules_of(root: Path, packs: tuple[str, ...]) -> EntityRules:
-    with settings.rules_context(root, packs):
-        return load_entity_rules()
+    """The entity rules of the rules read now, with their packs, loaded once per such pair."""
+    return load_entity_rules()

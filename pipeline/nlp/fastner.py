@@ -70,6 +70,8 @@ class FastEntityRecognizer(EntityRecognizer):
     compiled = True  # False: the numpy decoder (the compiled loop's twin, for the tests)
     #: None: not checked yet; False: the built-in check found other entities than spaCy's
     agrees: bool | None = None
+    #: the decoder's tables of the current moves (set by :meth:`_tables` when first needed)
+    _fast_tables: _Tables
 
     def decodable(self, docs: list[Doc]) -> bool:
         """Whether our decoder makes exactly spaCy's moves for these docs."""

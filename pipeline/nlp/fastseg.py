@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import srsly
@@ -74,7 +75,7 @@ class FastPkuseg:
 
         model_dir = Path(model_dir)
         self.model_dir = model_dir
-        self._stock_seg = None
+        self._stock_seg: Any | None = None  # spacy_pkuseg.pkuseg, made when first needed
         self._viterbi = run_viterbi  # pkuseg's compiled decoder
         feats = srsly.read_msgpack(model_dir / "features.msgpack")
         npz = np.load(model_dir / "weights.npz")
@@ -138,10 +139,10 @@ class FastPkuseg:
                 continue
             k = slot2.get(template)
             if k is not None:
-                a, _, b = rest.partition(".")
-                ids = self.by_pair.get(a + b)
+                left, _, right = rest.partition(".")
+                ids = self.by_pair.get(left + right)
                 if ids is None:
-                    ids = self.by_pair[a + b] = list(self.null_pair)
+                    ids = self.by_pair[left + right] = list(self.null_pair)
                 ids[k] = idx
             elif template == "w-1":
                 self.w_end[rest] = idx

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from typing import Literal, cast
 
 import numpy as np
 from spacy.language import Language
@@ -67,7 +68,7 @@ class InferencePlan:
         hashes: list[tuple[int, int, int, int]],
         table: np.ndarray,
         mix: tuple[np.ndarray, np.ndarray, np.ndarray],
-        layers: list[tuple[np.ndarray, ...]],
+        layers: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]],
         n_piece: int,
         pad: int,
     ):
@@ -93,7 +94,7 @@ class InferencePlan:
         mix = next(n for n in embed.walk() if n.name == "maxout")
         mix_norm = next(n for n in embed.walk() if n.name == "layernorm")
         n_out, n_piece, n_in = (mix.get_dim(d) for d in ("nO", "nP", "nI"))
-        weights = mix.get_param("W").reshape(n_out * n_piece, n_in)
+        weights = cast(np.ndarray, mix.get_param("W")).reshape(n_out * n_piece, n_in)
         # the compiled loops read each maxout's outputs piece-major (all first pieces, then all
         # second pieces...), so that the maximum runs over contiguous rows: thinc's order is
         # output-major, hence this column permutation of every product and bias
@@ -101,7 +102,7 @@ class InferencePlan:
         tables, hashes, first, block = [], [], 0, 0
         for branch in (n for n in embed.walk(order="dfs_pre") if n.name == "ints-getitem>>hashembed"):
             getitem, hashembed = branch.layers  # in the order they are concatenated
-            vectors = hashembed.get_param("E")
+            vectors = cast(np.ndarray, hashembed.get_param("E"))
             width = vectors.shape[1]
             tables.append(vectors @ weights[:, block : block + width].T)
             hashes.append((int(getitem.attrs["index"][1]), int(hashembed.attrs["seed"]), vectors.shape[0], first))
@@ -114,13 +115,13 @@ class InferencePlan:
         norms = [n for n in encode.walk(order="dfs_pre") if n.name == "layernorm"]
         for maxout, norm in zip(maxouts, norms):
             order = _piece_major(maxout.get_dim("nO"), maxout.get_dim("nP"))
-            w = maxout.get_param("W").reshape(len(order), -1)[order]
+            w = cast(np.ndarray, maxout.get_param("W")).reshape(len(order), -1)[order]
             part = w.shape[1] // 3
             stacked = np.vstack([w[:, :part], w[:, part : 2 * part], w[:, 2 * part :]]).T
             layers.append(
                 (
                     np.ascontiguousarray(stacked, dtype="f"),
-                    _f(maxout.get_param("b").reshape(-1)[order]),
+                    _f(cast(np.ndarray, maxout.get_param("b")).reshape(-1)[order]),
                     _f(norm.get_param("G")),
                     _f(norm.get_param("b")),
                     maxout.get_dim("nP"),
@@ -131,7 +132,7 @@ class InferencePlan:
             hashes,
             np.ascontiguousarray(np.vstack(tables), dtype="f"),
             (
-                _f(mix.get_param("b").reshape(-1)[_piece_major(n_out, n_piece)]),
+                _f(cast(np.ndarray, mix.get_param("b")).reshape(-1)[_piece_major(n_out, n_piece)]),
                 _f(mix_norm.get_param("G")),
                 _f(mix_norm.get_param("b")),
             ),
@@ -144,7 +145,8 @@ class InferencePlan:
         lengths = np.array([len(doc) for doc in docs], dtype="int64")
         if not lengths.sum():
             return [np.zeros((0, self.width), dtype="f") for _ in docs]
-        features = np.concatenate([doc.to_array(self.columns) for doc in docs if len(doc)])
+        columns = cast("list[int | str]", self.columns)  # spaCy's stub: list[int | str] (invariant)
+        features = np.concatenate([doc.to_array(columns) for doc in docs if len(doc)])
         if features.ndim == 1:
             features = features.reshape(-1, 1)
         n = len(features)
@@ -239,7 +241,7 @@ class FastTok2Vec(Tok2Vec):
     model where one can be made; training, listeners and serialisation are spaCy's."""
 
     fused = True  # False: thinc's forward pass (the reference the tests compare with)
-    _plan: InferencePlan | None | bool = False  # False: not made yet
+    _plan: InferencePlan | None | Literal[False] = False  # False: not made yet
 
     def predict(self, docs: Iterable[Doc]):
         docs = list(docs)

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pipeline import settings
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
 from pipeline.nlp.entity_rules import Candidate
 from pipeline.nlp.prefixes import find_names, prefixes_of
-from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_jsonl, load_yaml, rule_path
+from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_jsonl, load_yaml, per_rules, rule_path
 
 
 class ShortForm(StrictModel):
@@ -114,7 +113,7 @@ class Gazetteer:
         places: list[Place],
         orgs: list[Organization],
         agencies: list[tuple[str, str]],
-        countries: list[Country] = (),
+        countries: Sequence[Country] = (),
         after_verbs: frozenset[str] = frozenset(),
         full_name_not_followed_by: dict[str, list[str]] | None = None,
     ):
@@ -267,13 +266,7 @@ def load_gazetteer(root: Path | None = None, packs: tuple[str, ...] | None = Non
     return Gazetteer(divisions, places, orgs, agencies, countries, after_verbs, place_file.full_name_not_followed_by)
 
 
+@per_rules
 def default_gazetteer() -> Gazetteer:
-    """The gazetteer of the rules read now (:func:`settings.rules_dir` and the packs of
-    :func:`settings.rule_packs`), loaded once per such pair."""
-    return _gazetteer_of(settings.rules_dir(), settings.rule_packs())
-
-
-@lru_cache(maxsize=8)
-def _gazetteer_of(root: Path, packs: tuple[str, ...]) -> Gazetteer:
-    with settings.rules_context(root, packs):
-        return load_gazetteer()
+    """The gazetteer of the rules read now, with their packs, loaded once per such pair."""
+    return load_gazetteer()

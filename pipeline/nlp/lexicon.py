@@ -15,6 +15,7 @@ The lexicon file is one ``name<TAB>type`` per line (types ``nr`` person,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,7 @@ class FeatureKeys:
     lexicon features by code for ``Lexicon.fill_column``, filled as codes first occur (there
     are at most ``4 ** len(TYPES)``)."""
 
-    def __init__(self, key_of):
+    def __init__(self, key_of: Callable[[str], int]) -> None:
         self.key_of = key_of
         self.keys = np.zeros(4 ** len(TYPES), dtype=np.uint64)
         self.known = np.zeros(4 ** len(TYPES), dtype=np.uint8)

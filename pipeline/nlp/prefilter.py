@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 try:  # Python >= 3.11; ``sre_parse`` before (deprecated since 3.11)
-    from re import _parser as _sre
+    from re import _parser as _sre  # type: ignore[attr-defined]  # typeshed has no stub for re._parser
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre
 
 #: A character class wider than this (a CJK range, ``\d``) is no prefilter.
 MAX_CLASS_CHARS = 64

@@ -22,13 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pipeline.nlp.numbers import DIGITS, parse_number
 from pipeline.records import QuantityValues
-from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_jsonl, load_yaml, rule_path
+from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_jsonl, load_yaml, per_rules, rule_path
 
 Kind = Literal["currency", "percent", "measure", "time", "counter", "noun"]
 LABEL_OF_KIND = {
@@ -342,9 +341,9 @@ class QuantityGrammar:
                     )
                 )
         for m in self.quantity.finditer(text):
-            q = self._quantity(text, m)
-            if q is not None:
-                add(q)
+            qty = self._quantity(text, m)
+            if qty is not None:
+                add(qty)
         for m in self.cheng.finditer(text):
             if m.group("special"):
                 kind, v = m.group("special")[-1], 5.0 if m.group("special") == "半成" else 50.0
@@ -397,6 +396,7 @@ class QuantityGrammar:
         if m.group("u1") and unit.kind != "percent":
             return None
         pair = _NEIGHBOURS.match(n1) if not n2 else None
+        v2: float | None
         try:
             if pair is not None and DIGITS[pair.group(2)] == DIGITS[pair.group(1)] + 1:
                 # 八九千万元, 三四十万, 两三个: two neighbouring digits are a rough range
@@ -528,11 +528,7 @@ def load_grammar(path: str | Path | None = None, generated: str | Path | None = 
     return QuantityGrammar(spec)
 
 
+@per_rules
 def default_grammar() -> QuantityGrammar:
-    """The grammar of the rules read now (:func:`settings.rules_dir`), loaded once per folder."""
-    return _grammar_of(rule_path("units.yaml"))
-
-
-@lru_cache(maxsize=4)
-def _grammar_of(path: Path) -> QuantityGrammar:
-    return load_grammar(path)
+    """The grammar of the rules read now, loaded once per folder."""
+    return load_grammar()

@@ -32,6 +32,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import srsly
@@ -44,6 +45,9 @@ from pipeline.nlp import seglexicon
 from pipeline.nlp.lexicon import FeatureKeys, Lexicon
 from pipeline.nlp.segmenter import Segmenter, default_model_dir, normalize
 from pipeline.nlp.serialize import pack_files, unpack_files
+
+if TYPE_CHECKING:
+    from thinc.types import Ints2d
 
 try:
     from pipeline.nlp._compiled import word_columns
@@ -185,7 +189,8 @@ class CharWordTokenizer:
         if chars:
             attrs, columns, bounds = self._columns(text, chars, spaces, plain)
             if attrs:
-                doc.from_array(attrs, columns)
+                # casts for spaCy's stub, which takes list[int | str] (invariant) and thinc's Ints2d
+                doc.from_array(cast("list[int | str]", attrs), cast("Ints2d", columns))
             if bounds is not None and bounds[0]:
                 doc.user_data[WORD_BOUNDARIES] = bounds
         doc.user_data[TEXT] = text
@@ -307,7 +312,7 @@ class CharWordTokenizer:
 
     # -- serialisation ------------------------------------------------
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
-        path = ensure_path(path)
+        path = cast(Path, ensure_path(path))  # a str becomes a Path
         path.mkdir(parents=True, exist_ok=True)
         cfg = {
             "use_words": self.use_words,
@@ -334,7 +339,7 @@ class CharWordTokenizer:
                 shutil.copy(self.user_dict, path / "user_dict.txt")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> CharWordTokenizer:
-        path = ensure_path(path)
+        path = cast(Path, ensure_path(path))  # a str becomes a Path
         cfg = srsly.read_json(path / "cfg.json")
         self.use_words = cfg["use_words"]
         self.bigrams = cfg.get("bigrams", False)

@@ -92,7 +92,7 @@ def level_of(code: str) -> str:
     return "county"
 
 
-def word_tag_counts(pd1998: Path) -> dict[str, Counter]:
+def word_tag_counts(pd1998: str | Path) -> dict[str, Counter]:
     counts: dict[str, Counter] = defaultdict(Counter)
     with open(pd1998, encoding="utf-8") as fh:
         for line in fh:

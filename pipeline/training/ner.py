@@ -40,11 +40,18 @@ SOURCES = ("msra-train", "pd-ner", "pd1998-silver", "cluener")
 SILVER_LABELS = ("PERSON", "LOC", "ORG")
 
 
+def needed_corpus(name: str, why: str) -> Path:
+    """The folder of the corpus ``name``, or :class:`corpora.CorpusNotFound` saying ``why`` it is needed."""
+    folder = corpora.corpus_dir(name)
+    if folder is None:
+        raise corpora.CorpusNotFound(
+            f"{name} corpus not found ({why}): set PIPELINE_CORPORA_DIR or place it in ../shared/corpora"
+        )
+    return folder
+
+
 def msra_dir() -> Path:
-    msra = corpora.corpus_dir("msra-ner")
-    if msra is None:
-        raise corpora.CorpusNotFound("msra-ner corpus not found (needed to exclude its test sentences)")
-    return msra
+    return needed_corpus("msra-ner", "needed to exclude its test sentences")
 
 
 def msra_dev() -> list[Sample]:
@@ -70,10 +77,10 @@ def load_pool(
     if "msra-train" in sources:
         samples += train
     if "pd-ner" in sources:
-        pd = corpora.corpus_dir("peoples-daily-ner")
+        pd = needed_corpus("peoples-daily-ner", "the training source pd-ner")
         samples += list(read_char_bio(pd / "example.dev", "pd-ner")) + list(read_char_bio(pd / "example.test", "pd-ner"))
     if "cluener" in sources:
-        cl = corpora.corpus_dir("cluener2020")
+        cl = needed_corpus("cluener2020", "the training source cluener")
         samples += list(read_cluener(cl / "train.json")) + list(read_cluener(cl / "dev.json"))
     if "pd1998-silver" in sources:
         samples += list(read_pd1998_silver(corpora.peoples_daily_1998(), labels=silver_labels, org_compounds=org_compounds))

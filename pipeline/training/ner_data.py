@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,11 +62,13 @@ def bio_to_spans(tags: list[str], label_map: dict[str, str] = BIO_LABELS) -> lis
         prefix, _, kind = tag.partition("-")
         if prefix in ("B", "S", "O") or (prefix in ("I", "M", "E") and kind != label):
             if label is not None:
+                assert start is not None  # set with label
                 spans.append((start, i, label))
                 start = label = None
             if prefix in ("B", "S") or (prefix in ("I", "M", "E") and kind):
                 start, label = i, kind
         if prefix in ("E", "S") and label is not None:
+            assert start is not None  # set with label
             spans.append((start, i + 1, label))
             start = label = None
     return [(s, e, label_map[lab]) for s, e, lab in spans if lab in label_map]
@@ -224,7 +227,7 @@ def _nr_runs(tokens: list[tuple[str, str]]) -> Iterator[tuple[int, int]]:
 
 def _pd1998_name_runs(path: str | Path) -> list[list[str]]:
     """The words of every run of nr words in the corpus, in one pass."""
-    runs = []
+    runs: list[list[str]] = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             tokens = _pd1998_tokens(line)
@@ -326,7 +329,7 @@ _ORG_COMPOUND_HEADS = (
 
 def _org_compounds(tokens: list[tuple[str, str]]) -> list[tuple[int, int]]:
     """(first, last) word indices of rebuilt compound organisation names."""
-    out = []
+    out: list[tuple[int, int]] = []
     for i, (word, tag) in enumerate(tokens):
         if tag not in ("n", "vn", "nt", "nz", "j") or not word.endswith(_ORG_COMPOUND_HEADS):
             continue
@@ -445,7 +448,7 @@ def _drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, st
     return out
 
 
-def dedupe(samples: Iterable[Sample], exclude: set[str] = frozenset()) -> list[Sample]:
+def dedupe(samples: Iterable[Sample], exclude: AbstractSet[str] = frozenset()) -> list[Sample]:
     """Drop samples whose text is in ``exclude`` (e.g. the evaluation set) or repeats."""
     seen = set(exclude)
     out = []

@@ -59,10 +59,12 @@ def _split_into(word: str, vocabulary: set[str], longest: int = 8) -> list[str] 
     for end in range(1, n + 1):
         for start in range(max(0, end - longest), end):
             part = word[start:end]
-            if best[start] is None or part == word or part not in vocabulary:
+            prefix = best[start]
+            if prefix is None or part == word or part not in vocabulary:
                 continue
-            candidate = best[start] + [part]
-            if best[end] is None or len(candidate) < len(best[end]):
+            candidate = prefix + [part]
+            current = best[end]
+            if current is None or len(candidate) < len(current):
                 best[end] = candidate
     return best[n]
 
@@ -115,7 +117,7 @@ def prepare(
                 n_dev += 1
                 continue
             if splits:
-                aligned = []
+                aligned: list[str] = []
                 for word in words:
                     parts = splits.get(word)
                     aligned.extend(parts or (word,))
@@ -207,7 +209,7 @@ def prune(src: str | Path, dst: str | Path, threshold: float = 0.05) -> dict[str
     # feature 0 is reserved ("/" for unknown features) in pkuseg: keep the first ids
     old_to_new = {}
     items = sorted(feats["feature_to_idx"].items(), key=lambda kv: kv[1])
-    new_feature_to_idx = {}
+    new_feature_to_idx: dict[str, int] = {}
     for name, idx in items:
         if keep[idx] or idx == 0 or name == "/":
             old_to_new[idx] = len(new_feature_to_idx)
