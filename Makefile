@@ -18,7 +18,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py constraints.txt pipeline/nlp/_compiled.pyx
+$(STAMP): pyproject.toml setup.py constraints.txt $(wildcard pipeline/nlp/inference/*.pyx)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'

@@ -1,6 +1,6 @@
-"""Build step for the one compiled module, pipeline/nlp/_compiled.pyx (the
-segmenter's scores and Viterbi, dictionary matching, the tok2vec's and the NER's
-inference loops).
+"""Build step for the compiled modules of pipeline/nlp/inference/: _segment.pyx (the
+segmenter's scores and Viterbi, dictionary matching, the tokenizer's columns), _tok2vec.pyx
+and _ner.pyx (the tok2vec's and the NER's inference loops).
 
 And the rules: a wheel carries ``rules/`` as the package data ``pipeline._rules``, where an
 installed copy reads them (``pipeline.settings.default_rules_dir``); a checkout reads
@@ -20,7 +20,10 @@ except ImportError:  # only without build isolation: pyproject.toml asks for Cyt
     ext_modules = []
 else:
     ext_modules = cythonize(
-        [Extension("pipeline.nlp._compiled", ["pipeline/nlp/_compiled.pyx"], optional=True)],
+        [
+            Extension(f"pipeline.nlp.inference.{name}", [f"pipeline/nlp/inference/{name}.pyx"], optional=True)
+            for name in ("_segment", "_tok2vec", "_ner")
+        ],
         language_level=3,
     )
 

@@ -101,7 +101,7 @@ def _number(text: str | None) -> int | None:
         return 1
     if len(text) == 4 and all(ch in _CN_DIGITS for ch in text):  # 一九九八: digit by digit
         return int("".join(str(_CN_DIGITS[ch]) for ch in text))
-    from pipeline.nlp.numbers import parse_number
+    from pipeline.nlp.quantities.numbers import parse_number
 
     try:
         return int(parse_number(text))

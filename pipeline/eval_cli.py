@@ -278,7 +278,7 @@ def _apply_ablation(prefixes: list[str]) -> None:
 
 def eval_seg(gold: str, model: str | None = None, words: str | None = None) -> dict:
     """SIGHAN P/R/F; with ``words`` (the bakeoff's training word list) also OOV rate, R_oov, R_iv."""
-    from pipeline.nlp.segmenter import default_model_dir, normalize
+    from pipeline.nlp.segmentation.segmenter import default_model_dir, normalize
     from pipeline.training.segmenter import segment_gold
 
     gold_words, pred = segment_gold(model or default_model_dir(), gold)

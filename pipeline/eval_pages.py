@@ -180,7 +180,7 @@ def _read_raw(path: Path) -> str:
 
 
 def _squeeze(s: str) -> str:
-    from pipeline.nlp.segmenter import normalize
+    from pipeline.nlp.segmentation.segmenter import normalize
 
     return normalize(s).replace(" ", "").replace("\u3000", "")
 
@@ -274,7 +274,7 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
     placed mention takes the attributes (source, admin code, normalised name, values) of a
     predicted entity with its span and coarse class, else the gazetteer's code for a place and
     the gold values for a number (source ``gold``). Returns the records and the mentions that could not be placed."""
-    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.nlp.linking.gazetteer import default_gazetteer
     from pipeline.records import QUANTITY_ATTRS, Entity
 
     gaz = default_gazetteer()
@@ -471,7 +471,7 @@ class NameCanon:
     place name resolves to (太原 and 太原市 alike), else the text."""
 
     def __init__(self) -> None:
-        from pipeline.nlp.gazetteer import default_gazetteer
+        from pipeline.nlp.linking.gazetteer import default_gazetteer
 
         self.gaz = default_gazetteer()
 

@@ -139,7 +139,7 @@ def company_aliases(name: str, rules) -> list[str]:
     if legal is None:
         return []
     core = name[: legal.start()]
-    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.nlp.linking.gazetteer import default_gazetteer
 
     gaz = default_gazetteer()
     for k in range(min(len(core) - 2, 6), 1, -1):  # the longest place prefix that leaves a name
@@ -161,7 +161,7 @@ def propagate_aliases(entities: list[Entity], sentences: list[Sentence]) -> list
     form (``org.alias``): the model, which sees one sentence at a time, reads 城林科技
     alone as a place or nothing. The short form replaces model spans it overlaps; it
     never cuts into a span of the rules."""
-    from pipeline.nlp.entity_rules import default_entity_rules
+    from pipeline.nlp.entities.entity_rules import default_entity_rules
 
     rules = default_entity_rules()
     by_article: dict[str, dict[str, str]] = {}

@@ -403,7 +403,7 @@ def extract_relations(
 def _home_info(home: dict | None) -> dict | None:
     if not home or not home.get("kb_id"):
         return home
-    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.nlp.linking.gazetteer import default_gazetteer
 
     d = default_gazetteer().divisions.get(home["kb_id"])
     level = "city"  # a prefecture, or a municipality (重庆市, province-level and a city)
@@ -507,7 +507,7 @@ def _named_most(gaz, views: list[SentEnts], level: str) -> tuple[str, str] | Non
 
 def _name_prefix(ctx: _Ctx, views: list[SentEnts]) -> None:
     """ORG/FAC named after a place: 大足区教委 → 大足区; 市科技局 → the paper's city."""
-    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.nlp.linking.gazetteer import default_gazetteer
 
     rule = ctx.rules.spec.name_prefix
     gaz = default_gazetteer()
@@ -563,7 +563,7 @@ def _leading_division(gaz, text: str, doc_places: dict[str, Entity], whole: bool
 
 
 def _admin_parent(ctx: _Ctx, views: list[SentEnts]) -> None:
-    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.nlp.linking.gazetteer import default_gazetteer
 
     divisions = default_gazetteer().divisions
     rule = ctx.rules.spec.admin_parent

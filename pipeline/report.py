@@ -238,7 +238,7 @@ def _number(v: float | None) -> str:
 
 def _places_map(entities: list[dict], width: int = 900, height: int = 620) -> str:
     """Linked places as circles (area ~ mentions) over all divisions as faint dots."""
-    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.nlp.linking.gazetteer import default_gazetteer
 
     divisions = default_gazetteer().divisions
     mentions = Counter(e["kb_id"] for e in entities if e["label"] == "GPE" and e["kb_id"] in divisions)

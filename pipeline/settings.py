@@ -22,7 +22,7 @@ changes:
 ``PIPELINE_DASK``        run the batch tasks on Dask: ``local:N`` or ``tcp://HOST:PORT`` (default: none)
 ``PIPELINE_IN_FLIGHT``   batches in flight on a remote Dask cluster (default: 8)
 ``PIPELINE_COMPILED``    ``0`` runs the stock segmenter, tok2vec and NER decoder instead of the
-                         compiled inference (same results, slower; :mod:`pipeline.nlp.canary`)
+                         compiled inference (same results, slower; :mod:`pipeline.nlp.inference.canary`)
 ``PIPELINE_GC_FREEZE``   ``0`` keeps the loaded models in the garbage collector's view
                          (default ``1``: frozen out of it, see ``pipeline.nlp.load_nlp``)
 """

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from pipeline.nlp.segmenter import normalize
+from pipeline.nlp.segmentation.segmenter import normalize
 from tests.conftest import GOLD
 
 GOLD_ENTS = [
@@ -124,7 +124,7 @@ def test_a_company_named_in_full_is_an_org_under_its_short_form_in_the_article()
 
 def test_company_aliases_drop_the_place_and_the_legal_form():
     from pipeline.ner import company_aliases
-    from pipeline.nlp.entity_rules import default_entity_rules
+    from pipeline.nlp.entities.entity_rules import default_entity_rules
 
     rules = default_entity_rules()
     assert company_aliases("浙江银轮机械股份有限公司", rules) == ["银轮机械", "银轮机械公司", "银轮公司"]

@@ -84,7 +84,7 @@ def test_two_character_organisation_names_are_whole_words():
 
 
 def test_countries_come_from_the_generated_gazetteer_with_iso_codes():
-    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.nlp.linking.gazetteer import default_gazetteer
 
     gaz = default_gazetteer()
     by = gaz.lookup("白俄罗斯")
@@ -100,7 +100,7 @@ def test_countries_come_from_the_generated_gazetteer_with_iso_codes():
 def test_country_ids_clash_with_places_yaml_fails(tmp_path):
     import shutil
 
-    from pipeline.nlp.gazetteer import load_gazetteer
+    from pipeline.nlp.linking.gazetteer import load_gazetteer
     from pipeline.rules import rule_path
 
     root = tmp_path / "rules"
@@ -121,7 +121,7 @@ def test_two_character_country_names_start_a_word():
 
 
 def test_official_country_names_are_names_from_four_characters():
-    from pipeline.nlp.gazetteer import default_gazetteer
+    from pipeline.nlp.linking.gazetteer import default_gazetteer
 
     gaz = default_gazetteer()
     assert gaz.lookup("中华人民共和国").kb_ids == ("CN",)  # places.yaml's normalized name

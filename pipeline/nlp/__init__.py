@@ -61,7 +61,7 @@ def _load(path: str):
     pin_blas_threads()
     with numpy_blas():
         nlp = spacy.load(path)
-    from pipeline.nlp.canary import CANARY_TEXT
+    from pipeline.nlp.inference.canary import CANARY_TEXT
 
     nlp(CANARY_TEXT)  # the lazy loads, and the compiled paths' checks against the stock ones
     if settings.gc_freeze():

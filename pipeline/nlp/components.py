@@ -2,7 +2,7 @@
 
 * ``zhnews_entity_rules`` -- gazetteers, pattern rules, extension rules and
   byline knowledge combined with the statistical NER's spans
-  (:mod:`pipeline.nlp.resolve` documents the precedence);
+  (:mod:`pipeline.nlp.entities.resolve` documents the precedence);
 * ``zhnews_linker`` -- links GPE mentions to administrative codes
   (``kb_id``) and full names (``normalized``), resolving deictic places
   (我市, 全区) to the paper's home place.
@@ -33,10 +33,10 @@ from spacy.util import ensure_path
 
 from pipeline import settings
 from pipeline.cleaning.bylines import BylineParser, default_parser
-from pipeline.nlp.entity_rules import Candidate, EntityRules, default_entity_rules
-from pipeline.nlp.gazetteer import Gazetteer, default_gazetteer
-from pipeline.nlp.quantities import QuantityGrammar, default_grammar
-from pipeline.nlp.resolve import MODEL_PRIORITY, resolve
+from pipeline.nlp.entities.entity_rules import Candidate, EntityRules, default_entity_rules
+from pipeline.nlp.entities.resolve import MODEL_PRIORITY, resolve
+from pipeline.nlp.linking.gazetteer import Gazetteer, default_gazetteer
+from pipeline.nlp.quantities.grammar import QuantityGrammar, default_grammar
 from pipeline.nlp.serialize import copy_files, pack_files, unpack_files
 from pipeline.nlp.tokenizer import WORD_BOUNDARIES, boundaries_from_tags, cached_text, doc_text
 from pipeline.records import QUANTITY_ATTRS
@@ -452,7 +452,7 @@ class QuantitiesComponent(RuleFilesMixin):
         return self._lazy("_grammar", default_grammar)
 
     def __call__(self, doc: Doc) -> Doc:
-        from pipeline.nlp.segmenter import normalize
+        from pipeline.nlp.segmentation.segmenter import normalize
 
         ents = list(doc.ents)
         # full-width digits and signs read as half-width (１２．５％ is 12.5%), one character for

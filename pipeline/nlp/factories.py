@@ -4,9 +4,9 @@ Registered here:
 
 * tokenizer ``zhnews.char_word_tokenizer.v1`` (:mod:`pipeline.nlp.tokenizer`)
 * component ``zhnews_tok2vec``: spaCy's ``tok2vec`` whose inference runs fused
-  compiled loops (:mod:`pipeline.nlp.fasttok2vec`; same weights, same config)
+  compiled loops (:mod:`pipeline.nlp.inference.fasttok2vec`; same weights, same config)
 * component ``zhnews_ner``: spaCy's ``ner`` with a compiled greedy decoder
-  (:mod:`pipeline.nlp.fastner`; same weights, same config, same entities)
+  (:mod:`pipeline.nlp.inference.fastner`; same weights, same config, same entities)
 * component ``zhnews_entity_rules`` (gazetteers, patterns, precedence)
 * component ``zhnews_quantities`` (numbers, units, values, qualifiers)
 * component ``zhnews_linker`` (admin codes, deictic places)
@@ -33,8 +33,8 @@ from pipeline.nlp.components import (
     QuantitiesComponent,
     register_extensions,
 )
-from pipeline.nlp.fastner import FastEntityRecognizer
-from pipeline.nlp.fasttok2vec import FastTok2Vec
+from pipeline.nlp.inference.fastner import FastEntityRecognizer
+from pipeline.nlp.inference.fasttok2vec import FastTok2Vec
 from pipeline.nlp.tokenizer import create_tokenizer
 
 

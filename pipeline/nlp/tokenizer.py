@@ -11,7 +11,7 @@ non-space character is a token, and each token carries
 
 which the NER model's embedding reads next to the character itself
 (``MultiHashEmbed`` over NORM, LEMMA, TAG, SHAPE). With a name lexicon
-(:mod:`pipeline.nlp.lexicon`), ``MORPH`` also says which lexicon names
+(:mod:`pipeline.nlp.segmentation.lexicon`), ``MORPH`` also says which lexicon names
 cover the character and where (``Lex=nrB,nsE``). With ``bigrams``, ``NORM``
 is the character bigram that starts at the token (the character and the next
 one, width-normalised; the last token's next is ``</s>``), and the model reads
@@ -20,7 +20,7 @@ the character itself from ``ORTH``. Whitespace becomes the
 The segmenter model and user dictionary are saved with the pipeline.
 
 The keys of LEMMA, TAG and MORPH are filled by compiled loops
-(``_compiled.word_columns`` and ``lexicon_column``) where the module is
+(``inference._segment.word_columns`` and ``lexicon_column``) where the module is
 built; ``_word_keys`` and ``Lexicon.features`` are their Python twins
 (``compiled = False`` runs them).
 """
@@ -41,16 +41,16 @@ from spacy.tokens import Doc
 from spacy.util import ensure_path
 from spacy.vocab import Vocab
 
-from pipeline.nlp import seglexicon
-from pipeline.nlp.lexicon import FeatureKeys, Lexicon
-from pipeline.nlp.segmenter import Segmenter, default_model_dir, normalize
+from pipeline.nlp.segmentation import seglexicon
+from pipeline.nlp.segmentation.lexicon import FeatureKeys, Lexicon
+from pipeline.nlp.segmentation.segmenter import Segmenter, default_model_dir, normalize
 from pipeline.nlp.serialize import pack_files, unpack_files
 
 if TYPE_CHECKING:
     from thinc.types import Ints2d
 
 try:
-    from pipeline.nlp._compiled import word_columns
+    from pipeline.nlp.inference._segment import word_columns
 except ImportError:  # not built (no C compiler at install): _word_keys, the twin
     word_columns = None
 

@@ -6,8 +6,8 @@ model was trained with one) -> tok2vec -> ner (statistical)
 inside the pipeline's tokenizer directory. A model trained with spaCy's own
 ``tok2vec`` and ``ner`` factories is shipped with ``zhnews_tok2vec`` and
 ``zhnews_ner`` (the same components, with the fused inference of
-:mod:`pipeline.nlp.fasttok2vec` and the compiled greedy decoder of
-:mod:`pipeline.nlp.fastner`; the weights load unchanged).
+:mod:`pipeline.nlp.inference.fasttok2vec` and the compiled greedy decoder of
+:mod:`pipeline.nlp.inference.fastner`; the weights load unchanged).
 """
 
 from __future__ import annotations

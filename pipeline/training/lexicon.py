@@ -1,4 +1,4 @@
-"""Building the name lexicon of the tokenizer (:mod:`pipeline.nlp.lexicon`).
+"""Building the name lexicon of the tokenizer (:mod:`pipeline.nlp.segmentation.lexicon`).
 
 Source: jieba's dictionary (MIT, from the jieba source distribution on the
 package index, sha256-checked): 349 K words with frequency and POS tag, of

@@ -29,7 +29,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.nlp.segmenter import normalize
+from pipeline.nlp.segmentation.segmenter import normalize
 
 BIO_LABELS = {"PER": "PERSON", "LOC": "LOC", "ORG": "ORG"}
 CLUENER_LABELS = {

@@ -8,7 +8,7 @@
 * ``spacy_pkuseg.train()`` forces one thread; we set the package config
   ourselves and call ``spacy_pkuseg.trainer.train``.
 * With a word lexicon (``build_lexicon``: jieba's dictionary), the model also
-  has the lexicon features of ``pipeline.nlp.seglexicon`` (PKU test F1 0.947
+  has the lexicon features of ``pipeline.nlp.segmentation.seglexicon`` (PKU test F1 0.947
   -> 0.958); the lexicon is saved beside the weights.
 * Pruning drops features whose largest absolute weight is below a threshold
   (80 MB -> about 24 MB at 0.05 with the same F1); weights stay float64,
@@ -27,8 +27,8 @@ import numpy as np
 
 from pipeline.cleaning.normalize import CJK
 from pipeline.evaluate import PRF, segmentation_prf
-from pipeline.nlp import seglexicon
-from pipeline.nlp.segmenter import normalize
+from pipeline.nlp.segmentation import seglexicon
+from pipeline.nlp.segmentation.segmenter import normalize
 from pipeline.training.gazetteers import word_tag_counts
 
 
@@ -137,7 +137,7 @@ def prepare(
 
 
 def build_lexicon(out: str | Path, source: str | Path | None = None) -> dict[str, str | int]:
-    """Write the segmenter's word lexicon (``pipeline.nlp.seglexicon``) from
+    """Write the segmenter's word lexicon (``pipeline.nlp.segmentation.seglexicon``) from
     jieba's dictionary (MIT; the sha256-checked copy of ``corpora.jieba_dictionary``).
     Its words do not come from the training text, so the model learns how far
     a lexicon can be trusted on text it has not seen."""
@@ -163,7 +163,7 @@ def train(
 ) -> Path:
     """Train a pkuseg model into ``model_dir`` (features.msgpack + weights.npz).
 
-    With ``lexicon`` (a word list, see ``pipeline.nlp.seglexicon``) the model
+    With ``lexicon`` (a word list, see ``pipeline.nlp.segmentation.seglexicon``) the model
     also has the lexicon features, and the list is saved beside the weights.
     """
     import spacy_pkuseg
@@ -247,7 +247,7 @@ def segment_gold(
     Input is normalised to half-width as at inference; gold words are
     normalised the same way (one character for one, boundaries unchanged).
     """
-    from pipeline.nlp.segmenter import Segmenter
+    from pipeline.nlp.segmentation.segmenter import Segmenter
 
     seg = Segmenter(model_dir, user_dict)  # exactly what the tokenizer runs
     gold = [[normalize(w) for w in words] for words in read_gold(gold_file)]

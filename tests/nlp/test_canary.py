@@ -1,4 +1,4 @@
-"""The compiled inference checks itself against the stock one (``pipeline.nlp.canary``): a
+"""The compiled inference checks itself against the stock one (``pipeline.nlp.inference.canary``): a
 fast path that reads a weight wrong is caught on the built-in text, says so, and the stock
 path runs; ``PIPELINE_COMPILED=0`` runs the stock paths throughout, with the same entities."""
 
@@ -15,14 +15,14 @@ import pytest
 import spacy
 
 from pipeline.nlp import pipeline_dir
-from pipeline.nlp.canary import CANARY_TEXT
-from pipeline.nlp.segmenter import default_model_dir
+from pipeline.nlp.inference.canary import CANARY_TEXT
+from pipeline.nlp.segmentation.segmenter import default_model_dir
 
 pytestmark = pytest.mark.skipif(not pipeline_dir().is_dir(), reason="models/zh_news is missing: run `make models`")
 
 
 def _warned(caplog, what: str) -> bool:
-    return any(r.name == "pipeline.nlp.canary" and what in r.getMessage() for r in caplog.records)
+    return any(r.name == "pipeline.nlp.inference.canary" and what in r.getMessage() for r in caplog.records)
 
 
 def test_every_fast_path_agrees_on_the_shipped_pipeline(caplog):
@@ -36,8 +36,8 @@ def test_every_fast_path_agrees_on_the_shipped_pipeline(caplog):
 
 
 def test_a_corrupt_segmenter_weight_is_caught_and_spacy_pkuseg_cuts(monkeypatch, caplog):
-    from pipeline.nlp import fastseg
-    from pipeline.nlp.segmenter import Segmenter, normalize
+    from pipeline.nlp.inference import fastseg
+    from pipeline.nlp.segmentation.segmenter import Segmenter, normalize
 
     real_load = np.load
 
@@ -56,7 +56,7 @@ def test_a_corrupt_segmenter_weight_is_caught_and_spacy_pkuseg_cuts(monkeypatch,
             return getattr(np, name)
 
     monkeypatch.setattr(fastseg, "np", FastsegsNumpy())
-    with caplog.at_level(logging.WARNING, logger="pipeline.nlp.canary"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.nlp.inference.canary"):
         seg = fastseg.FastPkuseg(default_model_dir())
     assert seg.agrees is False and _warned(caplog, "segmenter")
     monkeypatch.undo()
@@ -66,7 +66,7 @@ def test_a_corrupt_segmenter_weight_is_caught_and_spacy_pkuseg_cuts(monkeypatch,
 
 
 def test_a_corrupt_tok2vec_weight_is_caught_and_thinc_runs(monkeypatch, caplog):
-    from pipeline.nlp.fasttok2vec import InferencePlan
+    from pipeline.nlp.inference.fasttok2vec import InferencePlan
 
     real = InferencePlan.from_model.__func__
 
@@ -78,7 +78,7 @@ def test_a_corrupt_tok2vec_weight_is_caught_and_thinc_runs(monkeypatch, caplog):
     monkeypatch.setattr(InferencePlan, "from_model", classmethod(corrupt))
     nlp = spacy.load(pipeline_dir())
     tok2vec = nlp.get_pipe("tok2vec")
-    with caplog.at_level(logging.WARNING, logger="pipeline.nlp.canary"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.nlp.inference.canary"):
         assert tok2vec.plan() is None
     assert _warned(caplog, "tok2vec")
     doc = nlp.make_doc(CANARY_TEXT)
@@ -86,7 +86,7 @@ def test_a_corrupt_tok2vec_weight_is_caught_and_thinc_runs(monkeypatch, caplog):
 
 
 def test_a_corrupt_ner_table_is_caught_and_spacys_decoder_runs(monkeypatch, caplog):
-    from pipeline.nlp import fastner
+    from pipeline.nlp.inference import fastner
 
     real = fastner._Tables.__init__
 
@@ -96,7 +96,7 @@ def test_a_corrupt_ner_table_is_caught_and_spacys_decoder_runs(monkeypatch, capl
 
     monkeypatch.setattr(fastner._Tables, "__init__", corrupt)
     nlp = spacy.load(pipeline_dir())
-    with caplog.at_level(logging.WARNING, logger="pipeline.nlp.canary"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.nlp.inference.canary"):
         doc = nlp(CANARY_TEXT)
     ner = nlp.get_pipe("ner")
     assert ner.agrees is False and _warned(caplog, "ner")

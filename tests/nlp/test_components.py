@@ -91,7 +91,7 @@ def test_set_span_values_is_what_span_underscore_reads(docs):
 )
 def test_model_person_over_names_set_apart_is_cut_at_the_gaps(text, gaps, names):
     from pipeline.nlp.components import split_names_at_gaps
-    from pipeline.nlp.entity_rules import Candidate
+    from pipeline.nlp.entities.entity_rules import Candidate
 
     pieces = split_names_at_gaps(Candidate(0, len(text), "PERSON", "model"), frozenset(gaps))
     assert [text[c.start : c.end] for c in pieces] == names
@@ -107,7 +107,7 @@ def test_model_person_over_names_set_apart_is_cut_at_the_gaps(text, gaps, names)
 )
 def test_person_edges_snap_to_gaps(text, span, gaps, name):
     from pipeline.nlp.components import split_names_at_gaps
-    from pipeline.nlp.entity_rules import Candidate
+    from pipeline.nlp.entities.entity_rules import Candidate
 
     (piece,) = split_names_at_gaps(Candidate(*span, "PERSON", "model"), frozenset(gaps), len(text))
     assert text[piece.start : piece.end] == name
@@ -115,7 +115,7 @@ def test_person_edges_snap_to_gaps(text, span, gaps, name):
 
 def test_gaps_only_cut_person_spans():
     from pipeline.nlp.components import split_names_at_gaps
-    from pipeline.nlp.entity_rules import Candidate
+    from pipeline.nlp.entities.entity_rules import Candidate
 
     org = Candidate(0, 6, "ORG", "model")
     assert split_names_at_gaps(org, frozenset({3})) == [org]

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.nlp.entity_rules import Candidate, ListRule, RegexRule, load_entity_rules
+from pipeline.nlp.entities.entity_rules import Candidate, ListRule, RegexRule, load_entity_rules
 from pipeline.rules import RuleFileError, rule_path
 
 # every rule, the optional packs' too: their examples are checked like the default rules'
@@ -16,7 +16,7 @@ def _examples():
 @pytest.fixture(scope="module")
 def word_boundaries():
     """Word starts/ends from the shipped segmenter, as the pipeline sees them."""
-    from pipeline.nlp.segmenter import default_model_dir, load_segmenter
+    from pipeline.nlp.segmentation.segmenter import default_model_dir, load_segmenter
 
     if not (default_model_dir() / "weights.npz").is_file():
         pytest.skip("no trained segmenter in models/ (run `make models`)")
@@ -265,14 +265,14 @@ def test_every_default_rule_has_examples_from_two_real_sources():
 
 
 def test_packs_add_gazetteer_places_only_when_enabled():
-    from pipeline.nlp.gazetteer import load_gazetteer
+    from pipeline.nlp.linking.gazetteer import load_gazetteer
 
     assert load_gazetteer(packs=()).lookup("万开云") is None
     assert load_gazetteer(packs=("chongqing",)).lookup("万开云").label == "GPE"
 
 
 def test_our_country_is_china():
-    from pipeline.nlp.gazetteer import load_gazetteer
+    from pipeline.nlp.linking.gazetteer import load_gazetteer
 
     entry = load_gazetteer(packs=()).lookup("我国")
     assert (entry.label, entry.kb_ids) == ("GPE", ("CN",))
@@ -303,7 +303,7 @@ def test_sites_do_not_run_over_verbs(text, base, word_boundaries):
 
 @pytest.mark.parametrize("text,place", [("武汉市民春节线上消费", "武汉"), ("宁波市场监管局", "宁波"), ("武汉市今年", "武汉市")])
 def test_a_full_name_whose_ending_starts_the_next_word_is_matched_short(text, place):
-    from pipeline.nlp.gazetteer import load_gazetteer
+    from pipeline.nlp.linking.gazetteer import load_gazetteer
 
     found = [text[c.start : c.end] for c in load_gazetteer(packs=()).candidates(text) if c.label == "GPE"]
     assert place in found and (place == "武汉市" or place + "市" not in found), found

@@ -1,5 +1,5 @@
 """The zhnews_ner component finds exactly the entities spaCy's own greedy NER
-decoder finds with the same weights (``pipeline.nlp.fastner``)."""
+decoder finds with the same weights (``pipeline.nlp.inference.fastner``)."""
 
 from pathlib import Path
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not (pipeline_dir() / "config.cfg").is_file(), r
 def parts():
     """The shipped pipeline's tok2vec, its ner (ours) and spaCy's decoder on the same model."""
     from pipeline.nlp import load_nlp
-    from pipeline.nlp.fastner import FastEntityRecognizer
+    from pipeline.nlp.inference.fastner import FastEntityRecognizer
 
     nlp = load_nlp()
     fast = nlp.get_pipe("ner")
@@ -127,9 +127,9 @@ def _moves_twins(parts, texts, batch_size=256):
 
 
 def test_the_compiled_loop_is_built():
-    from pipeline.nlp import fastner
+    from pipeline.nlp.inference import fastner
 
-    assert fastner.greedy_moves is not None, "pipeline/nlp/_compiled.pyx was not compiled: reinstall with a C compiler"
+    assert fastner.greedy_moves is not None, "pipeline/nlp/inference/_ner.pyx was not compiled: reinstall with a C compiler"
 
 
 def test_compiled_and_numpy_decoders_agree_on_the_sample_page(parts):
@@ -151,7 +151,7 @@ def test_compiled_and_numpy_decoders_agree_on_generated_text(parts, texts):
 def test_unseen_classes_go_through_the_numpy_decoder(parts, monkeypatch):
     """spaCy sets unseen classes' scores to the batch's minimum, which couples the documents
     of a batch: the per-document compiled loop does not decode such models."""
-    from pipeline.nlp import fastner
+    from pipeline.nlp.inference import fastner
 
     _, fast, stock = parts
     called = []

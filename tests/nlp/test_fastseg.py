@@ -1,11 +1,11 @@
 """FastPkuseg cuts text exactly as spacy-pkuseg does with the same model (and the
-same lexicon features, ``pipeline.nlp.seglexicon``, where the model has a lexicon)."""
+same lexicon features, ``pipeline.nlp.segmentation.seglexicon``, where the model has a lexicon)."""
 
 from pathlib import Path
 
 import pytest
 
-from pipeline.nlp.segmenter import default_model_dir, normalize
+from pipeline.nlp.segmentation.segmenter import default_model_dir, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 PKU_TEST = ROOT.parent / "shared" / "corpora" / "icwb2-sighan2005" / "testing" / "pku_test.utf8"
@@ -37,7 +37,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def stock():
-    from pipeline.nlp.segmenter import Segmenter
+    from pipeline.nlp.segmentation.segmenter import Segmenter
 
     # the reference: spacy-pkuseg itself, with the lexicon features where the model has a lexicon
     return Segmenter(default_model_dir(), fast=False)._seg
@@ -45,17 +45,17 @@ def stock():
 
 @pytest.fixture(scope="module", params=["compiled", "python"])
 def segs(request, stock):
-    """FastPkuseg with the compiled scorer (``_compiled.pyx``) and with the plain-Python one."""
-    from pipeline.nlp.fastseg import FastPkuseg
+    """FastPkuseg with the compiled scorer (``inference/_segment.pyx``) and with the plain-Python one."""
+    from pipeline.nlp.inference.fastseg import FastPkuseg
 
     return stock, FastPkuseg(default_model_dir(), compiled=request.param == "compiled")
 
 
 def test_the_compiled_scorer_is_built_and_used():
     # `pip install` builds it (setup.py, Cython); the plain-Python scorer is the fallback
-    from pipeline.nlp import fastseg
+    from pipeline.nlp.inference import fastseg
 
-    assert fastseg.Scorer is not None, "pipeline/nlp/_compiled.pyx was not compiled: reinstall with a C compiler"
+    assert fastseg.Scorer is not None, "pipeline/nlp/inference/_segment.pyx was not compiled: reinstall with a C compiler"
     assert fastseg.FastPkuseg(default_model_dir())._scores.__self__.__class__ is fastseg.Scorer
 
 
@@ -89,8 +89,8 @@ def test_same_words_on_the_whole_pku_test_text(segs):
 
 
 def test_the_segmenter_uses_it_without_a_user_dictionary():
-    from pipeline.nlp.fastseg import FastPkuseg
-    from pipeline.nlp.segmenter import Segmenter
+    from pipeline.nlp.inference.fastseg import FastPkuseg
+    from pipeline.nlp.segmentation.segmenter import Segmenter
 
     assert isinstance(Segmenter(default_model_dir())._seg, FastPkuseg)
     assert not isinstance(Segmenter(default_model_dir(), fast=False)._seg, FastPkuseg)

@@ -1,6 +1,6 @@
 """The zhnews_tok2vec component's fused inference gives thinc's token vectors (up to
 float rounding) and, through the NER, exactly the same entities
-(``pipeline.nlp.fasttok2vec``)."""
+(``pipeline.nlp.inference.fasttok2vec``)."""
 
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from spacy.training import Example
 from thinc.api import Adam
 
 from pipeline.nlp import pipeline_dir
-from pipeline.nlp.fasttok2vec import FastTok2Vec, InferencePlan
+from pipeline.nlp.inference.fasttok2vec import FastTok2Vec, InferencePlan
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt"
@@ -231,7 +231,8 @@ def test_without_the_compiled_module_thincs_forward_pass_runs(nlp, fresh_python)
     text = "重庆市科技局局长明炬表示，2022年全市研发投入强度预计达到2.3%。"
     code = (
         "import sys, logging\n"
-        "sys.modules['pipeline.nlp._compiled'] = None  # import of it raises ImportError\n"
+        "for name in ('_segment', '_tok2vec', '_ner'):\n"
+        "    sys.modules['pipeline.nlp.inference.' + name] = None  # an import of it raises ImportError\n"
         "logging.basicConfig()\n"
         "from pipeline.nlp import load_nlp\n"
         "nlp = load_nlp()\n"

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.nlp.numbers import multiplier, parse_number, to_chinese
+from pipeline.nlp.quantities.numbers import multiplier, parse_number, to_chinese
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_out_of_range_numerals_are_not_numbers(text):
 
 
 def test_out_of_range_numeral_is_no_quantity():
-    from pipeline.nlp.quantities import default_grammar
+    from pipeline.nlp.quantities.grammar import default_grammar
 
     found = default_grammar().find("一" * 310 + "%")
     assert all(q.value is None or abs(q.value) <= 1e30 for q in found)

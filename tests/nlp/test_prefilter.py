@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.nlp.entity_rules import load_entity_rules
-from pipeline.nlp.prefilter import required_chars
+from pipeline.nlp.entities.entity_rules import load_entity_rules
+from pipeline.nlp.entities.prefilter import required_chars
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 

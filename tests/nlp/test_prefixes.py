@@ -4,8 +4,8 @@ brute-force definition agree."""
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.nlp import prefixes
-from pipeline.nlp.prefixes import find_names, find_names_py, prefixes_of
+from pipeline.nlp.segmentation import prefixes
+from pipeline.nlp.segmentation.prefixes import find_names, find_names_py, prefixes_of
 
 ALPHABET = "重庆市云阳县北京人民政府长江a1 "
 
@@ -19,7 +19,7 @@ def brute(text, names, min_len, max_len):
 
 
 def test_the_compiled_loop_is_built():
-    assert prefixes._find_names_c is not None, "pipeline/nlp/_compiled.pyx was not compiled: reinstall with a C compiler"
+    assert prefixes._find_names_c is not None, "pipeline/nlp/inference/_segment.pyx was not compiled: reinstall with a C compiler"
 
 
 @given(
@@ -44,7 +44,7 @@ def test_longest_first_at_each_start():
 
 def test_without_the_compiled_module_the_python_loops_run(fresh_python):
     """As after an install without a C compiler: same words, same names, and a warning."""
-    from pipeline.nlp.segmenter import default_model_dir
+    from pipeline.nlp.segmentation.segmenter import default_model_dir
 
     if not (default_model_dir() / "weights.npz").is_file():
         import pytest
@@ -52,10 +52,12 @@ def test_without_the_compiled_module_the_python_loops_run(fresh_python):
         pytest.skip("no shipped segmenter (run `make models`)")
     code = (
         "import sys, logging\n"
-        "sys.modules['pipeline.nlp._compiled'] = None  # import of it raises ImportError\n"
+        "for name in ('_segment', '_tok2vec', '_ner'):\n"
+        "    sys.modules['pipeline.nlp.inference.' + name] = None  # an import of it raises ImportError\n"
         "logging.basicConfig()\n"
-        "from pipeline.nlp import prefixes, fastseg\n"
-        "from pipeline.nlp.segmenter import default_model_dir\n"
+        "from pipeline.nlp.inference import fastseg\n"
+        "from pipeline.nlp.segmentation import prefixes\n"
+        "from pipeline.nlp.segmentation.segmenter import default_model_dir\n"
         "assert prefixes._find_names_c is None and fastseg.Scorer is None\n"
         "seg = fastseg.FastPkuseg(default_model_dir())\n"
         "print(seg.cut('重庆市科技局局长明炬表示'))\n"
@@ -63,8 +65,8 @@ def test_without_the_compiled_module_the_python_loops_run(fresh_python):
         "print(prefixes.find_names('重庆市', prefixes.prefixes_of(names), names, 1, 5))\n"
     )
     out = fresh_python(code)
-    from pipeline.nlp.fastseg import FastPkuseg
+    from pipeline.nlp.inference.fastseg import FastPkuseg
 
     assert str(FastPkuseg(default_model_dir()).cut("重庆市科技局局长明炬表示")) in out.stdout
     assert "[(0, 3), (0, 2)]" in out.stdout
-    assert "_compiled is not built" in out.stderr
+    assert "_segment is not built" in out.stderr

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.nlp.quantities import default_grammar
+from pipeline.nlp.quantities.grammar import default_grammar
 
 G = default_grammar()
 
@@ -321,7 +321,7 @@ def test_the_generated_cldr_table_is_loaded_and_the_hand_kept_meaning_wins():
 
 
 def test_a_generated_line_that_breaks_the_schema_fails_with_its_path_and_line(tmp_path):
-    from pipeline.nlp.quantities import load_grammar
+    from pipeline.nlp.quantities.grammar import load_grammar
     from pipeline.rules import RuleFileError, rule_path
 
     bad = tmp_path / "units_cldr.jsonl"
@@ -344,7 +344,7 @@ def _amounts():
     三千米 is 3,000 m, and 三用户 no figure; 一 before a measure word is the article, 一家)."""
     from hypothesis import strategies as st
 
-    from pipeline.nlp.numbers import DIGITS
+    from pipeline.nlp.quantities.numbers import DIGITS
 
     ints = st.integers(min_value=1, max_value=999_999)
     arabic = ints.map(lambda n: (str(n), float(n)))

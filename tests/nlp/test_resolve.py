@@ -1,8 +1,8 @@
-"""Precedence between the model's spans and the rules' candidates (pipeline/nlp/resolve.py)."""
+"""Precedence between the model's spans and the rules' candidates (pipeline/nlp/entities/resolve.py)."""
 
-from pipeline.nlp.entity_rules import Candidate, default_entity_rules
-from pipeline.nlp.gazetteer import default_gazetteer
-from pipeline.nlp.resolve import MODEL_PRIORITY, resolve
+from pipeline.nlp.entities.entity_rules import Candidate, default_entity_rules
+from pipeline.nlp.entities.resolve import MODEL_PRIORITY, resolve
+from pipeline.nlp.linking.gazetteer import default_gazetteer
 
 RULES = default_entity_rules()
 GAZ = default_gazetteer()
@@ -94,7 +94,7 @@ def test_a_place_suffix_after_a_name_is_no_slip():
 
 def test_a_model_place_that_rule_places_tile_is_an_address_chain():
     """衢州市衢江区黄坛口乡 as one model place gives way to its divisions (guidelines)."""
-    from pipeline.nlp.resolve import _address_chain
+    from pipeline.nlp.entities.resolve import _address_chain
 
     chain = [
         Candidate(0, 3, "GPE", "gpe.admin.full"),

@@ -1,9 +1,9 @@
-"""The segmenter's lexicon features (pipeline.nlp.seglexicon)."""
+"""The segmenter's lexicon features (pipeline.nlp.segmentation.seglexicon)."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.nlp import seglexicon
+from pipeline.nlp.segmentation import seglexicon
 
 LEXICON = frozenset({"北京", "北京大学", "大学生", "学生", "人民广播电台", "中华人民共和国"})
 

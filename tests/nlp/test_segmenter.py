@@ -1,4 +1,4 @@
-from pipeline.nlp.segmenter import cut_with
+from pipeline.nlp.segmentation.segmenter import cut_with
 
 
 def _chars(text):

@@ -1,7 +1,7 @@
 import pytest
 import spacy
 
-from pipeline.nlp.segmenter import default_model_dir
+from pipeline.nlp.segmentation.segmenter import default_model_dir
 from pipeline.nlp.tokenizer import CharWordTokenizer, position_tags
 
 
@@ -78,7 +78,7 @@ def test_lexicon_features_in_morph_and_round_trip(tmp_path):
 
 
 def test_bad_lexicon_line_names_file_and_line(tmp_path):
-    from pipeline.nlp.lexicon import Lexicon
+    from pipeline.nlp.segmentation.lexicon import Lexicon
 
     lex = tmp_path / "lexicon.txt"
     lex.write_text("北京\tns\n上海 ns\n", encoding="utf-8")
@@ -109,7 +109,7 @@ def _features_brute_force(lexicon, chars):
 def test_lexicon_prefix_scan_equals_the_definition():
     import random
 
-    from pipeline.nlp.lexicon import Lexicon
+    from pipeline.nlp.segmentation.lexicon import Lexicon
 
     lex = Lexicon(
         {"重庆": "ns", "重庆市": "ns", "重庆市科技局": "nt", "科技局": "nt", "明炬": "nr", "庆市科": "nr", "市科": "ns"}
@@ -123,7 +123,7 @@ def test_lexicon_prefix_scan_equals_the_definition():
 
 def _reference_doc(tok, text):
     """The token annotations spelled out as strings (the tokenizer sets them as keys)."""
-    from pipeline.nlp.segmenter import normalize
+    from pipeline.nlp.segmentation.segmenter import normalize
     from pipeline.nlp.tokenizer import _chars_and_spaces
 
     chars, spaces = _chars_and_spaces(text)
@@ -184,7 +184,7 @@ def _fill_column_features(lex, text):
     """``Lexicon.fill_column``'s keys spelled back as features (a key here is the feature itself)."""
     import numpy as np
 
-    from pipeline.nlp.lexicon import FeatureKeys
+    from pipeline.nlp.segmentation.lexicon import FeatureKeys
 
     strings: dict[int, str] = {}
 
@@ -200,7 +200,7 @@ def _fill_column_features(lex, text):
 def test_lexicon_compiled_column_equals_the_definition():
     import random
 
-    from pipeline.nlp.lexicon import Lexicon
+    from pipeline.nlp.segmentation.lexicon import Lexicon
 
     lex = Lexicon(
         {
@@ -217,7 +217,7 @@ def test_lexicon_compiled_column_equals_the_definition():
             "技局": "nt",
         }
     )  # ties: 重庆 / 庆市, 科技局 / 技局...
-    pytest.importorskip("pipeline.nlp._compiled", reason="pipeline/nlp/_compiled.pyx is not built")
+    pytest.importorskip("pipeline.nlp.inference._segment", reason="pipeline/nlp/inference/_segment.pyx is not built")
     rng = random.Random(1)
     alphabet = "重庆市科技局明炬的了"
     for _ in range(500):

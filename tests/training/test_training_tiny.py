@@ -50,9 +50,9 @@ def tiny_lexicon_segmenter(tiny_segmenter):
 def test_lexicon_features_are_trained_saved_and_decoded_alike(tiny_lexicon_segmenter):
     import srsly
 
-    from pipeline.nlp import seglexicon
-    from pipeline.nlp.fastseg import FastPkuseg
-    from pipeline.nlp.segmenter import Segmenter
+    from pipeline.nlp.inference.fastseg import FastPkuseg
+    from pipeline.nlp.segmentation import seglexicon
+    from pipeline.nlp.segmentation.segmenter import Segmenter
 
     model = tiny_lexicon_segmenter
     assert seglexicon.model_lexicon(model) == {"城市", "美丽", "北京大学", "人民广播电台"}

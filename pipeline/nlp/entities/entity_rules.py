@@ -44,7 +44,7 @@ from typing import Annotated, Literal, Union
 import yaml
 from pydantic import Field
 
-from pipeline.nlp.prefilter import required_chars
+from pipeline.nlp.entities.prefilter import required_chars
 from pipeline.rules import (
     ExampleSource,
     RuleFileError,
@@ -189,7 +189,7 @@ class EntityRules:
         heads = set(spec.lexicons.get("ORG_HEAD_CHAR_LIST", []))
         self.head_titles = frozenset(t for t in spec.lexicons.get("TITLE", []) if len(t) == 2 and t[0] in heads)
         self.place_suffix_chars = frozenset(c for c in spec.lexicons.get("PLACE_SUFFIX_CHAR", []) if len(c) == 1)
-        # how a model place is typed when no gazetteer entry knows it (pipeline.nlp.resolve.type_place),
+        # how a model place is typed when no gazetteer entry knows it (pipeline.nlp.entities.resolve.type_place),
         # and what a company's full name ends in (pipeline.ner.company_aliases)
         self.fac_suffix = _ending(spec.lexicons.get("FAC_SUFFIX", []))
         self.org_suffix = _ending(spec.lexicons.get("ORG_SUFFIX", []))
@@ -268,7 +268,7 @@ class EntityRules:
         present = set(text)
         for (rule, pat), needs in zip(self.regex, self.regex_needs):
             if needs is not None and needs.isdisjoint(present):
-                continue  # no match possible (see pipeline.nlp.prefilter)
+                continue  # no match possible (see pipeline.nlp.entities.prefilter)
             for m in pat.finditer(text):
                 end = m.end()
                 if end == m.start():
@@ -496,7 +496,7 @@ def load_entity_rules(path: str | Path | None = None, packs: tuple[str, ...] | N
     """The entity rules of ``path`` (default ``rules/entities.yaml``) with the
     enabled rule packs (default: the ``PIPELINE_RULE_PACKS`` setting; none
     when an explicit ``path`` is given without ``packs``)."""
-    from pipeline.nlp.packs import enabled_packs
+    from pipeline.nlp.entities.packs import enabled_packs
 
     p = Path(path) if path else rule_path("entities.yaml")
     spec = load_yaml(p, EntityRuleFile)

@@ -22,7 +22,7 @@ characters can never match and are left out when the lexicon is written.
 
 Training (spacy-pkuseg's trainer) and the stock decoder use
 :class:`LexiconFeatureExtractor`, a spacy-pkuseg ``FeatureExtractor`` that adds
-these features; ``pipeline.nlp.fastseg`` computes the same features from the
+these features; ``pipeline.nlp.inference.fastseg`` computes the same features from the
 same :func:`spans`.
 """
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
-from pipeline.nlp.entity_rules import Candidate
-from pipeline.nlp.prefixes import find_names, prefixes_of
+from pipeline.nlp.entities.entity_rules import Candidate
+from pipeline.nlp.segmentation.prefixes import find_names, prefixes_of
 from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_jsonl, load_yaml, per_rules, rule_path
 
 
@@ -254,7 +254,7 @@ def load_gazetteer(root: Path | None = None, packs: tuple[str, ...] | None = Non
             if not re.fullmatch(r"\d{6}", p):
                 raise RuleFileError(admin_path, None, f"{d.id}: bad parent code {p!r}")
     if root is None or packs is not None:  # the enabled rule packs add their places and organisations
-        from pipeline.nlp.packs import enabled_packs
+        from pipeline.nlp.entities.packs import enabled_packs
 
         for pack, pack_file, _ in enabled_packs(packs):
             places = list(places) + list(pack.places)

@@ -27,8 +27,8 @@ Documented precedence (README, "NER precedence"):
 
 from __future__ import annotations
 
-from pipeline.nlp.entity_rules import Candidate, EntityRules
-from pipeline.nlp.gazetteer import Gazetteer
+from pipeline.nlp.entities.entity_rules import Candidate, EntityRules
+from pipeline.nlp.linking.gazetteer import Gazetteer
 
 MODEL_PRIORITY = 50
 #: rule sources of short place names, which are also given names (银川, 永胜, 长春)

@@ -18,13 +18,13 @@ strings:
 * node scores are summed with numpy, and pkuseg's own compiled Viterbi
   (``spacy_pkuseg.inference.run_viterbi``) decodes them.
 
-The feature loops are compiled (``_compiled.pyx``, Cython, built by ``pip
+The feature loops are compiled (``_segment.pyx``, Cython, built by ``pip
 install``); ``_scores_py`` is the same computation in plain Python, used where
 the extension was not built (a warning says so) and by the tests as a second
 reference.
 
 A model trained with a word lexicon (``lexicon.txt`` beside the weights, see
-``pipeline.nlp.seglexicon``) has four more features per character, computed
+``pipeline.nlp.segmentation.seglexicon``) has four more features per character, computed
 from the same ``seglexicon.spans``; its reference decoder is spacy-pkuseg with
 the lexicon feature extractor in place of its own.
 
@@ -43,11 +43,11 @@ from typing import Any
 import numpy as np
 import srsly
 
-from pipeline.nlp import seglexicon
-from pipeline.nlp.prefixes import name_ends, prefixes_of
+from pipeline.nlp.segmentation import seglexicon
+from pipeline.nlp.segmentation.prefixes import name_ends, prefixes_of
 
 try:
-    from pipeline.nlp._compiled import Scorer
+    from pipeline.nlp.inference._segment import Scorer
 except ImportError:  # built by `pip install` where a C compiler is present
     Scorer = None
 
@@ -163,17 +163,17 @@ class FastPkuseg:
             self._compiled_cut = scorer.cut
         elif Scorer is None:
             log.warning(
-                "pipeline.nlp._compiled is not built (no C compiler at install?): "
+                "pipeline.nlp.inference._segment is not built (no C compiler at install?): "
                 "segmenting with the plain-Python scorer, about 3x slower"
             )
         #: False once the built-in check found other words than spacy-pkuseg's: it cuts then
         self.agrees = self.verify() if verify else True
 
     def verify(self) -> bool:
-        """Whether this decoder cuts :data:`~pipeline.nlp.canary.CANARY_TEXT` as spacy-pkuseg
-        does (:mod:`pipeline.nlp.canary`); on a difference, say so and cut with spacy-pkuseg."""
-        from pipeline.nlp.canary import CANARY_TEXT, mismatch
-        from pipeline.nlp.segmenter import normalize
+        """Whether this decoder cuts :data:`~pipeline.nlp.inference.canary.CANARY_TEXT` as spacy-pkuseg
+        does (:mod:`pipeline.nlp.inference.canary`); on a difference, say so and cut with spacy-pkuseg."""
+        from pipeline.nlp.inference.canary import CANARY_TEXT, mismatch
+        from pipeline.nlp.segmentation.segmenter import normalize
 
         pieces = normalize(CANARY_TEXT).split()
         ours = [w for piece in pieces for w in self._cut(piece)]

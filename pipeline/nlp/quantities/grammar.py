@@ -6,7 +6,7 @@ The grammar (regular expressions built from ``rules/units.yaml``):
     百分之 NUMBER  |  NUMBER %  |  N成 / N折 (proportions)
     dates: 2022年, 7月10日, 1—6月, 6月底, 2023—2025年, 10日, 今年, 未来五年
 
-NUMBER is any numeral of :mod:`pipeline.nlp.numbers` (Arabic, Chinese,
+NUMBER is any numeral of :mod:`pipeline.nlp.quantities.numbers` (Arabic, Chinese,
 mixed, with multipliers). Every match becomes a :class:`Quantity` with
 ``value`` (after multipliers), ``value_low``/``value_high`` for ranges,
 ``unit`` as written, ``unit_normalized`` and ``value_normalized`` (ISO
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pipeline.nlp.numbers import DIGITS, parse_number
+from pipeline.nlp.quantities.numbers import DIGITS, parse_number
 from pipeline.records import QuantityValues
 from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_jsonl, load_yaml, per_rules, rule_path
 

@@ -49,7 +49,7 @@ from spacy.training import Example
 from thinc.api import Model, NumpyOps
 
 try:
-    from pipeline.nlp._compiled import embed_maxout_norm, sum_rows, window_maxout_norm
+    from pipeline.nlp.inference._tok2vec import embed_maxout_norm, sum_rows, window_maxout_norm
 except ImportError:  # built by `pip install` where a C compiler is present
     embed_maxout_norm = sum_rows = window_maxout_norm = None
 
@@ -260,7 +260,7 @@ class FastTok2Vec(Tok2Vec):
             self._plan = InferencePlan.from_model(self.model) if settings.compiled() else None
             if self._plan is None and window_maxout_norm is None:
                 log.warning(
-                    "pipeline.nlp._compiled is not built (no C compiler at install?): "
+                    "pipeline.nlp.inference._tok2vec is not built (no C compiler at install?): "
                     "the tok2vec runs thinc's forward pass, slower"
                 )
             if self._plan is not None and not self.verify(self._plan):
@@ -269,8 +269,8 @@ class FastTok2Vec(Tok2Vec):
 
     def verify(self, plan: InferencePlan) -> bool:
         """Whether ``plan`` gives thinc's vectors for the characters of the built-in text
-        (:mod:`pipeline.nlp.canary`); on a difference, say so (thinc's forward pass runs then)."""
-        from pipeline.nlp.canary import CANARY_TEXT, VECTOR_TOLERANCE, mismatch
+        (:mod:`pipeline.nlp.inference.canary`); on a difference, say so (thinc's forward pass runs then)."""
+        from pipeline.nlp.inference.canary import CANARY_TEXT, VECTOR_TOLERANCE, mismatch
 
         docs = [Doc(self.vocab, words=[c for c in CANARY_TEXT if not c.isspace()]), Doc(self.vocab, words=["重", "庆"])]
         ours, stock = plan(docs), self.model.predict(docs)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline import settings
 from pipeline.cleaning.normalize import half_width
-from pipeline.nlp import seglexicon
+from pipeline.nlp.segmentation import seglexicon
 
 
 def default_model_dir() -> Path:
@@ -61,7 +61,7 @@ class Segmenter:
         from pipeline import settings
 
         if self.user_dict is None and fast and settings.compiled():
-            from pipeline.nlp.fastseg import FastPkuseg
+            from pipeline.nlp.inference.fastseg import FastPkuseg
 
             self._seg = FastPkuseg(self.model_dir)  # the same words, several times faster
         else:

@@ -22,7 +22,7 @@ width. This decoder reads the same weights and makes the same moves:
   only inside an entity of their label, ``O`` only outside one; the best
   valid move wins, the first one on a tie, as in spaCy's ``arg_max_if_valid``.
 
-The loop is compiled (``_compiled.greedy_moves``, one document after another,
+The loop is compiled (``_ner.greedy_moves``, one document after another,
 without the GIL); its numpy twin (``_steps``) advances all the running
 documents of a batch together, and decodes models with unseen classes
 (spaCy gives those the minimum score of the whole batch, which couples the
@@ -46,7 +46,7 @@ from spacy.util import minibatch
 from thinc.api import NumpyOps
 
 try:
-    from pipeline.nlp._compiled import greedy_moves
+    from pipeline.nlp.inference._ner import greedy_moves
 except ImportError:  # built by `pip install` where a C compiler is present
     greedy_moves = None
 
@@ -103,8 +103,8 @@ class FastEntityRecognizer(EntityRecognizer):
     def verify(self, docs: list[Doc]) -> bool:
         """Whether our decoder gives spaCy's entities for the first document of ``docs`` with
         tokens (its vectors are the tok2vec's, so the check waits for the first batch; see
-        :mod:`pipeline.nlp.canary`); on a difference, say so (spaCy's decoder runs then)."""
-        from pipeline.nlp.canary import mismatch
+        :mod:`pipeline.nlp.inference.canary`); on a difference, say so (spaCy's decoder runs then)."""
+        from pipeline.nlp.inference.canary import mismatch
 
         doc = next((d for d in docs if len(d)), None)
         if doc is None:

@@ -10,7 +10,7 @@
   ``1.27万`` = 12700, ``百万`` = 1e6, ``3千`` = 3000.
 
 Approximation words (多, 余, 来, 几) and fractions (百分之, 成, 折) are handled
-by the quantity grammar (:mod:`pipeline.nlp.quantities`), which calls this.
+by the quantity grammar (:mod:`pipeline.nlp.quantities.grammar`), which calls this.
 """
 
 from __future__ import annotations

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.nlp.prefixes import find_names, prefixes_of
+from pipeline.nlp.segmentation.prefixes import find_names, prefixes_of
 
 try:
-    from pipeline.nlp._compiled import Trie, lexicon_column
+    from pipeline.nlp.inference._segment import Trie, lexicon_column
 except ImportError:  # not built (no C compiler at install): features() below, the twin
     Trie = lexicon_column = None
 

@@ -6,11 +6,11 @@ damaged build) could change a layout without any error: the fast path would then
 give other words, vectors or entities. So each one, the first time it is about to run, runs
 a built-in text through itself and through the library's own code:
 
-* the segmenter (:class:`pipeline.nlp.fastseg.FastPkuseg`): its words against
+* the segmenter (:class:`pipeline.nlp.inference.fastseg.FastPkuseg`): its words against
   spacy-pkuseg's on :data:`CANARY_TEXT`;
-* the tok2vec (:class:`pipeline.nlp.fasttok2vec.FastTok2Vec`): its vectors against thinc's
+* the tok2vec (:class:`pipeline.nlp.inference.fasttok2vec.FastTok2Vec`): its vectors against thinc's
   forward pass on the characters of :data:`CANARY_TEXT` (within :data:`VECTOR_TOLERANCE`);
-* the NER (:class:`pipeline.nlp.fastner.FastEntityRecognizer`): its entities against
+* the NER (:class:`pipeline.nlp.inference.fastner.FastEntityRecognizer`): its entities against
   spaCy's decoder on the first document of its first batch (its input is the tok2vec's
   vectors, which only the pipeline computes; ``load_nlp`` runs :data:`CANARY_TEXT` through
   the pipeline when it loads it).
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 
-log = logging.getLogger("pipeline.nlp.canary")
+log = logging.getLogger("pipeline.nlp.inference.canary")
 
 #: names, places, a number, a date, Latin letters, full-width punctuation and a quote: what
 #: the fast paths treat apart

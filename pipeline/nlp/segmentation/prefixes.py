@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 try:
-    from pipeline.nlp._compiled import find_names as _find_names_c
+    from pipeline.nlp.inference._segment import find_names as _find_names_c
 except ImportError:  # not built (no C compiler at install): the plain loop below
     _find_names_c = None
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import yaml
 
 from pipeline import settings
-from pipeline.nlp.entity_rules import Rule, Veto
-from pipeline.nlp.gazetteer import Organization, Place
+from pipeline.nlp.entities.entity_rules import Rule, Veto
+from pipeline.nlp.linking.gazetteer import Organization, Place
 from pipeline.rules import StrictModel, load_yaml, pack_path
 
 

@@ -1,0 +1,1 @@
+"""Gazetteers and linking: administrative divisions, places, organisations, countries (gazetteer)."""
