@@ -127,3 +127,40 @@ def test_official_country_names_are_names_from_four_characters():
     assert gaz.lookup("中华人民共和国").kb_ids == ("CN",)  # places.yaml's normalized name
     assert gaz.lookup("白俄罗斯共和国").kb_ids == ("BY",)  # countries.jsonl's official name
     assert gaz.lookup("日本国") is None  # would take the 国 of 日本国会
+
+
+def test_the_training_lexicons_load_and_a_missing_one_names_the_file(tmp_path, monkeypatch):
+    """rules/training.yaml: the lists the training flows read (silver organisation heads, the
+    suffixes a division's short form drops), validated like every rule file."""
+    from pipeline.rules import RuleFileError
+    from pipeline.training.lexicons import NAMES, training_lexicon
+
+    for name in NAMES:
+        assert training_lexicon(name)
+    assert "自治区" in training_lexicon("ADMIN_NAME_SUFFIX") and "电视台" in training_lexicon("SILVER_ORG_COMPOUND_HEAD")
+    (tmp_path / "training.yaml").write_text("version: 1\nlexicons:\n  SILVER_ORG_HEAD: [公司]\n", encoding="utf-8")
+    monkeypatch.setenv("PIPELINE_RULES_DIR", str(tmp_path))
+    with pytest.raises(RuleFileError, match="training.yaml.*missing"):
+        training_lexicon("SILVER_ORG_HEAD")
+    (tmp_path / "training.yaml").write_text("version: 1\nlexicons:\n  SILVER_ORG_HEAD: []\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="training.yaml:3"):
+        training_lexicon("SILVER_ORG_HEAD")
+
+
+def test_the_quantity_grammar_needs_its_relative_dates(tmp_path):
+    """units.yaml's relative dates and period heads are required: an empty list would match
+    everywhere."""
+    import shutil
+
+    from pipeline import settings
+    from pipeline.nlp.quantities.grammar import load_grammar
+    from pipeline.rules import RuleFileError
+
+    src = settings.default_rules_dir() / "units.yaml"
+    text = src.read_text(encoding="utf-8")
+    start = text.index("relative_dates:")
+    end = text.index("\n", start)
+    (tmp_path / "units.yaml").write_text(text[:start] + "relative_dates: []" + text[end:], encoding="utf-8")
+    shutil.copy(src.with_name("units_cldr.jsonl"), tmp_path / "units_cldr.jsonl")
+    with pytest.raises(RuleFileError, match="relative_dates"):
+        load_grammar(tmp_path / "units.yaml")

@@ -25,31 +25,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from pipeline import settings
+from pipeline.training.lexicons import training_lexicon
 
 _PSEUDO = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
-# Longest first: what a short form drops from the end of a full name.
-_SUFFIXES = sorted(
-    [
-        "特别行政区",
-        "自治区",
-        "自治州",
-        "自治县",
-        "自治旗",
-        "林区",
-        "特区",
-        "地区",
-        "新区",
-        "矿区",
-        "省",
-        "市",
-        "县",
-        "区",
-        "盟",
-        "旗",
-    ],
-    key=len,
-    reverse=True,
-)
 
 
 def cpca_adcodes() -> Path:
@@ -68,7 +46,7 @@ def nationalities() -> list[str]:
 
 def short_forms(name: str, nations: list[str]) -> list[str]:
     base = name
-    for suffix in _SUFFIXES:
+    for suffix in sorted(training_lexicon("ADMIN_NAME_SUFFIX"), key=len, reverse=True):  # longest first
         if base.endswith(suffix) and len(base) > len(suffix):
             base = base[: -len(suffix)]
             break

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.nlp.segmentation.segmenter import normalize
+from pipeline.training.lexicons import training_lexicon
 
 BIO_LABELS = {"PER": "PERSON", "LOC": "LOC", "ORG": "ORG"}
 CLUENER_LABELS = {
@@ -160,43 +161,6 @@ def read_cluener(path: str | Path, source: str = "cluener") -> Iterator[Sample]:
         yield Sample(normalize(obj["text"]), _drop_overlaps(spans), source)
 
 
-# Word endings that make a PKU-tagged word the head of a compound organisation
-# name (the corpus lost its [..]nt brackets): such regions become "missing".
-_ORG_HEADS = (
-    "委员会",
-    "公司",
-    "集团",
-    "大学",
-    "学院",
-    "研究所",
-    "研究院",
-    "银行",
-    "协会",
-    "学会",
-    "医院",
-    "中心",
-    "电台",
-    "电视台",
-    "报社",
-    "部",
-    "局",
-    "厅",
-    "署",
-    "院",
-    "所",
-    "厂",
-    "社",
-    "报",
-    "会",
-    "委",
-    "办",
-    "处",
-    "队",
-    "团",
-    "军",
-    "党",
-    "组",
-)
 _NOMINAL = {"n", "ns", "nz", "nt", "j", "vn", "b", "an", "nr", "m", "f"}
 
 
@@ -287,51 +251,12 @@ def _person_names(runs: list[list[str]], surnames: frozenset[str], min_count: in
 PD1998_LABELS = ("PERSON", "LOC", "ORG")
 
 
-# heads that make a proper-name-initial nominal run an organisation name
-# (中国/ns 国际/n 广播/vn 电台/n -> 中国国际广播电台)
-_ORG_COMPOUND_HEADS = (
-    "委员会",
-    "公司",
-    "集团",
-    "大学",
-    "学院",
-    "研究所",
-    "研究院",
-    "银行",
-    "协会",
-    "学会",
-    "医院",
-    "电台",
-    "电视台",
-    "报社",
-    "出版社",
-    "通讯社",
-    "法院",
-    "检察院",
-    "政府",
-    "部",
-    "局",
-    "厅",
-    "署",
-    "委",
-    "办",
-    "厂",
-    "中心",
-    "党",
-    "联合会",
-    "基金会",
-    "组织",
-    "理事会",
-    "议会",
-    "代表团",
-)
-
-
 def _org_compounds(tokens: list[tuple[str, str]]) -> list[tuple[int, int]]:
     """(first, last) word indices of rebuilt compound organisation names."""
     out: list[tuple[int, int]] = []
+    heads = training_lexicon("SILVER_ORG_COMPOUND_HEAD")
     for i, (word, tag) in enumerate(tokens):
-        if tag not in ("n", "vn", "nt", "nz", "j") or not word.endswith(_ORG_COMPOUND_HEADS):
+        if tag not in ("n", "vn", "nt", "nz", "j") or not word.endswith(heads):
             continue
         k = i
         while k - 1 >= 0 and i - (k - 1) <= 4 and tokens[k - 1][1] in _NOMINAL:
@@ -371,6 +296,7 @@ def read_pd1998_silver(
     and ends in an organisation head (电台, 委员会, 部 ...), 4 characters or more.
     """
     labels = frozenset(labels)
+    org_heads = training_lexicon("SILVER_ORG_HEAD")
     unknown = labels - set(PD1998_LABELS)
     if unknown:
         raise ValueError(f"unknown silver labels {sorted(unknown)}; expected a subset of {PD1998_LABELS}")
@@ -399,7 +325,7 @@ def read_pd1998_silver(
             for i, (word, tag) in enumerate(tokens):
                 if tag in ("nz", "j"):
                     missing_words.add(i)
-                if tag in ("n", "vn", "nz", "j") and word.endswith(_ORG_HEADS) and len(word) >= 1:
+                if tag in ("n", "vn", "nz", "j") and word.endswith(org_heads) and len(word) >= 1:
                     k = i
                     while k - 1 >= 0 and i - (k - 1) <= 4 and tokens[k - 1][1] in _NOMINAL:
                         k -= 1

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
+
 from pipeline.nlp.quantities.numbers import DIGITS, parse_number
 from pipeline.records import QuantityValues
 from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_jsonl, load_yaml, per_rules, rule_path
@@ -91,6 +93,10 @@ class UnitFile(StrictModel):
     rate_denominators: list[str] = []
     #: currency names written before an amount in that currency: 人民币8000元 is one MONEY
     currency_prefixes: list[str] = []
+    #: words that are a date by themselves, relative to the publication date (今年, 上半年, 年底)
+    relative_dates: list[str] = Field(min_length=1)
+    #: words before a number of years, months or days that make it a period (未来5年, 近3个月)
+    period_heads: list[str] = Field(min_length=1)
 
 
 @dataclass
@@ -119,32 +125,6 @@ SIGN = r"(?:(?<![\d.])[-−]|负(?=[\d零一二三四五六七八九两]))"
 RANGE_SEP = r"[—–\-~～至到]"
 APPROX = r"(?:多|余|来|几)"
 CN_YEAR = r"[〇○零一二三四五六七八九]{4}"
-REL_DATES = [
-    "今年",
-    "去年",
-    "明年",
-    "前年",
-    "后年",
-    "今天",
-    "昨天",
-    "明天",
-    "本月",
-    "上月",
-    "下月",
-    "当月",
-    "本周",
-    "上周",
-    "下周",
-    "上半年",
-    "下半年",
-    "今年上半年",
-    "今年下半年",
-    "年内",
-    "年底",
-    "年初",
-    "今明两年",
-]
-PERIOD_HEAD = ["未来", "今后", "过去", "近", "此后", "前"]
 # a quarter, half or season of a year, the year named or relative (今年一季度, 今年前三季度,
 # 去年下半年, 2018秋冬季): one DATE, not the year alone
 _YEAR_REF = r"(?:今年|去年|明年|前年|上年|本年|当年|\d{4}年?)"
@@ -220,10 +200,10 @@ class QuantityGrammar:
             rf"|(?P<month2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?月份?)(?P<day2>\d{{1,2}}(?:{RANGE_SEP}\d{{1,2}})?[日号]{not_day}|底|初|末|上旬|中旬|下旬)?"
             rf"|(?<![\d.])(?P<day3>\d{{1,2}})[日号]{not_day}(?![\d])"
         )
-        self.date_rel = re.compile(alternation(REL_DATES))
+        self.date_rel = re.compile(alternation(spec.relative_dates))
         self.date_part = re.compile(f"{_YEAR_REF}(?:{QUARTER}|{SEASON})|(?<![年\\d]){QUARTER}(?![度])")
         self.date_period = re.compile(
-            f"(?P<head>{alternation(PERIOD_HEAD)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|月(?!份)|天)"
+            f"(?P<head>{alternation(spec.period_heads)})(?P<n1>{NUMBER})(?P<a1>{APPROX})?(?P<unit>年|个月|月(?!份)|天)"
         )
         q = spec.qualifiers
         self.before = sorted(((w, sym) for sym, ws in q.before.items() for w in ws), key=lambda x: -len(x[0]))
