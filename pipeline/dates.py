@@ -24,7 +24,7 @@ from typing import Literal, cast
 
 from pydantic import Field, field_validator
 
-from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, one_of, rule_path
 
 Precision = Literal["year", "half", "quarter", "month", "day", "period"]
 _QUOTES = "“”\"'‘’《》「」"
@@ -63,9 +63,7 @@ class DateRule(StrictModel):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        if value not in KINDS:
-            raise ValueError(f"unknown kind {value!r}; one of {', '.join(sorted(KINDS))}")
-        return value
+        return one_of(value, KINDS, "kind")
 
 
 class DateRules(StrictModel):

@@ -275,7 +275,7 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
     predicted entity with its span and coarse class, else the gazetteer's code for a place and
     the gold values for a number (source ``gold``). Returns the records and the mentions that could not be placed."""
     from pipeline.nlp.linking.gazetteer import default_gazetteer
-    from pipeline.records import QUANTITY_ATTRS, Entity
+    from pipeline.records import QUANTITY_ATTRS, entity_at
 
     gaz = default_gazetteer()
     sents: list[list] = [[] for _ in page.articles]
@@ -299,7 +299,6 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
             cursor = (k, at + len(needle))
             s, e = back[at], back[at + len(needle) - 1] + 1  # in the sentence
             taken.setdefault(sent.sent_id, []).append((at, at + len(needle)))
-            raw_start, raw_end = sent.offsets.raw_span(s, e)
             # in the article's clean text, as the NER stage gives them
             start, end = (sent.start + s, sent.start + e) if sent.start is not None else (None, None)
             attrs: dict = {"source": "gold"}
@@ -312,21 +311,7 @@ def place_gold_entities(page: GoldPage, extracted, starts: list[int]) -> tuple[l
                     attrs.update(kb_id=entry.kb_ids[0], normalized=entry.normalized)
             elif x["label"] in NUMBER_LABELS:
                 attrs.update({name: x.get(name) for name in ("value", "value_low", "value_high", "unit", "qualifier")})
-            out.append(
-                Entity(
-                    ent_id=f"{sent.doc_id}-g{raw_start}-{raw_end}",
-                    doc_id=sent.doc_id,
-                    article_id=sent.article_id,
-                    sent_id=sent.sent_id,
-                    text=sent.text[s:e],
-                    label=x["label"],
-                    start=start,
-                    end=end,
-                    raw_start=raw_start,
-                    raw_end=raw_end,
-                    **attrs,
-                )
-            )
+            out.append(entity_at(sent, s, e, x["label"], attrs.pop("source"), id_kind="g", **attrs))
     return out, unplaced
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from pipeline.cleaning.bylines import load_rules as load_byline_rules
-from pipeline.records import QUANTITY_ATTRS, QUANTITY_LABELS, Article, Entity, Sentence
+from pipeline.records import QUANTITY_ATTRS, QUANTITY_LABELS, Article, Entity, Sentence, entity_at
 from pipeline.rules import alternation
 
 _DEICTIC_LOCAL = ("区", "县", "市", "省")
@@ -83,23 +83,14 @@ def recognize(articles: list[Article], sentences: list[Sentence], nlp=None, batc
         for ent in doc.ents:
             s, e = ent.start_char, ent.end_char
             source, score, normalized, kb_id = span_values(doc, s, e, _ENTITY_ATTRS)
-            raw_start, raw_end = sent.offsets.raw_span(s, e)
-            start = sent.start + s if sent.start is not None else None
-            end = sent.start + e if sent.start is not None else None
             label = ent.label_
             entities.append(
-                Entity(
-                    ent_id=f"{sent.doc_id}-e{raw_start}-{raw_end}",
-                    doc_id=sent.doc_id,
-                    article_id=sent.article_id,
-                    sent_id=sent.sent_id,
-                    text=ent.text,
-                    label=label,
-                    start=start,
-                    end=end,
-                    raw_start=raw_start,
-                    raw_end=raw_end,
-                    source=source or "unknown",
+                entity_at(
+                    sent,
+                    s,
+                    e,
+                    label,
+                    source or "unknown",
                     score=score,
                     normalized=normalized,
                     kb_id=kb_id,
@@ -189,23 +180,7 @@ def propagate_aliases(entities: list[Entity], sentences: list[Sentence]) -> list
             if any(not e.source.startswith("model") for e in overlapping):
                 continue  # inside the full name, or a rule's entity
             dropped.update(id(e) for e in overlapping)
-            start = sent.start + m.start() if sent.start is not None else None
-            added.append(
-                Entity(
-                    ent_id=f"{sent.doc_id}-e{raw_start}-{raw_end}",
-                    doc_id=sent.doc_id,
-                    article_id=sent.article_id,
-                    sent_id=sent.sent_id,
-                    text=m.group(),
-                    label="ORG",
-                    start=start,
-                    end=start + len(m.group()) if start is not None else None,
-                    raw_start=raw_start,
-                    raw_end=raw_end,
-                    source="org.alias",
-                    normalized=aliases[m.group()],
-                )
-            )
+            added.append(entity_at(sent, m.start(), m.end(), "ORG", "org.alias", normalized=aliases[m.group()]))
     if not added:
         return entities
     kept = [e for e in entities if id(e) not in dropped]

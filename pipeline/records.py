@@ -162,6 +162,29 @@ class Entity(QuantityValues):
     date_precision: str | None = None
 
 
+def entity_at(sent: Sentence, s: int, e: int, label: str, source: str, *, id_kind: str = "e", **attrs: Any) -> Entity:
+    """The entity of the characters ``s:e`` of the clean sentence ``sent``: its text, its raw
+    offsets (the row's tie to the input), its offsets in the article's clean text and its id
+    (``{doc_id}-{id_kind}{raw_start}-{raw_end}``: ``e`` for the stages' entities, ``g`` for the
+    gold mentions of ``eval pages``)."""
+    raw_start, raw_end = sent.offsets.raw_span(s, e)
+    start, end = (sent.start + s, sent.start + e) if sent.start is not None else (None, None)
+    return Entity(
+        ent_id=f"{sent.doc_id}-{id_kind}{raw_start}-{raw_end}",
+        doc_id=sent.doc_id,
+        article_id=sent.article_id,
+        sent_id=sent.sent_id,
+        text=sent.text[s:e],
+        label=label,
+        start=start,
+        end=end,
+        raw_start=raw_start,
+        raw_end=raw_end,
+        source=source,
+        **attrs,
+    )
+
+
 @dataclass
 class Relation:
     rel_id: str

@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from pipeline.records import Article, Entity, Relation, Sentence
-from pipeline.rules import ExampleSource, RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import ExampleSource, RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, one_of, rule_path
 
 ENT_OPEN, ENT_SEP, ENT_CLOSE = "\ue000", "\ue002", "\ue001"
 _PLACEHOLDER = re.compile(f"{ENT_OPEN}[A-Z]+{ENT_SEP}(\\d+){ENT_CLOSE}")
@@ -66,9 +66,7 @@ class PatternRule(StrictModel):
     @field_validator("label")
     @classmethod
     def _label(cls, v: str) -> str:
-        if v not in RELATION_LABELS:
-            raise ValueError(f"unknown relation label {v!r} (one of {', '.join(RELATION_LABELS)})")
-        return v
+        return one_of(v, RELATION_LABELS, "relation label")
 
 
 class PartOfRule(StrictModel):

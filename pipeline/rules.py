@@ -165,6 +165,15 @@ def shared_lexicon(name: str, path: str | Path | None = None) -> tuple[str, ...]
     return tuple(spec.lexicons[name])
 
 
+def one_of(value: str, allowed: Iterable[str], what: str) -> str:
+    """``value`` if it is one of ``allowed``; else the ValueError a pydantic validator reports
+    (with the rule file's path and line, through :func:`load_yaml`)."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r} (one of {', '.join(sorted(allowed))})")
+    return value
+
+
 def per_rules(load: Callable[[], T]) -> Callable[[], T]:
     """Decorate a loader of the rules read now (those of :func:`settings.rules_dir` with the
     packs of :func:`settings.rule_packs`) so that it runs once per such pair: the
