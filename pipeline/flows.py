@@ -418,15 +418,7 @@ async def _extract(
     summary.ignored = len(found.ignored)
     if found.ignored:
         logger.info("ignored %d files with unsupported extensions", len(found.ignored))
-    writer = DatasetWriter(out, metadata)
-    writer.check_writable()
-    recovered = writer.recover()
-    if recovered:
-        logger.warning("removed %d files left by an interrupted earlier run or damaged since", len(recovered))
-    writer.ensure_tables()
-    for key, what in writer.last_damaged.items():
-        logger.warning("batch %s was damaged (%s): removed, its documents are processed again", key, what)
-    summary.damaged = len(writer.last_damaged)
+    writer = _open_output(logger, out, metadata, summary)
     sources = Sources(writer.existing_documents())
 
     run_failures: list[Failure] = [batch.failure(m, "discover", "no such file, directory or glob match") for m in found.missing]
@@ -486,25 +478,7 @@ async def _extract(
         run_failures.extend(result.failures)
         read_inputs.update(display_path(p) for p in paths)
         summary.add_seconds(result.seconds, result.cpu_seconds)
-        fresh, redo = [], set()
-        for doc in result.documents:
-            # the record (file, id) held another text before: that text loses it, and goes
-            # when no other record holds it (a changed page, a changed JSONL line)
-            stale = sources.move(doc.source_key, doc.doc_id)
-            if stale is not None and not sources.of(stale):
-                redo.add(stale)
-                summary.replaced += 1
-            sources.add(doc.doc_id, doc.source_record())
-            if doc.doc_id in seen:
-                summary.duplicates += 1
-                continue
-            seen.add(doc.doc_id)
-            if sources.committed(doc.doc_id):
-                if not force:
-                    summary.skipped += 1
-                    continue
-                redo.add(doc.doc_id)
-            fresh.append(doc)
+        fresh, redo = _triage(result.documents, sources, seen, force, summary)
         if redo:
             # old rows go once per read batch (each call rewrites the parts it touches); the
             # batches in flight may hold them, so they finish first
@@ -529,8 +503,60 @@ async def _extract(
     # records met again under another file or id, or gone from a text: one rewrite of the
     # documents parts concerned, after every batch of the run is committed
     summary.sources_updated = writer.update_sources(sources.changed())
+    _record_failures(writer, metadata, run_failures, read_inputs, summary)
+    summary.seconds = round(time.perf_counter() - started, 2)
+    summary.labels = dict(sorted(summary.labels.items()))
+    _log_summary(logger, summary, in_flight)
+    return summary
+
+
+def _open_output(logger, out: str, metadata: dict, summary: RunSummary) -> DatasetWriter:
+    """The output's writer, after the leftovers of an interrupted or damaged earlier run are
+    removed (their documents are processed again) and every table exists."""
+    writer = DatasetWriter(out, metadata)
+    writer.check_writable()
+    recovered = writer.recover()
+    if recovered:
+        logger.warning("removed %d files left by an interrupted earlier run or damaged since", len(recovered))
+    writer.ensure_tables()
+    for key, what in writer.last_damaged.items():
+        logger.warning("batch %s was damaged (%s): removed, its documents are processed again", key, what)
+    summary.damaged = len(writer.last_damaged)
+    return writer
+
+
+def _triage(documents: list, sources: Sources, seen: set[str], force: bool, summary: RunSummary) -> tuple[list, set[str]]:
+    """Of the documents of a read batch: those to process (new, or committed and ``force``),
+    and the ids whose rows go first (texts processed again, texts no record holds any more).
+    Records the sources of every document on the way (a text met under several files or ids)."""
+    fresh, redo = [], set()
+    for doc in documents:
+        # the record (file, id) held another text before: that text loses it, and goes
+        # when no other record holds it (a changed page, a changed JSONL line)
+        stale = sources.move(doc.source_key, doc.doc_id)
+        if stale is not None and not sources.of(stale):
+            redo.add(stale)
+            summary.replaced += 1
+        sources.add(doc.doc_id, doc.source_record())
+        if doc.doc_id in seen:
+            summary.duplicates += 1
+            continue
+        seen.add(doc.doc_id)
+        if sources.committed(doc.doc_id):
+            if not force:
+                summary.skipped += 1
+                continue
+            redo.add(doc.doc_id)
+        fresh.append(doc)
+    return fresh, redo
+
+
+def _record_failures(
+    writer: DatasetWriter, metadata: dict, run_failures: list[Failure], read_inputs: set[str], summary: RunSummary
+) -> None:
+    """Write the run's failures (one met again and still open is not written twice) and close
+    the open failures of inputs that now read without them."""
     if run_failures:
-        # a failure met again (the same input, stage and error, still open) is not written twice
         still_open = writer.open_failures()
         new = [f for f in run_failures if (f.path, f.stage, f.error) not in still_open]
         if new:
@@ -540,8 +566,9 @@ async def _extract(
     failing |= {(f["path"], f["stage"], f["error"]) for f in summary.failed}
     summary.resolved = writer.resolve_failures(read_inputs, failing, batch.now_utc())
     summary.failed = [_failure_dict(f) for f in run_failures] + summary.failed
-    summary.seconds = round(time.perf_counter() - started, 2)
-    summary.labels = dict(sorted(summary.labels.items()))
+
+
+def _log_summary(logger, summary: RunSummary, in_flight: int) -> None:
     logger.info(
         "documents=%d skipped=%d replaced=%d articles=%d sentences=%d entities=%d relations=%d failures=%d seconds=%.2f",
         summary.documents,
@@ -564,7 +591,6 @@ async def _extract(
         in_flight,
         ", ".join(f"{k}={v:.2f}/{summary.stage_cpu_seconds.get(k, 0.0):.2f}" for k, v in summary.stage_seconds.items()),
     )
-    return summary
 
 
 def run_report_markdown(summary: RunSummary) -> str:

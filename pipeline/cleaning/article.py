@@ -65,37 +65,8 @@ def build_article(draft: ArticleDraft, raw: str, doc_id: str, index: int, parser
     segments: list[tuple[str, OText]] = [
         ("byline", to_half_width(OText.from_raw(raw, b.start, b.end))) for b in draft.bylines if b.start >= 0 and b.end > b.start
     ]
-    agency = place = date = None
-    lines: list[Line] = []
-    joined = 0
-    first_para = True
-    for item in draft.items:
-        ot = OText.from_raw(raw, item.start, item.end)
-        if item.kind == "heading":
-            ot = normalize_heading(ot)
-            if len(ot):
-                lines.append(Line("heading", ot))
-            continue
-        if first_para and ot.text.strip():
-            first_para = False
-            # the dateline's credit needs its spaces ("记者 邓小强 通讯员 黄亚"):
-            # match it before stray spaces go
-            ot = to_half_width(strip_line(ot))
-            dl = parser.match_dateline(ot.text)
-            if dl is not None:
-                agency, place, date = dl.agency, dl.place, dl.date
-                if dl.byline is not None:
-                    bylines.insert(0, dl.byline)
-                segments.append(("dateline", strip_line(ot[: dl.end])))
-                ot = ot[dl.end :]
-        ot = normalize_paragraph(ot)
-        if not len(ot):
-            continue
-        if lines and lines[-1].kind == "body" and is_column_break(lines[-1].ot, ot):
-            lines[-1] = Line("body", OText.join([lines[-1].ot, ot]))
-            joined += 1
-        else:
-            lines.append(Line("body", ot))
+    lines, joined, dateline = _body_lines(draft, raw, parser, bylines, segments)
+    agency, place, date = dateline
 
     all_lines = ([Line("headline", headline_ot)] if headline_ot is not None and len(headline_ot) else []) + lines
     clean = OText.join([ln.ot for ln in all_lines], sep="\n")
@@ -108,26 +79,7 @@ def build_article(draft: ArticleDraft, raw: str, doc_id: str, index: int, parser
         _merge(reporters, b.reporters)
         _merge(correspondents, b.correspondents)
         _merge(photographers, b.photographers)
-
-    captions = []
-    for cap in draft.captions:
-        cap_ot = normalize_paragraph(OText.from_raw(raw, cap.start, cap.end)) if cap.end > cap.start else OText.empty()
-        # caption lines are separate paragraphs in print; join them without breaks
-        cap_ot = OText.join([normalize_paragraph(p) for p in _split_lines(cap_ot)], sep="") if len(cap_ot) else cap_ot
-        if len(cap_ot):
-            segments.append(("caption", cap_ot))
-        if cap.credit.start >= 0:
-            segments.append(("credit", to_half_width(OText.from_raw(raw, cap.credit.start, cap.credit.end))))
-        captions.append(
-            Caption(
-                text=cap_ot.text,
-                credit=cap.credit.text,
-                photographers=list(cap.credit.photographers),
-                raw_start=cap.start,
-                raw_end=cap.end,
-            )
-        )
-        _merge(photographers, cap.credit.photographers)
+    captions = _captions(draft, raw, segments, photographers)
 
     headline = subheadline = None
     if headline_ot is not None and len(headline_ot):
@@ -166,6 +118,71 @@ def build_article(draft: ArticleDraft, raw: str, doc_id: str, index: int, parser
         segments=segments,
     )
     return article
+
+
+def _body_lines(
+    draft: ArticleDraft, raw: str, parser: BylineParser, bylines: list[Byline], segments: list[tuple[str, OText]]
+) -> tuple[list[Line], int, tuple[str | None, str | None, str | None]]:
+    """The article's headings and body paragraphs, with column breaks inside a paragraph joined
+    (and how many), and the (agency, place, date) of a dateline that opens the first paragraph;
+    the dateline's byline goes first in ``bylines``, its text to ``segments``."""
+    agency = place = date = None
+    lines: list[Line] = []
+    joined = 0
+    first_para = True
+    for item in draft.items:
+        ot = OText.from_raw(raw, item.start, item.end)
+        if item.kind == "heading":
+            ot = normalize_heading(ot)
+            if len(ot):
+                lines.append(Line("heading", ot))
+            continue
+        if first_para and ot.text.strip():
+            first_para = False
+            # the dateline's credit needs its spaces ("记者 邓小强 通讯员 黄亚"):
+            # match it before stray spaces go
+            ot = to_half_width(strip_line(ot))
+            dl = parser.match_dateline(ot.text)
+            if dl is not None:
+                agency, place, date = dl.agency, dl.place, dl.date
+                if dl.byline is not None:
+                    bylines.insert(0, dl.byline)
+                segments.append(("dateline", strip_line(ot[: dl.end])))
+                ot = ot[dl.end :]
+        ot = normalize_paragraph(ot)
+        if not len(ot):
+            continue
+        if lines and lines[-1].kind == "body" and is_column_break(lines[-1].ot, ot):
+            lines[-1] = Line("body", OText.join([lines[-1].ot, ot]))
+            joined += 1
+        else:
+            lines.append(Line("body", ot))
+    return lines, joined, (agency, place, date)
+
+
+def _captions(draft: ArticleDraft, raw: str, segments: list[tuple[str, OText]], photographers: list[str]) -> list[Caption]:
+    """The article's photo captions, each joined into one line; their texts and credits go to
+    ``segments``, their photographers to ``photographers``."""
+    captions = []
+    for cap in draft.captions:
+        cap_ot = normalize_paragraph(OText.from_raw(raw, cap.start, cap.end)) if cap.end > cap.start else OText.empty()
+        # caption lines are separate paragraphs in print; join them without breaks
+        cap_ot = OText.join([normalize_paragraph(p) for p in _split_lines(cap_ot)], sep="") if len(cap_ot) else cap_ot
+        if len(cap_ot):
+            segments.append(("caption", cap_ot))
+        if cap.credit.start >= 0:
+            segments.append(("credit", to_half_width(OText.from_raw(raw, cap.credit.start, cap.credit.end))))
+        captions.append(
+            Caption(
+                text=cap_ot.text,
+                credit=cap.credit.text,
+                photographers=list(cap.credit.photographers),
+                raw_start=cap.start,
+                raw_end=cap.end,
+            )
+        )
+        _merge(photographers, cap.credit.photographers)
+    return captions
 
 
 def _split_lines(ot: OText) -> list[OText]:

@@ -144,32 +144,11 @@ def _next_content(lines: list[Line], i: int) -> Line | None:
 
 
 def parse_page(raw: str, parser: BylineParser) -> list[ArticleDraft]:
+    """The page's articles, drafted from its classified lines (offsets into ``raw``)."""
     lines = split_trailing_credits(split_lines(raw), parser)
     classify(lines, parser)
     top_level = min((ln.level for ln in lines if ln.kind == "heading"), default=1)
-
-    # Caption blocks: consecutive non-blank lines whose last line is a credit.
-    caption_of: dict[int, CaptionDraft | None] = {}
-    i = 0
-    while i < len(lines):
-        if lines[i].kind == "blank":
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(lines) and lines[j + 1].kind != "blank":
-            j += 1
-        if lines[j].kind == "credit":
-            body = [ln for ln in lines[i:j] if ln.kind == "para"]
-            if len(body) == j - i:  # only plain lines above the credit
-                cap = CaptionDraft(
-                    start=body[0].content_start if body else lines[j].content_start,
-                    end=body[-1].start + len(body[-1].text.rstrip()) if body else lines[j].content_start,
-                    credit=lines[j].byline,  # type: ignore[arg-type]
-                )
-                for k in range(i, j + 1):
-                    caption_of[k] = cap if k == j else None
-        i = j + 1
-
+    caption_of = _caption_blocks(lines)
     articles: list[ArticleDraft] = []
     current: ArticleDraft | None = None
 
@@ -191,7 +170,7 @@ def parse_page(raw: str, parser: BylineParser) -> list[ArticleDraft]:
             continue
         nxt = _next_content(lines, idx)
         kind = line.kind
-        if kind == "para" and nxt is not None and nxt.kind == "byline" and idx not in caption_of:
+        if kind == "para" and nxt is not None and nxt.kind == "byline":
             stripped = line.text.strip()
             if len(stripped) <= _MAX_HEADLINE and not ends_sentence(stripped):
                 kind, line.level = "heading", top_level  # an unmarked headline
@@ -221,13 +200,43 @@ def parse_page(raw: str, parser: BylineParser) -> list[ArticleDraft]:
             art.bylines.append(line.byline)  # type: ignore[arg-type]
             art.extend(line.start, line.end)
         else:
-            art = current or new_article()
-            end = line.end
-            m = _CONTINUED_TO.search(line.text)
-            if m:
-                art.continued_to = m.group(1) + "版"
-                end = line.start + m.start()
-            if line.text[line.content_start - line.start : end - line.start].strip():
-                art.items.append(Item("para", line.content_start, end))
-            art.extend(line.start, line.end)
+            _add_paragraph(current or new_article(), line)
     return [a for a in articles if a.headline or a.items or a.captions]
+
+
+def _add_paragraph(art: ArticleDraft, line: Line) -> None:
+    """A body line to its article, up to a "（下转N版）" it ends with (the article's continuation)."""
+    end = line.end
+    m = _CONTINUED_TO.search(line.text)
+    if m:
+        art.continued_to = m.group(1) + "版"
+        end = line.start + m.start()
+    if line.text[line.content_start - line.start : end - line.start].strip():
+        art.items.append(Item("para", line.content_start, end))
+    art.extend(line.start, line.end)
+
+
+def _caption_blocks(lines: list[Line]) -> dict[int, CaptionDraft | None]:
+    """Caption blocks: consecutive non-blank lines whose last line is a credit, and only plain
+    lines above it. Per line index of a block: its caption on the credit's line, None on the others."""
+    caption_of: dict[int, CaptionDraft | None] = {}
+    i = 0
+    while i < len(lines):
+        if lines[i].kind == "blank":
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and lines[j + 1].kind != "blank":
+            j += 1
+        if lines[j].kind == "credit":
+            body = [ln for ln in lines[i:j] if ln.kind == "para"]
+            if len(body) == j - i:  # only plain lines above the credit
+                cap = CaptionDraft(
+                    start=body[0].content_start if body else lines[j].content_start,
+                    end=body[-1].start + len(body[-1].text.rstrip()) if body else lines[j].content_start,
+                    credit=lines[j].byline,  # type: ignore[arg-type]
+                )
+                for k in range(i, j + 1):
+                    caption_of[k] = cap if k == j else None
+        i = j + 1
+    return caption_of

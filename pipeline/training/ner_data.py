@@ -319,19 +319,9 @@ def read_pd1998_silver(
                 starts.append(pos)
                 pos += len(word)
             text = "".join(w for w, _ in tokens)
-            missing_words: set[int] = set()
             compounds = _org_compounds(tokens) if org_compounds else []
             in_compound = {w for a, b in compounds for w in range(a, b + 1)}
-            for i, (word, tag) in enumerate(tokens):
-                if tag in ("nz", "j"):
-                    missing_words.add(i)
-                if tag in ("n", "vn", "nz", "j") and word.endswith(org_heads) and len(word) >= 1:
-                    k = i
-                    while k - 1 >= 0 and i - (k - 1) <= 4 and tokens[k - 1][1] in _NOMINAL:
-                        k -= 1
-                    if k < i:
-                        missing_words.update(range(k, i + 1))
-            missing_words -= in_compound
+            missing_words = _missing_words(tokens, org_heads) - in_compound
             spans = [(starts[a], starts[b] + len(tokens[b][0]), "ORG") for a, b in compounds]
             i = 0
             while i < len(tokens):
@@ -363,6 +353,23 @@ def read_pd1998_silver(
                 missing.sort()
                 spans = [sp for sp in spans if sp[2] in labels]
             yield Sample(text, spans, source, missing)
+
+
+def _missing_words(tokens: list[tuple[str, str]], org_heads: tuple[str, ...]) -> set[int]:
+    """Indices of the words the silver data marks missing: other proper nouns and abbreviations
+    (nz, j), and the regions of compound organisation names the corpus lost the brackets of (a
+    word ending in an organisation head and up to four nominal words before it)."""
+    missing: set[int] = set()
+    for i, (word, tag) in enumerate(tokens):
+        if tag in ("nz", "j"):
+            missing.add(i)
+        if tag in ("n", "vn", "nz", "j") and word.endswith(org_heads) and len(word) >= 1:
+            k = i
+            while k - 1 >= 0 and i - (k - 1) <= 4 and tokens[k - 1][1] in _NOMINAL:
+                k -= 1
+            if k < i:
+                missing.update(range(k, i + 1))
+    return missing
 
 
 def _drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

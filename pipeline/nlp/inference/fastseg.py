@@ -69,8 +69,6 @@ def _encode(word: str) -> str:
 
 class FastPkuseg:
     def __init__(self, model_dir: str | Path, compiled: bool = True, verify: bool = True):
-        from spacy_pkuseg.config import config
-        from spacy_pkuseg.feature_extractor import FeatureExtractor
         from spacy_pkuseg.inference import run_viterbi
 
         model_dir = Path(model_dir)
@@ -78,7 +76,27 @@ class FastPkuseg:
         self._stock_seg: Any | None = None  # spacy_pkuseg.pkuseg, made when first needed
         self._viterbi = run_viterbi  # pkuseg's compiled decoder
         feats = srsly.read_msgpack(model_dir / "features.msgpack")
-        npz = np.load(model_dir / "weights.npz")
+        self._read_weights(np.load(model_dir / "weights.npz"), feats)
+        self._read_features(feats)
+        self._scores = self._scores_py
+        self._compiled_cut = None  # scores, Viterbi and word splitting in one compiled call
+        if Scorer is not None and compiled:
+            scorer = Scorer(self, seglexicon.MIN_LEN, seglexicon.MAX_LEN, seglexicon.CAP, _NOWORD)
+            self._scores = scorer.scores
+            self._compiled_cut = scorer.cut
+        elif Scorer is None:
+            log.warning(
+                "pipeline.nlp.inference._segment is not built (no C compiler at install?): "
+                "segmenting with the plain-Python scorer, about 3x slower"
+            )
+        #: False once the built-in check found other words than spacy-pkuseg's: it cuts then
+        self.agrees = self.verify() if verify else True
+
+    def _read_weights(self, npz, feats: dict) -> None:
+        """The node and edge weights of ``weights.npz`` in the layout the decoder reads, and
+        which tags begin a word."""
+        from spacy_pkuseg.config import config
+
         n_tag, n_feature = (int(x) for x in npz["sizes"])
         w = npz["w"]
         self.n_tag = n_tag
@@ -93,6 +111,11 @@ class FastPkuseg:
         self.lengths = list(range(self.word_max, self.word_min - 1, -1))  # 6 ... 2, pkuseg's order
         if not (config.numLetterNorm and config.wordFeature):
             raise ValueError("FastPkuseg decodes models with pkuseg's default features only")
+
+    def _read_features(self, feats: dict) -> None:
+        """The feature ids of ``features.msgpack`` indexed for one lookup per character, pair,
+        word and lexicon class (and the character classes pkuseg normalises to)."""
+        from spacy_pkuseg.feature_extractor import FeatureExtractor
 
         table = {ord(c): "&" for c in FeatureExtractor.keywords}
         for c in FeatureExtractor.num:
@@ -116,7 +139,7 @@ class FastPkuseg:
         self.ww_l: dict[tuple[str, str], int] = {}
         self.ww_r: dict[tuple[str, str], int] = {}
         # lexicon features: ids by capped length (lxB, lxE, lxM) and by the triple (lxS)
-        self.lexicon = seglexicon.model_lexicon(model_dir, feats["feature_to_idx"])
+        self.lexicon = seglexicon.model_lexicon(self.model_dir, feats["feature_to_idx"])
         self.lx_side = seglexicon.CAP + 1
         self.lx = {t: np.full(self.lx_side, self.null, dtype=np.int64) for t in ("lxB", "lxE", "lxM")}
         self.lx_triple = np.full(self.lx_side**3, self.null, dtype=np.int64)
@@ -155,19 +178,6 @@ class FastPkuseg:
         self.prefixes = prefixes_of(self.unigram, self.word_min)  # the word scan stops early
         self.ww_l_none = self.ww_l.get((_NOWORD, _NOWORD))
         self.ww_r_none = self.ww_r.get((_NOWORD, _NOWORD))
-        self._scores = self._scores_py
-        self._compiled_cut = None  # scores, Viterbi and word splitting in one compiled call
-        if Scorer is not None and compiled:
-            scorer = Scorer(self, seglexicon.MIN_LEN, seglexicon.MAX_LEN, seglexicon.CAP, _NOWORD)
-            self._scores = scorer.scores
-            self._compiled_cut = scorer.cut
-        elif Scorer is None:
-            log.warning(
-                "pipeline.nlp.inference._segment is not built (no C compiler at install?): "
-                "segmenting with the plain-Python scorer, about 3x slower"
-            )
-        #: False once the built-in check found other words than spacy-pkuseg's: it cuts then
-        self.agrees = self.verify() if verify else True
 
     def verify(self) -> bool:
         """Whether this decoder cuts :data:`~pipeline.nlp.inference.canary.CANARY_TEXT` as spacy-pkuseg
