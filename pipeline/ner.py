@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from pipeline.cleaning.bylines import load_rules as load_byline_rules
+from pipeline.bylines import load_rules as load_byline_rules
 from pipeline.records import QUANTITY_ATTRS, QUANTITY_LABELS, Article, Entity, Sentence, entity_at
 from pipeline.rules import alternation
 

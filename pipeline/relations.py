@@ -631,7 +631,7 @@ def _bylines(ctx: _Ctx, views: list[SentEnts]) -> None:
 @lru_cache(maxsize=1)
 def _self_reference() -> frozenset[str]:
     """本报, 本刊 …: the words a byline uses for its own paper (rules/bylines.yaml)."""
-    from pipeline.cleaning.bylines import default_parser
+    from pipeline.bylines import default_parser
 
     return frozenset(default_parser().rules.self_reference)
 

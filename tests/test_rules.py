@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.cleaning.bylines import BylineRules, load_rules
+from pipeline.bylines import BylineRules, load_rules
 from pipeline.rules import RuleFileError, StrictModel, load_jsonl, load_yaml, rules_fingerprint
 
 

@@ -3,15 +3,15 @@
 The public entry point is :func:`clean_document`. It is built from small
 composable pieces: :mod:`~pipeline.cleaning.otext` (text with an offset map),
 :mod:`~pipeline.cleaning.normalize` (character steps),
-:mod:`~pipeline.cleaning.bylines` (bylines, datelines, credits),
+:mod:`~pipeline.bylines` (bylines, datelines, credits),
 :mod:`~pipeline.cleaning.page` (layout: lines -> article drafts) and
 :mod:`~pipeline.cleaning.article` (drafts -> clean articles).
 """
 
 from __future__ import annotations
 
+from pipeline.bylines import BylineParser, default_parser
 from pipeline.cleaning.article import build_article
-from pipeline.cleaning.bylines import BylineParser, default_parser
 from pipeline.cleaning.otext import OText
 from pipeline.cleaning.page import parse_page
 from pipeline.records import Article, Document

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.cleaning.bylines import Byline, BylineParser
+from pipeline.bylines import Byline, BylineParser
 from pipeline.cleaning.normalize import (
     find_latin_words,
     normalize_heading,

@@ -3,11 +3,13 @@
 :func:`load_nlp` returns the shipped pipeline (``models/zh_news``): the
 char-word tokenizer with our pkuseg model, the statistical NER, the entity
 rules and the linker. ``spacy.load("models/zh_news")`` gives the same once
-the package is installed (its factories are registered through entry points),
-except for one setting: :func:`load_nlp` builds the models with thinc's
-``NumpyOps(use_blis=False)``, so that their matrix products run on numpy's
-BLAS (OpenBLAS in the numpy wheels), which is 1.5-2x faster than the BLIS
-kernels thinc picks on these machines; the entities are the same.
+the package is installed (its factories are registered through entry points).
+The compiled inference (:mod:`pipeline.nlp.inference`) runs its matrix products on
+numpy's BLAS itself; where a stock path runs instead (``PIPELINE_COMPILED=0``, or a
+fast path that failed its check against the stock one), :func:`load_nlp` has built the
+models with thinc's ``NumpyOps(use_blis=False)``, so that thinc's products run on
+numpy's BLAS too (OpenBLAS in the numpy wheels: 1.5-2x the BLIS kernels thinc picks on
+these machines; the entities are the same).
 
 Loading also runs one sentence through the pipeline, so that the components'
 lazily loaded tables (segmenter, lexicons, gazetteers, rules, grammars) are

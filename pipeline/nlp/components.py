@@ -32,7 +32,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
 from pipeline import settings
-from pipeline.cleaning.bylines import BylineParser, default_parser
+from pipeline.bylines import BylineParser, default_parser
 from pipeline.nlp.entities.entity_rules import Candidate, EntityRules, default_entity_rules
 from pipeline.nlp.entities.resolve import MODEL_PRIORITY, resolve
 from pipeline.nlp.linking.gazetteer import Gazetteer, default_gazetteer

@@ -52,7 +52,7 @@ def test_crlf_page_offsets():
 
 
 def test_byline_written_without_spaces_splits_before_a_paper_and_a_role():
-    from pipeline.cleaning.bylines import default_parser
+    from pipeline.bylines import default_parser
 
     b = default_parser().parse("□本报记者张靖本报通讯员郜敏")
     assert (b.agency, b.reporters, b.correspondents) == ("本报", ["张靖"], ["郜敏"])

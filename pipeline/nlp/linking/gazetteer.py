@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pipeline.cleaning.bylines import load_rules as load_byline_rules
+from pipeline.bylines import load_rules as load_byline_rules
 from pipeline.nlp.entities.entity_rules import Candidate
 from pipeline.nlp.segmentation.prefixes import find_names, prefixes_of
 from pipeline.rules import RuleFileError, StrictModel, check_unique_ids, load_jsonl, load_yaml, per_rules, rule_path

@@ -1,10 +1,10 @@
-"""The byline grammar (rules/bylines.yaml + pipeline/cleaning/bylines.py) on the forms papers print.
+"""The byline grammar (rules/bylines.yaml + pipeline/bylines.py) on the forms papers print.
 
 Names here are made up; the forms are those of the dev pages and of People's Daily."""
 
 import pytest
 
-from pipeline.cleaning.bylines import default_parser
+from pipeline.bylines import default_parser
 
 
 def fields(b):

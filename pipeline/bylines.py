@@ -6,7 +6,10 @@
 * photo credits closing a caption: ``重庆日报通讯员 谭启云 徐锐 周文霞 摄``
 
 The agencies, role words and markers are data (``rules/bylines.yaml``);
-this module only holds the grammar that combines them.
+this module only holds the grammar that combines them. It is knowledge that several
+stages share: cleaning finds bylines and datelines with it, the NER's rule component
+reads the names and papers in them, the gazetteer the papers, the NER stage their home
+places and the relations the paper a reporter writes for.
 """
 
 from __future__ import annotations
