@@ -407,6 +407,11 @@ class DateResolver:
         self._prefixes = sorted(((w, a) for a in rules.prefixes for w in a.words), key=lambda x: -len(x[0]))
         self._suffixes = sorted(((w, a) for a in rules.suffixes for w in a.words), key=lambda x: -len(x[0]))
 
+    def suffix_after(self, text: str, pos: int, min_len: int = 2) -> str:
+        """The suffix word of these rules (以来, 期间, 为止 …) of ``min_len`` characters or more that
+        stands at ``pos`` of ``text`` (right after a time expression), or ''."""
+        return next((w for w, _ in self._suffixes if len(w) >= min_len and text.startswith(w, pos)), "")
+
     @classmethod
     def load(cls, path=None) -> DateResolver:
         path = path or rule_path("dates.yaml")

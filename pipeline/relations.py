@@ -113,6 +113,8 @@ class MetricRule(StrictModel):
     cut_after: list[str]
     reporting_cues: list[str]
     time_words: list[str]
+    #: time words that, like a date, hold for the sentences after theirs (the year words)
+    carried_time_words: list[str] = []
     clause_ends: str
     drop_final_de_after: list[str]
     not_indicator_start: list[str]
@@ -122,6 +124,9 @@ class MetricRule(StrictModel):
     lead_words: list[str]
     subject_labels: list[str]
     blocking_labels: list[str]
+    #: 该 + a head word at a clause's start refers back to the last entity whose name (or full
+    #: name) ends in one of the head's endings (该集团 → 省交通集团, 该县 → 清丰县)
+    anaphora: dict[str, list[str]] = {}
     value_labels: list[str]
     not_indicators: list[str]
     #: a date right after one of these is the base of a comparison (比去年同期), not the figure's time
@@ -658,6 +663,7 @@ class _Discourse:
     section_target: bool = False
     section_time: str | None = None
     time: str | None = None  # the last time phrase of the section's sentences: the time of figures that state none
+    mentions: list[Entity] = field(default_factory=list)  # the subject-like entities of the sentences before
 
 
 def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
@@ -704,7 +710,7 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             first_value = v.spans[values[0]][0] if values else clause_end
             # the entity the clause is about: at its start (after lead words and time), else
             # the last one before its first value, else the first one after it
-            own = _subject_at_start(ctx, v, clause_start, subject_like)
+            own = _subject_at_start(ctx, v, clause_start, subject_like) or _antecedent(ctx, v, clause_start, state)
             after = None
             if own is None:
                 before = [i for i in subject_like if v.spans[i][0] < first_value]
@@ -733,14 +739,33 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             if not reported:
                 carried = _inner_time(ctx.rules, v, clause_start, clause_end, points_only=True)
                 sent_time = time_text or sent_time or carried  # an inner date does not replace one stated before
-        if sent_time and not ctx.rules.time_words.fullmatch(sent_time):
-            state.time = sent_time  # a date holds on; a word (目前, 今年) for its sentence only
+        state.mentions += [ent for ent in v.ents if ent.label in m.subject_labels]
+        if sent_time and (not ctx.rules.time_words.fullmatch(sent_time) or sent_time in m.carried_time_words):
+            state.time = sent_time  # a date or a year word holds on; another word (目前, 当天) for its sentence only
 
 
-def _subject_at_start(ctx: _Ctx, v: SentEnts, clause_start: int, subject_like: list[int]) -> Entity | None:
-    """The entity the clause is about: a subject-like entity at the clause's start, after its
-    lead words and time phrase (今年，我市…; 17日上午，宁波市奉化区…: of an address chain
-    written together, its last place)."""
+def _antecedent(ctx: _Ctx, v: SentEnts, clause_start: int, state: _Discourse) -> Entity | None:
+    """What 该集团, 该县 … at the clause's start (after its lead words and time phrase) refers to:
+    the last subject-like entity before it, in this sentence or the ones before, whose name or
+    full name ends in one of the head word's endings (``metric.anaphora``)."""
+    m = ctx.rules.spec.metric
+    text = v.sent.text
+    pos = _clause_head(ctx, v, clause_start)
+    if not m.anaphora or not text.startswith("该", pos):
+        return None
+    head = next((h for h in sorted(m.anaphora, key=len, reverse=True) if text.startswith(h, pos + 1)), None)
+    if head is None:
+        return None
+    endings = tuple(m.anaphora[head])
+    here = [ent for (s, e), ent in zip(v.spans, v.ents) if e <= pos and ent.label in m.subject_labels]
+    for ent in reversed(state.mentions + here):
+        if ent.text.endswith(endings) or (ent.normalized or "").endswith(endings):
+            return ent
+    return None
+
+
+def _clause_head(ctx: _Ctx, v: SentEnts, clause_start: int) -> int:
+    """Where the clause's subject would stand: after its lead words and time phrase."""
     text = v.sent.text
     m = ctx.rules.spec.metric
     pos = clause_start
@@ -758,6 +783,14 @@ def _subject_at_start(ctx: _Ctx, v: SentEnts, clause_start: int, subject_like: l
             pos = step.end()
         else:
             break
+    return pos
+
+
+def _subject_at_start(ctx: _Ctx, v: SentEnts, clause_start: int, subject_like: list[int]) -> Entity | None:
+    """The entity the clause is about: a subject-like entity at the clause's start, after its
+    lead words and time phrase (今年，我市…; 17日上午，宁波市奉化区…: of an address chain
+    written together, its last place)."""
+    pos = _clause_head(ctx, v, clause_start)
     starts = {v.spans[i][0]: i for i in subject_like}
     i = starts.get(pos)
     if i is None:
@@ -793,7 +826,7 @@ def _time_phrase(ctx: _Ctx, v: SentEnts, start: int, end: int) -> str | None:
         prep = next((p for p in sorted(m.time_prepositions, key=len, reverse=True) if text.startswith(p, at)), "")
         for (s, e), ent in zip(v.spans, v.ents):
             if ent.label == "DATE" and s == at + len(prep) and e <= end:
-                return text[at:e]
+                return text[at : _time_end(text, e)]
     hit = ctx.rules.time_words.match(text, start, end) or ctx.rules.time_words.match(text, pos, end)
     return hit.group(0) if hit else None
 
@@ -805,13 +838,33 @@ def _inner_time(rules: RelationRules, v: SentEnts, start: int, end: int, points_
     cues = tuple(rules.spec.metric.comparison_cues)
     for (s, e), ent in zip(v.spans, v.ents):
         if ent.label == "DATE" and start <= s and e <= end and not (cues and v.sent.text.endswith(cues, start, s)):
-            if points_only and ent.value is not None:
-                continue
-            return ent.text
+            if points_only and ent.value is not None and not _calendar_time(ent.text):
+                continue  # a duration (7天, 百年), not a period of the calendar (前9个月)
+            return v.sent.text[s : _time_end(v.sent.text, e)]
     for hit in rules.time_words.finditer(v.sent.text, start, end):
         if not (cues and v.sent.text.endswith(cues, start, hit.start())):
             return hit.group(0)
     return None
+
+
+def _time_end(text: str, end: int) -> int:
+    """Where the time phrase of a DATE that ends at ``end`` ends: after a suffix word of the
+    dates rules that follows it (2000年以来 is the time since 2000, not the year 2000)."""
+    from pipeline.dates import resolver
+
+    return end + len(resolver().suffix_after(text, end))
+
+
+@lru_cache(maxsize=4096)
+def _calendar_time(text: str) -> bool:
+    """Whether the dates stage reads ``text`` as a stretch of the calendar (前9个月: January to
+    September of the year), not a bare duration (7天); the reference date only lets relative
+    expressions resolve."""
+    from datetime import date
+
+    from pipeline.dates import resolver
+
+    return resolver().resolve(text, date(2000, 6, 15)) is not None
 
 
 _BARE_DAY = re.compile(r"\d{1,2}日")

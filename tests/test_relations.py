@@ -262,3 +262,37 @@ def test_a_date_inside_a_later_clause_does_not_replace_the_sentences_time():
     is inside the event's name."""
     m = _metrics("# 标题\n\n特别是9月27日，沁源县在北京举办了2018年绿色沁源招商引资推介会，共签约项目32个。\n")
     assert {a.get("time") for a in m.values()} == {"9月27日"}, m
+
+
+def test_a_calendar_period_inside_a_clause_times_the_figures_after_it_a_duration_does_not():
+    """从某市前9个月完成投资情况看，…。其中，…占59.9%: 前9个月 is January to September (the dates
+    stage reads it so), the time of the figures that follow; 7天 is a length, no one's time."""
+    m = _metrics(
+        "# 标题\n\n从宁波市各区前9个月完成投资情况看，工业投资增速均两位数增长。其中，奉化区完成投资占全市工业投资59.9%。\n"
+    )
+    assert {a.get("time") for (_, tail), a in m.items() if tail == "59.9%"} == {"前9个月"}, m
+    m = _metrics("# 标题\n\n宁波市连续7天开展安全检查。其中，奉化区完成投资25亿元。\n")
+    assert {a.get("time") for (_, tail), a in m.items() if tail == "25亿元"} == {None}, m
+
+
+def test_a_year_word_holds_for_the_next_sentences_a_date_suffix_stays_with_its_date():
+    """去年…实现增加值27.5亿元。…提高8个百分点: both figures are of 去年 (a year word holds on as a
+    date does; 目前 holds for its own sentence); 2000年以来 is the time since 2000, not the year 2000
+    (以来 is a suffix of the dates rules)."""
+    m = _metrics("# 标题\n\n去年，黑龙江省实现工业增加值27.5亿元。经济效益综合指数提高8个百分点。\n")
+    assert {tail: a.get("time") for (_, tail), a in m.items()} == {"27.5亿元": "去年", "8个百分点": "去年"}, m
+    m = _metrics("# 标题\n\n目前，黑龙江省已建成基地12个。全省共有企业300家。\n")
+    assert m[("全省", "300家")].get("time") is None and m[("黑龙江省", "12个")]["time"] == "目前", m
+    m = _metrics("# 标题\n\n2000年以来，河南省共培训教师13.5万余人次。\n")
+    assert {a.get("time") for a in m.values()} == {"2000年以来"}, m
+
+
+def test_gai_plus_a_head_word_refers_back_to_the_last_entity_of_that_kind():
+    """一季度该集团完成交通投资建设163.67亿元: the figure is 省交通集团's (named before it), not the
+    province's; 该县 is the last county named (rules/relations.yaml, metric.anaphora)."""
+    m = _metrics(
+        "# 标题\n\n我省交通建设主力军省交通集团加速推进全省重点交通项目建设，一季度该集团完成交通投资建设163.67亿元，同比增长122.8%。\n"
+    )
+    assert ("省交通集团", "163.67亿元") in m and ("省交通集团", "122.8%") in m, m
+    m = _metrics("# 标题\n\n河南省清丰县开展尊师活动，濮阳市表示支持。去年，该县共收到短信8600余条。\n")
+    assert ("清丰县", "8600余条") in m and ("濮阳市", "8600余条") not in m, m
