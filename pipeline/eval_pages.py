@@ -479,6 +479,14 @@ class NameCanon:
             return "kb:" + ent.kb_id
         return self(ent.normalized or ent.text) if ent.normalized else self(ent.text)
 
+    def names_of(self, ent) -> list[str]:
+        """Every name an entity is compared by: :meth:`of_entity` first, then its text (a company
+        the article shortens, 哈尔滨城林科技股份有限公司（以下简称城林科技）, is named by either)."""
+        names = [self.of_entity(ent)]
+        if getattr(ent, "normalized", None) and not getattr(ent, "kb_id", None):
+            names.append(self(ent.text))
+        return list(dict.fromkeys(names))
+
 
 def score_relations(
     gold: list[dict],
@@ -489,14 +497,17 @@ def score_relations(
     errors: list | None = None,
     sources: dict | None = None,
 ) -> None:
-    def end(x) -> str:
-        return canon.of_entity(x) if hasattr(x, "text") else canon(x)
+    def ends(x) -> list[str]:
+        return canon.names_of(x) if hasattr(x, "text") else [canon(x)]
 
     g = {(r["label"], canon(r["head"]), canon(r["tail"])): r for r in gold if not _is_optional(r)}
     o = {(r["label"], canon(r["head"]), canon(r["tail"])) for r in gold if _is_optional(r)}
     p: dict[tuple, list] = {}
     for label, head, tail, a, source in pred:
-        p.setdefault((label, end(head), end(tail)), []).append((a, source, head, tail))
+        # by the first pair of the ends' names that the gold has, else by their first names
+        keys = [(label, h, t) for h in ends(head) for t in ends(tail)]
+        key = next((k for k in keys if k in g or k in o), keys[0])
+        p.setdefault(key, []).append((a, source, head, tail))
     for label in {k[0] for k in g} | {k[0] for k in p}:
         gk = {k for k in g if k[0] == label}
         pk = {k for k in p if k[0] == label} - (o - gk)

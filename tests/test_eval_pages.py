@@ -69,6 +69,22 @@ def test_relations_match_places_by_admin_code():
     assert any(e["kind"] == "attribute" for e in errors)
 
 
+def test_a_relation_end_matches_by_its_full_name_or_by_the_short_name_the_article_uses():
+    """哈尔滨城林科技股份有限公司（以下简称城林科技）: an entity 城林科技 whose normalised name is the
+    full one matches a gold end written either way, once; another name matches neither."""
+    canon = eval_pages.NameCanon()
+    short = ent("城林科技", "ORG", normalized="哈尔滨城林科技股份有限公司")
+    for tail in ("城林科技", "哈尔滨城林科技股份有限公司"):
+        gold = [{"head": "孔繁宇", "label": "role", "tail": tail, "attrs": {}}]
+        labels, attrs = Tally(), Tally()
+        score_relations(gold, [("role", ent("孔繁宇", "PERSON"), short, {}, "role.x")], canon, labels, attrs)
+        assert (labels.rows["role"].tp, labels.rows["role"].fp, labels.rows["role"].fn) == (1, 0, 0), tail
+    gold = [{"head": "孔繁宇", "label": "role", "tail": "城林集团", "attrs": {}}]
+    labels, attrs = Tally(), Tally()
+    score_relations(gold, [("role", ent("孔繁宇", "PERSON"), short, {}, "role.x")], canon, labels, attrs)
+    assert (labels.rows["role"].tp, labels.rows["role"].fp, labels.rows["role"].fn) == (0, 1, 1)
+
+
 def test_articles_are_found_by_headline_start_after_width_normalisation(tmp_path):
     raw = "# 第一篇标题ＡＢ\n\n正文。\n\n# “第二篇” 标题\n\n正文二。\n"
     starts = _article_starts(raw, ["第一篇标题AB", "“第二篇”标题"], tmp_path)
