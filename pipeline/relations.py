@@ -127,6 +127,10 @@ class MetricRule(StrictModel):
     #: 该 + a head word at a clause's start refers back to the last entity whose name (or full
     #: name) ends in one of the head's endings (该集团 → 省交通集团, 该县 → 清丰县)
     anaphora: dict[str, list[str]] = {}
+    #: endings of the LOC names that are zones: subjects of figures, carried as places are
+    zones: list[str] = []
+    #: words that open a clause listing examples (包括…等): its entities are no subject
+    list_cues: list[str] = []
     value_labels: list[str]
     not_indicators: list[str]
     #: a date right after one of these is the base of a comparison (比去年同期), not the figure's time
@@ -706,7 +710,9 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
                 if ctx.rules.target_time.search(time_text) and any(c in text for c in m.section_target_cues):
                     state.section_target, state.section_time = True, time_text
                     explicit_time = False
-            subject_like = [i for i in idx if v.ents[i].label in m.subject_labels + m.blocking_labels]
+            # a clause that lists examples (包括太忻大道、大盂产业新城基础设施等项目) names no subject
+            listing = any(text.startswith(cue, clause_start) for cue in m.list_cues)
+            subject_like = [] if listing else [i for i in idx if v.ents[i].label in m.subject_labels + m.blocking_labels]
             first_value = v.spans[values[0]][0] if values else clause_end
             # the entity the clause is about: at its start (after lead words and time), else
             # the last one before its first value, else the first one after it
@@ -717,15 +723,17 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
                 own = v.ents[before[-1]] if before else None
                 # one after the figures (…共183个，包括太忻大道) names no holder while one is known
                 after = next((v.ents[i] for i in subject_like if v.spans[i][0] >= first_value), None) if values else None
-            if own is not None and own.label in m.blocking_labels:
+            if own is not None and own.label in m.blocking_labels and not _zone(m, own):
                 subject = None  # a region holds it: no metric of anyone else
             else:
                 # no holder named or carried: no metric (the paper's home as a last resort was
                 # wrong 6 times in 6 on the pages; a wrong subject is worse than none)
                 subject = own or clause_subject or state.subject or after
             # a clause's own subject serves the next clause only (…的云安010-X1井，于近日测试钻获日产…)
-            clause_subject = own if own is not None and own.label not in m.blocking_labels else None
-            if own is not None and own.label == "GPE":
+            if listing:
+                own = clause_subject  # the list's clause passes on the subject it was given
+            clause_subject = own if own is not None and (own.label not in m.blocking_labels or _zone(m, own)) else None
+            if own is not None and (own.label == "GPE" or _zone(m, own)):
                 state.subject = own
             if values and subject is not None:
                 time = inner_time or sent_time or (state.section_time if state.section_target else None)
@@ -742,6 +750,11 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
         state.mentions += [ent for ent in v.ents if ent.label in m.subject_labels]
         if sent_time and (not ctx.rules.time_words.fullmatch(sent_time) or sent_time in m.carried_time_words):
             state.time = sent_time  # a date or a year word holds on; another word (目前, 当天) for its sentence only
+
+
+def _zone(m: MetricRule, ent: Entity) -> bool:
+    """A zone (太忻一体化经济区, 两江新区): a LOC that holds figures as a place does (``metric.zones``)."""
+    return bool(m.zones) and ent.text.endswith(tuple(m.zones))
 
 
 def _antecedent(ctx: _Ctx, v: SentEnts, clause_start: int, state: _Discourse) -> Entity | None:

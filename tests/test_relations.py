@@ -296,3 +296,24 @@ def test_gai_plus_a_head_word_refers_back_to_the_last_entity_of_that_kind():
     assert ("省交通集团", "163.67亿元") in m and ("省交通集团", "122.8%") in m, m
     m = _metrics("# 标题\n\n河南省清丰县开展尊师活动，濮阳市表示支持。去年，该县共收到短信8600余条。\n")
     assert ("清丰县", "8600余条") in m and ("濮阳市", "8600余条") not in m, m
+
+
+def test_a_zone_holds_figures_as_a_place_does_and_a_list_of_examples_holds_none():
+    """太忻一体化经济区 (a LOC, but a zone: metric.zones) holds the figures of the sentences after it;
+    包括太忻大道、…等项目 lists examples, whose names hold neither its figures nor the next clause's."""
+    m = _metrics(  # a dev page's (north-1) sentences
+        "# 标题\n\n3月28日,太忻一体化经济区2022年首批重大项目集中开工活动在太原、忻州两地同步举行。\n\n"
+        "此次首批集中开工的重大项目共183个,总投资1038亿元。其中,基础设施类项目71个,总投资422亿元,"
+        "包括太忻大道、大盂产业新城基础设施等项目;产业类项目112个,总投资616亿元。\n"
+    )
+    assert {tail for (head, tail) in m if head == "太忻一体化经济区"} == {
+        "183个",
+        "1038亿元",
+        "71个",
+        "422亿元",
+        "112个",
+        "616亿元",
+    }, m
+    assert not any(head == "太忻大道" for head, _ in m), m
+    m = _metrics("# 标题\n\n川东地区天然气资源量达2.4万亿立方米。\n")
+    assert m == {}, m  # a region that is no zone holds no figure
