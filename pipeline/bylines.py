@@ -17,11 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
-from pipeline import settings
-from pipeline.rules import StrictModel, alternation, check_unique_ids, load_yaml, rule_path
+from pipeline.rules import StrictModel, alternation, check_unique_ids, load_yaml, per_rules_folder, rule_path
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _NAME = f"[{CJK}]{{2,4}}(?:[·•][{CJK}]{{1,8}})?"
@@ -353,12 +351,7 @@ class BylineParser:
         return None
 
 
+@per_rules_folder
 def default_parser() -> BylineParser:
     """The byline parser of the rules read now (:func:`settings.rules_dir`), built once per folder."""
-    return _parser_of(settings.rules_dir())
-
-
-@lru_cache(maxsize=4)
-def _parser_of(root: Path) -> BylineParser:
-    with settings.rules_context(root):
-        return BylineParser()
+    return BylineParser()

@@ -28,12 +28,14 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from pydantic import Field, field_validator
 
+from pipeline.dates import resolver as date_resolver
 from pipeline.records import Article, Entity, Relation, Sentence
 from pipeline.rules import ExampleSource, RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, one_of, rule_path
 
@@ -710,15 +712,15 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
                 if ctx.rules.target_time.search(time_text) and any(c in text for c in m.section_target_cues):
                     state.section_target, state.section_time = True, time_text
                     explicit_time = False
-            # a clause that lists examples (包括太忻大道、大盂产业新城基础设施等项目) names no subject
-            listing = any(text.startswith(cue, clause_start) for cue in m.list_cues)
+            # a clause that lists examples (包括…等) names no subject: it passes on the one it was given
+            listing = text.startswith(tuple(m.list_cues), clause_start) if m.list_cues else False
             subject_like = [] if listing else [i for i in idx if v.ents[i].label in m.subject_labels + m.blocking_labels]
             first_value = v.spans[values[0]][0] if values else clause_end
-            # the entity the clause is about: at its start (after lead words and time), else
-            # the last one before its first value, else the first one after it
-            own = _subject_at_start(ctx, v, clause_start, subject_like) or _antecedent(ctx, v, clause_start, state)
+            # the entity the clause is about: at its start (after lead words and time; 该集团 there
+            # refers back), else the last one before its first value, else the first one after it
+            own = None if listing else _subject_at_start(ctx, v, clause_start, subject_like, state)
             after = None
-            if own is None:
+            if own is None and not listing:
                 before = [i for i in subject_like if v.spans[i][0] < first_value]
                 own = v.ents[before[-1]] if before else None
                 # one after the figures (…共183个，包括太忻大道) names no holder while one is known
@@ -731,7 +733,7 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
                 subject = own or clause_subject or state.subject or after
             # a clause's own subject serves the next clause only (…的云安010-X1井，于近日测试钻获日产…)
             if listing:
-                own = clause_subject  # the list's clause passes on the subject it was given
+                own = clause_subject
             clause_subject = own if own is not None and (own.label not in m.blocking_labels or _zone(m, own)) else None
             if own is not None and (own.label == "GPE" or _zone(m, own)):
                 state.subject = own
@@ -757,13 +759,12 @@ def _zone(m: MetricRule, ent: Entity) -> bool:
     return bool(m.zones) and ent.text.endswith(tuple(m.zones))
 
 
-def _antecedent(ctx: _Ctx, v: SentEnts, clause_start: int, state: _Discourse) -> Entity | None:
-    """What 该集团, 该县 … at the clause's start (after its lead words and time phrase) refers to:
-    the last subject-like entity before it, in this sentence or the ones before, whose name or
-    full name ends in one of the head word's endings (``metric.anaphora``)."""
+def _antecedent(ctx: _Ctx, v: SentEnts, pos: int, state: _Discourse) -> Entity | None:
+    """What 该集团, 该县 … at ``pos`` (the clause's head) refers to: the last subject-like entity
+    before it, in this sentence or the ones before, whose name or full name ends in one of the
+    head word's endings (``metric.anaphora``)."""
     m = ctx.rules.spec.metric
     text = v.sent.text
-    pos = _clause_head(ctx, v, clause_start)
     if not m.anaphora or not text.startswith("该", pos):
         return None
     head = next((h for h in sorted(m.anaphora, key=len, reverse=True) if text.startswith(h, pos + 1)), None)
@@ -799,15 +800,15 @@ def _clause_head(ctx: _Ctx, v: SentEnts, clause_start: int) -> int:
     return pos
 
 
-def _subject_at_start(ctx: _Ctx, v: SentEnts, clause_start: int, subject_like: list[int]) -> Entity | None:
+def _subject_at_start(ctx: _Ctx, v: SentEnts, clause_start: int, subject_like: list[int], state: _Discourse) -> Entity | None:
     """The entity the clause is about: a subject-like entity at the clause's start, after its
     lead words and time phrase (今年，我市…; 17日上午，宁波市奉化区…: of an address chain
-    written together, its last place)."""
+    written together, its last place), or what a 该集团 there refers to."""
     pos = _clause_head(ctx, v, clause_start)
     starts = {v.spans[i][0]: i for i in subject_like}
     i = starts.get(pos)
     if i is None:
-        return None
+        return _antecedent(ctx, v, pos, state)
     while v.spans[i][1] in starts and v.ents[starts[v.spans[i][1]]].label == v.ents[i].label == "GPE":
         i = starts[v.spans[i][1]]  # 宁波市奉化区: the district
     return v.ents[i]
@@ -863,9 +864,10 @@ def _inner_time(rules: RelationRules, v: SentEnts, start: int, end: int, points_
 def _time_end(text: str, end: int) -> int:
     """Where the time phrase of a DATE that ends at ``end`` ends: after a suffix word of the
     dates rules that follows it (2000年以来 is the time since 2000, not the year 2000)."""
-    from pipeline.dates import resolver
+    return end + len(date_resolver().suffix_after(text, end))
 
-    return end + len(resolver().suffix_after(text, end))
+
+_ANY_DAY = date(2000, 6, 15)
 
 
 @lru_cache(maxsize=4096)
@@ -873,11 +875,7 @@ def _calendar_time(text: str) -> bool:
     """Whether the dates stage reads ``text`` as a stretch of the calendar (前9个月: January to
     September of the year), not a bare duration (7天); the reference date only lets relative
     expressions resolve."""
-    from datetime import date
-
-    from pipeline.dates import resolver
-
-    return resolver().resolve(text, date(2000, 6, 15)) is not None
+    return date_resolver().resolve(text, _ANY_DAY) is not None
 
 
 _BARE_DAY = re.compile(r"\d{1,2}日")

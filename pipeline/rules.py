@@ -179,15 +179,24 @@ def per_rules(load: Callable[[], T]) -> Callable[[], T]:
     packs of :func:`settings.rule_packs`) so that it runs once per such pair: the
     ``default_*`` loaders, which a component calls under its own
     :func:`settings.rules_context` and the stages under the process's settings."""
+    return _cached_per(load, with_packs=True)
 
+
+def per_rules_folder(load: Callable[[], T]) -> Callable[[], T]:
+    """:func:`per_rules` for a loader that reads no rule pack (units, bylines): once per folder,
+    whatever packs are enabled."""
+    return _cached_per(load, with_packs=False)
+
+
+def _cached_per(load: Callable[[], T], with_packs: bool) -> Callable[[], T]:
     @lru_cache(maxsize=8)
-    def of(root: Path, packs: tuple[str, ...]) -> T:
+    def of(root: Path, packs: tuple[str, ...] | None) -> T:
         with settings.rules_context(root, packs):
             return load()
 
     @wraps(load)
     def loaded() -> T:
-        return of(settings.rules_dir(), settings.rule_packs())
+        return of(settings.rules_dir(), settings.rule_packs() if with_packs else None)
 
     return loaded
 

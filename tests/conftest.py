@@ -28,6 +28,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt"
 GOLD = ROOT / "data" / "gold"
 SHARED = ROOT.parent / "shared"
+#: documents at the edges of what a pipeline meets (empty, blank, one character, spaces, a long
+#: repetition, a dateline with a credit): the fast inference paths must agree with the stock ones on each
+EDGE_TEXTS = [
+    "",
+    " ",
+    "\n",
+    "北",
+    "北京",
+    "重庆市人民政府",
+    "在 北京 市",
+    "新华社北京1月1日电\n\n记者 王小明",
+    "中国" * 400,
+    "  前后有空格  ",
+    "\u3000北京\u3000",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -110,5 +110,5 @@ def use_rule_packs(nlp, packs: tuple[str, ...]) -> None:
     from pipeline.nlp.components import RuleFilesMixin
 
     for _, comp in nlp.pipeline:
-        if isinstance(comp, RuleFilesMixin):
+        if isinstance(comp, RuleFilesMixin) and comp.reads_packs:
             comp.use_rules(comp.rules_root, packs)

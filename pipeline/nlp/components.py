@@ -22,6 +22,7 @@ live in one process, and an installed pipeline needs no checkout.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -152,6 +153,8 @@ class RuleFilesMixin:
     name: str
     rule_files: tuple[str, ...] = ()
     _loaded: tuple[str, ...] = ()
+    #: whether rule packs add to what it reads (not to units)
+    reads_packs = True
 
     def _init_rules(self, packs: Iterable[str] | None) -> None:
         #: rule packs of the config; None follows ``PIPELINE_RULE_PACKS``
@@ -192,8 +195,6 @@ class RuleFilesMixin:
         src = self._source_root()
         dst = path / RULES_FOLDER
         if dst.exists() and dst.resolve() != src.resolve():
-            import shutil
-
             shutil.rmtree(dst)  # no stale rule file of an earlier save
         dst.mkdir(parents=True, exist_ok=True)
         copy_files(src, dst, self.rule_files)
@@ -440,6 +441,7 @@ class QuantitiesComponent(RuleFilesMixin):
 
     rule_files = ("units.yaml", "units_cldr.jsonl")
     _loaded = ("_grammar",)
+    reads_packs = False
 
     def __init__(self, nlp: Language, name: str):
         register_extensions()

@@ -10,6 +10,7 @@ from spacy.pipeline.ner import EntityRecognizer
 from spacy.tokens import Span
 
 from pipeline.nlp import pipeline_dir
+from tests.conftest import EDGE_TEXTS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt"
@@ -65,19 +66,7 @@ def test_same_entities_on_the_peoples_daily_test_text(parts, pd_test_texts):
 
 
 def test_edge_documents(parts):
-    texts = [
-        "",
-        " ",
-        "\n",
-        "北",
-        "北京",
-        "重庆市人民政府",
-        "在 北京 市",
-        "新华社北京1月1日电\n\n记者 王小明",
-        "中国" * 400,
-        "  前后有空格  ",
-        "\u3000北京\u3000",
-    ]
+    texts = list(EDGE_TEXTS)
     _same(parts, texts, batch_size=4)
     _same(parts, texts, batch_size=1)
 

@@ -14,6 +14,7 @@ from thinc.api import Adam
 
 from pipeline.nlp import pipeline_dir
 from pipeline.nlp.inference.fasttok2vec import FastTok2Vec, InferencePlan
+from tests.conftest import EDGE_TEXTS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "000_f0d3a313825c072b.txt"
@@ -81,20 +82,7 @@ def test_same_entities_on_the_peoples_daily_test_text(nlp, pd_test_texts):
 
 @SHIPPED
 def test_edge_documents(nlp):
-    texts = [
-        "",
-        " ",
-        "\n",
-        "北",
-        "北京",
-        "重庆市人民政府",
-        "在 北京 市",
-        "新华社北京1月1日电\n\n记者 王小明",
-        "中国" * 400,
-        "  前后有空格  ",
-        "\u3000北京\u3000",
-        "",
-    ]
+    texts = [*EDGE_TEXTS, ""]
     t2v = nlp.get_pipe("tok2vec")
     _close(t2v, [nlp.make_doc(t) for t in texts])
     for batch in ([""], ["", " "], [" "], ["北"], texts[-4:]):

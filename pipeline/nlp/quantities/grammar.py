@@ -29,7 +29,16 @@ from pydantic import Field
 
 from pipeline.nlp.quantities.numbers import DIGITS, parse_number
 from pipeline.records import QuantityValues
-from pipeline.rules import RuleFileError, StrictModel, alternation, check_unique_ids, load_jsonl, load_yaml, per_rules, rule_path
+from pipeline.rules import (
+    RuleFileError,
+    StrictModel,
+    alternation,
+    check_unique_ids,
+    load_jsonl,
+    load_yaml,
+    per_rules_folder,
+    rule_path,
+)
 
 Kind = Literal["currency", "percent", "measure", "time", "counter", "noun"]
 LABEL_OF_KIND = {
@@ -508,7 +517,7 @@ def load_grammar(path: str | Path | None = None, generated: str | Path | None = 
     return QuantityGrammar(spec)
 
 
-@per_rules
+@per_rules_folder
 def default_grammar() -> QuantityGrammar:
     """The grammar of the rules read now, loaded once per folder."""
     return load_grammar()
