@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -451,18 +452,35 @@ def value_check(pairs: list[tuple]) -> tuple[dict, list]:
     return dict(counts), wrong
 
 
+_SHORT_FORM = re.compile(r"short form of ([^\s;,，；]+)")
+
+
 class NameCanon:
     """The name a relation end is compared by: the admin code or country a
-    place name resolves to (太原 and 太原市 alike), else the text."""
+    place name resolves to (太原 and 太原市 alike), else the text; in an article whose
+    gold notes a mention as the short form of a full name (回中: "short form of
+    太康县回族中学"), the full name for either."""
 
-    def __init__(self) -> None:
+    def __init__(self, aliases: dict[str, str] | None = None, gaz=None) -> None:
         from pipeline.nlp.linking.gazetteer import default_gazetteer
 
-        self.gaz = default_gazetteer()
+        self.gaz = gaz if gaz is not None else default_gazetteer()
+        self.aliases = aliases or {}
+
+    def for_article(self, gold_entities: list[dict]) -> NameCanon:
+        """This canon with the short forms the article's gold notes (its relations may name an
+        entity by either form, as the stages may)."""
+        aliases = {}
+        for x in gold_entities:
+            hit = _SHORT_FORM.search(x.get("note") or "")
+            if hit and hit.group(1) != x["text"]:
+                aliases[x["text"]] = hit.group(1)
+        return NameCanon(aliases, self.gaz) if aliases else self
 
     def __call__(self, name: str | None) -> str:
         if not name:
             return ""
+        name = self.aliases.get(name, name)
         entry = self.gaz.lookup(name)
         if entry is None or entry.label != "GPE" or not entry.kb_ids:
             return name
@@ -605,7 +623,15 @@ def evaluate_pages(
             counts, wrong = value_check(pairs)
             values.update(counts)
             wrong_values += [{"page": page.name, **w} for w in wrong]
-            score_relations(art.relations, pred.relations[i], canon, rel, rel_attrs, errs, rel_sources if sources else None)
+            score_relations(
+                art.relations,
+                pred.relations[i],
+                canon.for_article(art.entities),
+                rel,
+                rel_attrs,
+                errs,
+                rel_sources if sources else None,
+            )
             if sources:
                 _entity_sources(art.entities, pred.entities[i], ent_sources)
         report["pages"][page.name] = _scores(labels, classes, values, rel, rel_attrs)

@@ -85,6 +85,18 @@ def test_a_relation_end_matches_by_its_full_name_or_by_the_short_name_the_articl
     assert (labels.rows["role"].tp, labels.rows["role"].fp, labels.rows["role"].fn) == (0, 1, 1)
 
 
+def test_a_short_form_the_gold_notes_names_the_same_entity_as_its_full_name():
+    """The gold writes 回中 (note: short form of 太康县回族中学) as a relation's head; the stages name
+    the school by the full name of its first mention: one match. Without the note, two names."""
+    gold_ents = [{"text": "回中", "label": "ORG", "note": "short form of 太康县回族中学"}]
+    gold = [{"head": "回中", "label": "metric", "tail": "46名", "attrs": {}}]
+    pred = [("metric", ent("太康县回族中学", "ORG"), ent("46名", "QUANTITY"), {}, "metric.clause")]
+    for entities, expect in ((gold_ents, (1, 0, 0)), ([{"text": "回中", "label": "ORG"}], (0, 1, 1))):
+        labels, attrs = Tally(), Tally()
+        score_relations(gold, pred, eval_pages.NameCanon().for_article(entities), labels, attrs)
+        assert (labels.rows["metric"].tp, labels.rows["metric"].fp, labels.rows["metric"].fn) == expect
+
+
 def test_articles_are_found_by_headline_start_after_width_normalisation(tmp_path):
     raw = "# 第一篇标题ＡＢ\n\n正文。\n\n# “第二篇” 标题\n\n正文二。\n"
     starts = _article_starts(raw, ["第一篇标题AB", "“第二篇”标题"], tmp_path)
