@@ -129,6 +129,11 @@ class MetricRule(StrictModel):
     #: 该 + a head word at a clause's start refers back to the last entity whose name (or full
     #: name) ends in one of the head's endings (该集团 → 省交通集团, 该县 → 清丰县)
     anaphora: dict[str, list[str]] = {}
+    #: the words before such a head word: 该 (该集团), 全 (全校: the school the article is about)
+    anaphora_determiners: list[str] = ["该"]
+    #: an entity right after one of these is no subject: an origin (来自全国各地的7000余名工人, 从全国
+    #: 各地赶来) or a modifier inside a noun phrase (这座全省最大的电站)
+    not_subject_after: list[str] = []
     #: endings of the LOC names that are zones: subjects of figures, carried as places are
     zones: list[str] = []
     #: words that open a clause listing examples (包括…等): its entities are no subject
@@ -715,13 +720,20 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
             # a clause that lists examples (包括…等) names no subject: it passes on the one it was given
             listing = text.startswith(tuple(m.list_cues), clause_start) if m.list_cues else False
             subject_like = [] if listing else [i for i in idx if v.ents[i].label in m.subject_labels + m.blocking_labels]
+            if m.not_subject_after:
+                subject_like = [i for i in subject_like if not _after_any(text, v.spans[i][0], m.not_subject_after)]
             first_value = v.spans[values[0]][0] if values else clause_end
             # the entity the clause is about: at its start (after lead words and time; 该集团 there
-            # refers back), else the last one before its first value, else the first one after it
+            # refers back), else the last one before its first value, else the first one after it;
+            # in a clause without figures, one that ends it (位于某县的某某井，于近日测试获得…) and
+            # no other (…实现了中巴合资组装的客机首飞，销售19万辆: an object, not the subject)
             own = None if listing else _subject_at_start(ctx, v, clause_start, subject_like, state)
             after = None
             if own is None and not listing:
-                before = [i for i in subject_like if v.spans[i][0] < first_value]
+                if values:
+                    before = [i for i in subject_like if v.spans[i][0] < first_value]
+                else:
+                    before = [i for i in subject_like if not text[v.spans[i][1] : clause_end].strip()]
                 own = v.ents[before[-1]] if before else None
                 # one after the figures (…共183个，包括太忻大道) names no holder while one is known
                 after = next((v.ents[i] for i in subject_like if v.spans[i][0] >= first_value), None) if values else None
@@ -751,7 +763,52 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
                 sent_time = time_text or sent_time or carried  # an inner date does not replace one stated before
         state.mentions += [ent for ent in v.ents if ent.label in m.subject_labels]
         if sent_time and (not ctx.rules.time_words.fullmatch(sent_time) or sent_time in m.carried_time_words):
-            state.time = sent_time  # a date or a year word holds on; another word (目前, 当天) for its sentence only
+            # a date or a year word holds on; another word (目前, 当天) for its sentence only; of a
+            # day's event that names the period of what it is about, the period holds on
+            state.time = _period_named(ctx, v, sent_time) or sent_time
+
+
+_PERIODS = ("year", "half", "quarter", "month")
+
+
+@lru_cache(maxsize=4096)
+def _precision(text: str) -> str | None:
+    """How fine the dates stage reads ``text``: day, month, quarter, half, year, period, or None."""
+    found = date_resolver().resolve(text, _ANY_DAY)
+    return found.precision if found is not None else None
+
+
+def _period_named(ctx: _Ctx, v: SentEnts, sent_time: str) -> str | None:
+    """The period a sentence timed by a day names for what it is about (3月8日，全市2022年首批
+    重大项目集中开工: 2022年; 5月18日，统计局发布了4月份的数据: 4月份): a calendar year, half,
+    quarter or month in the day's clause or the one after it, not in quotation marks (a slogan:
+    冲刺四季度) and not the base of a comparison. The figures of the next sentences (此次开工的
+    项目共…) count that period's things, not the day's."""
+    if _precision(sent_time) != "day":
+        return None
+    text = v.sent.text
+    at = text.find(sent_time)
+    clauses = [c for c in _clauses(text, ctx.rules.spec.metric.clause_ends) if c[1] > at]
+    if at < 0 or not clauses:
+        return None
+    end = clauses[1][1] if len(clauses) > 1 else clauses[0][1]
+    cues = tuple(ctx.rules.spec.metric.comparison_cues)
+    for (s, e), ent in zip(v.spans, v.ents):
+        if ent.label != "DATE" or s < at + len(sent_time) or e > end:
+            continue
+        if text.count("“", 0, s) > text.count("”", 0, s) or (cues and text.endswith(cues, 0, s)):
+            continue
+        phrase = text[s : _time_end(text, e)]
+        if _precision(phrase) in _PERIODS:
+            return phrase
+    return None
+
+
+def _after_any(text: str, pos: int, words: list[str]) -> bool:
+    """Whether one of ``words`` ends right before ``pos`` (spaces between them aside)."""
+    while pos > 0 and text[pos - 1] in " \u3000":
+        pos -= 1
+    return text.endswith(tuple(words), 0, pos)
 
 
 def _zone(m: MetricRule, ent: Entity) -> bool:
@@ -765,8 +822,10 @@ def _antecedent(ctx: _Ctx, v: SentEnts, pos: int, state: _Discourse) -> Entity |
     head word's endings (``metric.anaphora``)."""
     m = ctx.rules.spec.metric
     text = v.sent.text
-    if not m.anaphora or not text.startswith("该", pos):
+    det = next((d for d in m.anaphora_determiners if text.startswith(d, pos)), None)
+    if not m.anaphora or det is None:
         return None
+    pos += len(det) - 1
     head = next((h for h in sorted(m.anaphora, key=len, reverse=True) if text.startswith(h, pos + 1)), None)
     if head is None:
         return None
@@ -829,20 +888,29 @@ def _clauses(text: str, ends: str) -> list[tuple[int, int]]:
 
 def _time_phrase(ctx: _Ctx, v: SentEnts, start: int, end: int) -> str | None:
     """A time phrase at the start of a clause, after lead words: a DATE entity
-    with its preposition (截至6月底, 到2027年) or a time word (未来五年)."""
+    with its preposition (截至6月底, 到2027年) or a time word (未来五年), with the DATEs
+    written right after it (今年 + 前三季度: 今年前三季度)."""
     m = ctx.rules.spec.metric
     text = v.sent.text
     pos = start
     lead = ctx.rules.lead_at.match(text, pos)
     if lead and not any(text.startswith(p, pos) for p in m.time_prepositions):
         pos = lead.end()
+    dates = {s: e for (s, e), ent in zip(v.spans, v.ents) if ent.label == "DATE" and e <= end}
     for at in dict.fromkeys((start, pos)):  # a DATE that begins with a lead word (今年一季度) first
         prep = next((p for p in sorted(m.time_prepositions, key=len, reverse=True) if text.startswith(p, at)), "")
-        for (s, e), ent in zip(v.spans, v.ents):
-            if ent.label == "DATE" and s == at + len(prep) and e <= end:
-                return text[at : _time_end(text, e)]
+        if at + len(prep) in dates:
+            return text[at : _joined_dates(text, dates, dates[at + len(prep)])]
     hit = ctx.rules.time_words.match(text, start, end) or ctx.rules.time_words.match(text, pos, end)
-    return hit.group(0) if hit else None
+    return text[hit.start() : _joined_dates(text, dates, hit.end())] if hit else None
+
+
+def _joined_dates(text: str, dates: dict[int, int], end: int) -> int:
+    """The end of a time phrase that ends at ``end``: after the DATEs that follow it directly
+    and a suffix of the dates rules (以来)."""
+    while end in dates:
+        end = dates[end]
+    return _time_end(text, end)
 
 
 def _inner_time(rules: RelationRules, v: SentEnts, start: int, end: int, points_only: bool = False) -> str | None:

@@ -317,3 +317,46 @@ def test_a_zone_holds_figures_as_a_place_does_and_a_list_of_examples_holds_none(
     assert not any(head == "太忻大道" for head, _ in m), m
     m = _metrics("# 标题\n\n川东地区天然气资源量达2.4万亿立方米。\n")
     assert m == {}, m  # a region that is no zone holds no figure
+
+
+def test_the_period_a_days_event_names_times_the_figures_of_the_next_sentences():
+    """3月28日，…2022年首批重大项目集中开工: the figures of the batch (此次开工的项目共…) are of 2022,
+    not of the day of the ceremony; a period in a slogan (冲刺四季度) or after the clause after the
+    day's is none, and the day holds."""
+    m = _metrics("# 标题\n\n5月18日，市统计局发布了2023年4月份经济运行数据。杭州市规模以上工业增加值增长5.2%。\n")
+    assert m[("杭州市", "5.2%")]["time"] == "2023年4月份", m
+    m = _metrics(
+        "# 标题\n\n11月17日上午，天台县12个重大项目集中开工，掀起“冲刺四季度”的热潮。\n\n"
+        "此次集中开工的重大项目，总投资93.7亿元。\n"
+    )
+    assert m[("天台县", "93.7亿元")]["time"] == "11月17日", m
+    m = _metrics(  # a dev page's (north-1) sentences
+        "# 标题\n\n3月28日,太忻一体化经济区2022年首批重大项目集中开工活动在太原、忻州两地同步举行。\n\n"
+        "此次首批集中开工的重大项目共183个,总投资1038亿元。\n"
+    )
+    assert {a["time"] for a in m.values()} == {"2022年"}, m
+
+
+def test_an_origin_a_modifier_or_an_object_holds_no_figure():
+    """来自全国各地的7000余名建设者: not the country's; 这座全省最大的水库: not the province's
+    (metric.not_subject_after); an entity inside a clause without figures (…实现了中巴合资组装的
+    客机首飞) is its object and passes on no subject: the place before it holds the figures."""
+    m = _metrics("# 标题\n\n宁波市加快建设重点工程，来自全国各地的7000余名建设者奋战在施工一线。\n")
+    assert ("全国", "7000余名") not in m and ("宁波市", "7000余名") in m, m
+    m = _metrics("# 标题\n\n这座全省最大的水库今年蓄水2亿立方米。\n")
+    assert not any(head == "全省" for head, _ in m), m
+    m = _metrics(  # a dev page's (north-2) sentences
+        "# 标题\n\n近年来,黑龙江省国防科技工业的民品发展势头强劲。"
+        "去年,航空民品实现了中巴合资组装的支线客机首飞,微型汽车销售19万辆,市场占有率达20%。\n"
+    )
+    assert ("黑龙江省", "19万辆") in m and ("黑龙江省", "20%") in m, m
+    assert not any(head == "中巴" for head, _ in m), m
+
+
+def test_a_persons_figures_are_no_metric_and_quan_plus_a_head_word_refers_back():
+    """张建国自2000年行医以来，走遍全县的28个村: the doctor's, not the county's (PERSON blocks, as
+    LOC does); 全校 at a clause's start is the school named before it, as 该校 is."""
+    m = _metrics("# 标题\n\n清丰县卫生院很有名。张建国自2000年行医以来，骑坏6辆摩托车，走遍28个行政村。\n")
+    assert not any(tail in ("6辆", "28个") for _, tail in m), m
+    m = _metrics("# 标题\n\n郑州市第九中学建于1958年。全校现有教师120名，学生2000多人。\n")
+    assert ("郑州市第九中学", "120名") in m and ("郑州市第九中学", "2000多人") in m, m
