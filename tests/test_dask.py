@@ -48,3 +48,44 @@ def test_remote_cluster_without_api_fails_clearly(monkeypatch):
     with prefect.settings.temporary_settings(updates={prefect.settings.PREFECT_API_URL: None}):
         with pytest.raises(RuntimeError, match="PREFECT_API_URL"):
             ApiForWorkers("tcp://10.0.0.1:8786").__enter__()
+
+
+def test_batches_shrink_to_a_quarter_of_each_workers_share(tmp_path, monkeypatch):
+    """With N batches in flight a batch holds at most a quarter of each worker's share of the
+    input (about 3 bytes a character), so that the workers finish together; never fewer than
+    MIN_SHARED_BATCH_CHARS, never more than PIPELINE_BATCH_CHARS; one process keeps the setting."""
+    from pipeline import flows
+
+    monkeypatch.setenv("PIPELINE_BATCH_CHARS", "200000")
+    paths = []
+    for i in range(40):  # 40 pages of 15,000 bytes: about 200,000 characters
+        p = tmp_path / f"{i}.txt"
+        p.write_bytes(b"x" * 15_000)
+        paths.append(str(p))
+    assert flows._batch_chars(paths, 1) == 200_000
+    assert flows._batch_chars(paths, 2) == flows.MIN_SHARED_BATCH_CHARS  # 200,000 / 8 = 25,000: too small
+    assert flows._batch_chars(paths * 8, 2) == 200_000  # 1.6 M characters / 8: the setting caps it
+    assert flows._batch_chars(paths * 4, 2) == 100_000
+    assert flows._batch_chars(paths * 4 + [str(tmp_path / "missing.txt")], 2) == 100_000
+
+
+def test_a_local_clusters_workers_run_without_dasks_slow_defaults():
+    """MALLOC_TRIM_THRESHOLD_ (which Dask sets before it spawns a worker) turns off glibc's
+    dynamic mmap threshold, and the profiler samples the task's stack every 10 ms: the stages ran
+    about 7 % slower in a worker with them. task_runner_for('local:N') switches both off."""
+    import copy
+
+    import dask
+    import distributed  # noqa: F401  (its defaults join dask's config)
+
+    from pipeline.flows import task_runner_for
+
+    saved = copy.deepcopy(dask.config.config)
+    try:
+        task_runner_for("local:2")
+        environ = dask.config.get("distributed.nanny.pre-spawn-environ")
+        assert environ.get("MALLOC_TRIM_THRESHOLD_") is None and environ["OMP_NUM_THREADS"] == 1
+        assert dask.config.get("distributed.worker.profile.enabled") is False
+    finally:
+        dask.config.config.clear()
+        dask.config.config.update(saved)
