@@ -145,6 +145,28 @@ class MetricRule(StrictModel):
     #: an indicator that is only a change (同比增长, 比上年同期增收) is one of the indicator before it
     change_bases: list[str] = []
     change_verbs: list[str] = []
+    #: words of one domain, added to the lists they name when their rule pack is enabled
+    #: (``PIPELINE_RULE_PACKS``): {pack: {list name: [words]}}
+    packs: dict[str, dict[str, list[str]]] = {}
+
+    @field_validator("packs")
+    @classmethod
+    def _pack_lists(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        lists = {name for name, f in cls.model_fields.items() if f.annotation == list[str]}
+        for pack, words in value.items():
+            for name in words:
+                if name not in lists:
+                    raise ValueError(f"pack {pack!r}: {name!r} is not a word list of metric (one of {sorted(lists)})")
+        return value
+
+    def with_packs(self, packs: tuple[str, ...]) -> MetricRule:
+        """These settings with the words of the enabled ``packs`` added to their lists."""
+        update: dict[str, list[str]] = {}
+        for pack in packs:
+            for name, words in self.packs.get(pack, {}).items():
+                current = update.get(name, getattr(self, name))
+                update[name] = current + [w for w in words if w not in current]
+        return self.model_copy(update=update) if update else self
 
 
 class RelationRuleFile(StrictModel):
@@ -180,6 +202,8 @@ class RelationRules:
     trailing_verb: re.Pattern  # a verb that ends an indicator (固定资产投资完成)
     time_words: re.Pattern
     separators: re.Pattern
+    #: these rules with the metric words of rule packs, per enabled packs (:func:`with_packs`)
+    with_packs: dict[tuple[str, ...], RelationRules] = field(default_factory=dict, repr=False, compare=False)
 
 
 def expand(pattern: str, lexicons: dict[str, list[str]]) -> str:
@@ -215,6 +239,10 @@ def load_relation_rules(path: str | Path | None = None) -> RelationRules:
         if "head" not in regex.groupindex or "tail" not in regex.groupindex:
             raise RuleFileError(path, None, f"patterns[{i}] ({rule.id}): needs named groups 'head' and 'tail'")
         compiled.append(CompiledPattern(rule, regex))
+    return _compiled(path, spec, compiled)
+
+
+def _compiled(path: Path, spec: RelationRuleFile, patterns: list[CompiledPattern]) -> RelationRules:
     m = spec.metric
     try:
         target_time = re.compile(m.target_time)
@@ -223,7 +251,7 @@ def load_relation_rules(path: str | Path | None = None) -> RelationRules:
     return RelationRules(
         path,
         spec,
-        compiled,
+        patterns,
         target_time,
         verbs=re.compile(alternation(m.verbs) + "$"),
         lead=re.compile("^" + alternation(m.lead_words)),
@@ -233,6 +261,17 @@ def load_relation_rules(path: str | Path | None = None) -> RelationRules:
         time_words=re.compile(alternation(m.time_words)),
         separators=re.compile(alternation(spec.lexicons.get("SEP", ["、"]))),
     )
+
+
+def with_packs(rules: RelationRules, packs: tuple[str, ...]) -> RelationRules:
+    """``rules`` with the metric words of the enabled ``packs`` (``metric.packs``), compiled once
+    per rules and packs."""
+    metric = rules.spec.metric.with_packs(packs)
+    if metric is rules.spec.metric:
+        return rules
+    if packs not in rules.with_packs:
+        rules.with_packs[packs] = _compiled(rules.path, rules.spec.model_copy(update={"metric": metric}), rules.patterns)
+    return rules.with_packs[packs]
 
 
 def default_rules(path: str | None = None) -> RelationRules:
@@ -359,8 +398,8 @@ def extract_relations(
     from pipeline import settings
     from pipeline.ner import article_homes, home_places
 
-    rules = rules or default_rules()
     packs = settings.rule_packs()
+    rules = with_packs(rules or default_rules(), tuple(packs))
     homes = article_homes(articles)
     paper_homes = home_places()
     sents_by_article: dict[str, list[Sentence]] = defaultdict(list)

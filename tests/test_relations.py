@@ -1,6 +1,7 @@
 """The relation stage: rule file validation, every rule's examples, and the seed gold."""
 
 import json
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -133,9 +134,11 @@ def test_admin_parent_only_to_a_parent_the_article_names(monkeypatch):
     from pipeline import batch
     from pipeline.records import Document
 
-    spec = default_rules().spec
+    rules = default_rules()
+    spec = rules.spec
     assert not spec.admin_parent.enabled
     monkeypatch.setitem(spec.__dict__, "admin_parent", spec.admin_parent.model_copy(update={"enabled": True}))
+    monkeypatch.setattr(rules, "with_packs", {})  # the variants with pack words derive from the patched spec
 
     def located(text):
         doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
@@ -199,10 +202,28 @@ def test_a_pack_pattern_runs_only_with_its_pack(monkeypatch):
         ex = batch.extract_relations(batch.recognize_entities(batch.clean_and_split([doc])))
         return {r.source for r in ex.relations}
 
-    monkeypatch.setenv("PIPELINE_RULE_PACKS", "")
-    assert "located_in.region_lists" not in sources()
-    monkeypatch.setenv("PIPELINE_RULE_PACKS", "oil_gas")
-    assert "located_in.region_lists" in sources()
+    with _packs(monkeypatch, ()):
+        assert "located_in.region_lists" not in sources()
+    with _packs(monkeypatch, ("oil_gas",)):
+        assert "located_in.region_lists" in sources()
+
+
+@contextmanager
+def _packs(monkeypatch, packs):
+    """Run with ``packs`` as a user sets them (PIPELINE_RULE_PACKS, read by the relation stage)
+    and in the loaded pipeline's rule components, which read the setting once; then as before."""
+    from pipeline import settings
+    from pipeline.nlp import load_nlp, use_rule_packs
+
+    nlp = load_nlp()
+    with monkeypatch.context() as m:
+        m.setenv("PIPELINE_RULE_PACKS", ",".join(packs))
+        use_rule_packs(nlp, packs)
+        try:
+            yield
+        finally:
+            m.undo()
+            use_rule_packs(nlp, settings.rule_packs())
 
 
 def _metrics(text):
@@ -360,3 +381,26 @@ def test_a_persons_figures_are_no_metric_and_quan_plus_a_head_word_refers_back()
     assert not any(tail in ("6辆", "28个") for _, tail in m), m
     m = _metrics("# 标题\n\n郑州市第九中学建于1958年。全校现有教师120名，学生2000多人。\n")
     assert ("郑州市第九中学", "120名") in m and ("郑州市第九中学", "2000多人") in m, m
+
+
+def test_a_packs_metric_words_apply_only_with_the_pack(monkeypatch):
+    """钻获 (drilling news) cuts the indicator only with the oil_gas pack (metric.packs); without
+    it the words of other news stand as they are."""
+    text = "# 标题\n\n日前，中国石油西南油气田公司在川东测试钻获日产30万立方米高产工业气流。\n"
+    indicators = {}
+    for packs in ((), ("oil_gas",)):
+        with _packs(monkeypatch, packs):
+            (attrs,) = _metrics(text).values()
+            indicators[packs] = attrs["indicator"]
+    assert indicators == {(): "测试钻获日产", ("oil_gas",): "日产"}
+    rules = default_rules()
+    assert "钻获" not in rules.spec.metric.cut_after
+    assert "钻获" in rules.spec.metric.with_packs(("oil_gas",)).cut_after
+
+
+def test_a_pack_naming_no_word_list_is_refused(tmp_path):
+    good = (ROOT / "rules" / "relations.yaml").read_text(encoding="utf-8")
+    bad = good.replace("oil_gas: {cut_after: [钻获]", "oil_gas: {cut_before: [钻获]", 1)
+    assert bad != good
+    with pytest.raises(RuleFileError, match="'cut_before' is not a word list of metric"):
+        load_relation_rules(_write(tmp_path, bad))
