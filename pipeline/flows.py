@@ -204,8 +204,19 @@ def write_failures(writer: DatasetWriter, failures: list[Failure], metadata: dic
 MIN_SHARED_BATCH_CHARS = 50_000
 
 
-def _batch_chars(paths: list[str], in_flight: int) -> int:
-    """Characters per batch: ``PIPELINE_BATCH_CHARS``; with several batches in flight (Dask
+def _file_sizes(paths: list[str]) -> list[int]:
+    """Bytes of each file (0 for one that cannot be read: read will say why)."""
+    sizes = []
+    for path in paths:
+        try:
+            sizes.append(os.stat(path).st_size)
+        except OSError:
+            sizes.append(0)
+    return sizes
+
+
+def _batch_chars(sizes: list[int], in_flight: int) -> int:
+    """Characters per batch of files of ``sizes`` bytes: ``PIPELINE_BATCH_CHARS``; with several batches in flight (Dask
     workers), also at most a quarter of each worker's share of the input (about three bytes a
     character), so that the workers finish together: 200 pages in 5 batches of the default
     size kept one of 2 workers idle for a whole batch at the end (1.5 times one process instead
@@ -213,25 +224,16 @@ def _batch_chars(paths: list[str], in_flight: int) -> int:
     chars = settings.batch_chars()
     if in_flight <= 1:
         return chars
-    total = 0
-    for path in paths:
-        try:
-            total += os.stat(path).st_size // 3
-        except OSError:
-            pass  # read will say why
+    total = sum(sizes) // 3
     return max(min(chars, MIN_SHARED_BATCH_CHARS), min(chars, total // (4 * in_flight)))
 
 
-def _path_chunks(paths: list[str], size: int, max_bytes: int) -> list[list[str]]:
-    """Paths in read batches of at most ``size`` files and about ``max_bytes`` bytes (a
-    batch of characters is about three times as many bytes of UTF-8 Chinese)."""
+def _path_chunks(paths: list[str], sizes: list[int], size: int, max_bytes: int) -> list[list[str]]:
+    """Paths (of ``sizes`` bytes) in read batches of at most ``size`` files and about
+    ``max_bytes`` bytes (a batch of characters is about three times as many bytes of UTF-8 Chinese)."""
     chunks: list[list[str]] = [[]]
     total = 0
-    for path in paths:
-        try:
-            n = os.stat(path).st_size
-        except OSError:
-            n = 0  # read will say why
+    for path, n in zip(paths, sizes):
         if chunks[-1] and (len(chunks[-1]) >= size or total + n > max_bytes):
             chunks.append([])
             total = 0
@@ -465,8 +467,9 @@ async def _extract(
 
     run_failures: list[Failure] = [batch.failure(m, "discover", "no such file, directory or glob match") for m in found.missing]
     paths = [str(p) for p in found.files]
-    max_chars = _batch_chars(paths, in_flight)
-    path_batches = _path_chunks(paths, size, 3 * max_chars)
+    sizes = _file_sizes(paths)
+    max_chars = _batch_chars(sizes, in_flight)
+    path_batches = _path_chunks(paths, sizes, size, 3 * max_chars)
 
     seen: set[str] = set()
     # the batches submitted and not yet settled: waiter (the task's result, awaited in a thread) -> documents

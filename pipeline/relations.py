@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field, field_validator
 
+from pipeline.dates import Interval
 from pipeline.dates import resolver as date_resolver
 from pipeline.records import Article, Entity, Relation, Sentence
 from pipeline.rules import ExampleSource, RuleFileError, StrictModel, alternation, check_unique_ids, load_yaml, one_of, rule_path
@@ -203,7 +204,7 @@ class RelationRules:
     time_words: re.Pattern
     separators: re.Pattern
     #: these rules with the metric words of rule packs, per enabled packs (:func:`with_packs`)
-    with_packs: dict[tuple[str, ...], RelationRules] = field(default_factory=dict, repr=False, compare=False)
+    pack_variants: dict[tuple[str, ...], RelationRules] = field(default_factory=dict, repr=False, compare=False)
 
 
 def expand(pattern: str, lexicons: dict[str, list[str]]) -> str:
@@ -269,9 +270,9 @@ def with_packs(rules: RelationRules, packs: tuple[str, ...]) -> RelationRules:
     metric = rules.spec.metric.with_packs(packs)
     if metric is rules.spec.metric:
         return rules
-    if packs not in rules.with_packs:
-        rules.with_packs[packs] = _compiled(rules.path, rules.spec.model_copy(update={"metric": metric}), rules.patterns)
-    return rules.with_packs[packs]
+    if packs not in rules.pack_variants:
+        rules.pack_variants[packs] = _compiled(rules.path, rules.spec.model_copy(update={"metric": metric}), rules.patterns)
+    return rules.pack_variants[packs]
 
 
 def default_rules(path: str | None = None) -> RelationRules:
@@ -399,7 +400,7 @@ def extract_relations(
     from pipeline.ner import article_homes, home_places
 
     packs = settings.rule_packs()
-    rules = with_packs(rules or default_rules(), tuple(packs))
+    rules = with_packs(rules or default_rules(), packs)
     homes = article_homes(articles)
     paper_homes = home_places()
     sents_by_article: dict[str, list[Sentence]] = defaultdict(list)
@@ -804,20 +805,19 @@ def _metrics(ctx: _Ctx, views: list[SentEnts]) -> None:
         if sent_time and (not ctx.rules.time_words.fullmatch(sent_time) or sent_time in m.carried_time_words):
             # a date or a year word holds on; another word (目前, 当天) for its sentence only; of a
             # day's event that names the period of what it is about, the period holds on
-            state.time = _period_named(ctx, v, sent_time) or sent_time
+            state.time = _period_named(ctx, v, clauses, sent_time) or sent_time
 
 
 _PERIODS = ("year", "half", "quarter", "month")
 
 
-@lru_cache(maxsize=4096)
 def _precision(text: str) -> str | None:
     """How fine the dates stage reads ``text``: day, month, quarter, half, year, period, or None."""
-    found = date_resolver().resolve(text, _ANY_DAY)
+    found = _calendar(text)
     return found.precision if found is not None else None
 
 
-def _period_named(ctx: _Ctx, v: SentEnts, sent_time: str) -> str | None:
+def _period_named(ctx: _Ctx, v: SentEnts, clauses: list[tuple[int, int]], sent_time: str) -> str | None:
     """The period a sentence timed by a day names for what it is about (3月8日，全市2022年首批
     重大项目集中开工: 2022年; 5月18日，统计局发布了4月份的数据: 4月份): a calendar year, half,
     quarter or month in the day's clause or the one after it, not in quotation marks (a slogan:
@@ -827,10 +827,10 @@ def _period_named(ctx: _Ctx, v: SentEnts, sent_time: str) -> str | None:
         return None
     text = v.sent.text
     at = text.find(sent_time)
-    clauses = [c for c in _clauses(text, ctx.rules.spec.metric.clause_ends) if c[1] > at]
-    if at < 0 or not clauses:
+    after = [c for c in clauses if c[1] > at]
+    if at < 0 or not after:
         return None
-    end = clauses[1][1] if len(clauses) > 1 else clauses[0][1]
+    end = after[1][1] if len(after) > 1 else after[0][1]
     cues = tuple(ctx.rules.spec.metric.comparison_cues)
     for (s, e), ent in zip(v.spans, v.ents):
         if ent.label != "DATE" or s < at + len(sent_time) or e > end:
@@ -978,11 +978,16 @@ _ANY_DAY = date(2000, 6, 15)
 
 
 @lru_cache(maxsize=4096)
+def _calendar(text: str) -> Interval | None:
+    """How the dates stage reads ``text`` (the reference date only lets relative expressions
+    resolve)."""
+    return date_resolver().resolve(text, _ANY_DAY)
+
+
 def _calendar_time(text: str) -> bool:
     """Whether the dates stage reads ``text`` as a stretch of the calendar (前9个月: January to
-    September of the year), not a bare duration (7天); the reference date only lets relative
-    expressions resolve."""
-    return date_resolver().resolve(text, _ANY_DAY) is not None
+    September of the year), not a bare duration (7天)."""
+    return _calendar(text) is not None
 
 
 _BARE_DAY = re.compile(r"\d{1,2}日")

@@ -62,11 +62,15 @@ def test_batches_shrink_to_a_quarter_of_each_workers_share(tmp_path, monkeypatch
         p = tmp_path / f"{i}.txt"
         p.write_bytes(b"x" * 15_000)
         paths.append(str(p))
-    assert flows._batch_chars(paths, 1) == 200_000
-    assert flows._batch_chars(paths, 2) == flows.MIN_SHARED_BATCH_CHARS  # 200,000 / 8 = 25,000: too small
-    assert flows._batch_chars(paths * 8, 2) == 200_000  # 1.6 M characters / 8: the setting caps it
-    assert flows._batch_chars(paths * 4, 2) == 100_000
-    assert flows._batch_chars(paths * 4 + [str(tmp_path / "missing.txt")], 2) == 100_000
+
+    def batch_chars(paths, in_flight):
+        return flows._batch_chars(flows._file_sizes(paths), in_flight)
+
+    assert batch_chars(paths, 1) == 200_000
+    assert batch_chars(paths, 2) == flows.MIN_SHARED_BATCH_CHARS  # 200,000 / 8 = 25,000: too small
+    assert batch_chars(paths * 8, 2) == 200_000  # 1.6 M characters / 8: the setting caps it
+    assert batch_chars(paths * 4, 2) == 100_000
+    assert batch_chars(paths * 4 + [str(tmp_path / "missing.txt")], 2) == 100_000
 
 
 def test_a_local_clusters_workers_run_without_dasks_slow_defaults():

@@ -138,7 +138,7 @@ def test_admin_parent_only_to_a_parent_the_article_names(monkeypatch):
     spec = rules.spec
     assert not spec.admin_parent.enabled
     monkeypatch.setitem(spec.__dict__, "admin_parent", spec.admin_parent.model_copy(update={"enabled": True}))
-    monkeypatch.setattr(rules, "with_packs", {})  # the variants with pack words derive from the patched spec
+    monkeypatch.setattr(rules, "pack_variants", {})  # the variants with pack words derive from the patched spec
 
     def located(text):
         doc = Document(doc_id="d", path="p.txt", encoding="utf-8", text=text, sha256="0")
